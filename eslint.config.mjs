@@ -1,0 +1,27 @@
+// Lint config: typescript-eslint recommended rules; `any` is banned outside tests and SDK adapters
+// must narrow what the SDKs hand back instead of passing it on.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.local/', 'tab/dist/', 'appPackage/build/', 'bin/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    files: ['scripts/**', 'sandbox/src/main.ts', 'bench/**', 'api/src/cli.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['test/**'],
+    languageOptions: { globals: { ...globals.jest } },
+  },
+);

@@ -1,0 +1,67 @@
+/**
+ * Fault injection for the control API: latency, throttling, 5xx, time-outs and malformed
+ * responses, per service and operation, so tests and the demo can break Microsoft on purpose.
+ */
+import { z } from 'zod';
+
+export const SANDBOX_SERVICES = ['entra', 'ews', 'keyvault', 'connector'] as const;
+export type SandboxService = (typeof SANDBOX_SERVICES)[number];
+
+export const faultRuleSchema = z.object({
+  service: z.enum(SANDBOX_SERVICES),
+  /** EWS operation (`GetFolder`), Key Vault verb, connector route, or `*` for all. */
+  operation: z.string().default('*'),
+  kind: z.enum(['latency', 'throttle', 'http5xx', 'timeout', 'malformed']),
+  /** latency: delay; throttle: the back-off the service asks for (BackOffMilliseconds / Retry-After). */
+  ms: z.number().int().nonnegative().default(0),
+  /** HTTP status for http5xx (500, 502, 503, 504). */
+  status: z.number().int().min(500).max(599).default(503),
+  /** How many matching requests the rule affects; omitted = until cleared. */
+  count: z.number().int().positive().optional(),
+});
+export type FaultRuleInput = z.input<typeof faultRuleSchema>;
+export type FaultRule = z.infer<typeof faultRuleSchema> & { id: number; remaining: number | null };
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private nextId = 1;
+
+  add(input: FaultRuleInput): FaultRule {
+    const parsed = faultRuleSchema.parse(input);
+    const rule: FaultRule = { ...parsed, id: this.nextId++, remaining: parsed.count ?? null };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  list(): readonly FaultRule[] {
+    return this.rules;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /**
+   * The faults that apply to one request, consumed. Latency combines with any one failure kind,
+   * so "slow and then throttled" is expressible.
+   */
+  take(service: SandboxService, operation: string): { latencyMs: number; failure?: FaultRule } {
+    let latencyMs = 0;
+    let failure: FaultRule | undefined;
+    for (const rule of this.rules) {
+      if (rule.service !== service || (rule.operation !== '*' && rule.operation !== operation)) continue;
+      if (rule.kind === 'latency') {
+        latencyMs += rule.ms;
+      } else if (failure) {
+        continue;
+      } else {
+        failure = rule;
+      }
+      if (rule.remaining !== null) rule.remaining -= 1;
+    }
+    this.rules = this.rules.filter((r) => r.remaining === null || r.remaining > 0);
+    return failure ? { latencyMs, failure } : { latencyMs };
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,41 @@
+/**
+ * The sandbox "home" origin: the Teams host page that embeds the tab, and the `/_sandbox`
+ * control API that tests, benchmarks and the demo use to break and repair the tenant.
+ */
+import express from 'express';
+import type { SandboxContext } from '../context';
+import { faultRuleSchema } from '../faults';
+import { createEntraControlRouter } from '../entra/control';
+import { createExchangeControlRouter } from '../ews/control';
+import { createConnectorControlRouter } from '../connector/control';
+import { createTeamsHostRouter } from './teams-host';
+import { sendProblem, parseBody } from './problem';
+
+export function createHomeApp(ctx: SandboxContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '100kb' }));
+
+  app.get('/_sandbox', (_req, res) => {
+    res.json({ urls: ctx.urls, appBaseUrl: ctx.appBaseUrl, faults: ctx.faults.list() });
+  });
+  app.post('/_sandbox/faults', (req, res) => {
+    const rule = parseBody(faultRuleSchema, req, res);
+    if (rule) res.status(201).json(ctx.faults.add(rule));
+  });
+  app.get('/_sandbox/faults', (_req, res) => {
+    res.json({ value: ctx.faults.list() });
+  });
+  app.delete('/_sandbox/faults', (_req, res) => {
+    ctx.faults.clear();
+    res.status(204).end();
+  });
+  app.use('/_sandbox/entra', createEntraControlRouter(ctx));
+  app.use('/_sandbox/exchange', createExchangeControlRouter(ctx));
+  app.use('/_sandbox/connector', createConnectorControlRouter(ctx));
+  app.use('/_sandbox', (_req, res) =>
+    sendProblem(res, 404, 'not_found', 'No such sandbox control endpoint.'),
+  );
+  app.use(createTeamsHostRouter(ctx));
+  return app;
+}

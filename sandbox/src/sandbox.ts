@@ -1,0 +1,92 @@
+/**
+ * Starts the sandbox tenant: one HTTPS origin per Microsoft service, all sharing one state.
+ * Ports default to 0 (ephemeral) so tests run side by side; `npm run sandbox` uses fixed ports.
+ */
+import express from 'express';
+import { DirectoryState } from './directory';
+import { ExchangeState } from './exchange-state';
+import { FaultInjector } from './faults';
+import { TokenIssuer } from './token-issuer';
+import { listenHttps, type Listener, type TlsMaterial } from './https-server';
+import { loadSeed, type Seed } from './seed';
+import type { SandboxContext, SandboxServiceName, SandboxUrls } from './context';
+import { createEntraApp } from './entra/app';
+import { createEwsApp } from './ews/app';
+import { createKeyVaultApp } from './keyvault/app';
+import { createConnectorApp } from './connector/app';
+import { createHomeApp } from './home/app';
+
+export const DEFAULT_SANDBOX_PORTS: Record<SandboxServiceName, number> = {
+  home: 44300,
+  entra: 44301,
+  exchangeOnline: 44302,
+  exchangeServer: 44303,
+  keyVault: 44304,
+  connector: 44305,
+};
+
+export const DEFAULT_APP_BASE_URL = 'https://localhost:53000';
+
+export interface SandboxOptions {
+  tls: TlsMaterial & { caCertPem: string };
+  /** Certificates registered on our app registration (PEM). */
+  appCertificatePems: string[];
+  seed?: Seed;
+  ports?: Partial<Record<SandboxServiceName, number>>;
+  /** Seconds between admin consent and tokens carrying the role (Entra replication). */
+  consentPropagationMs?: number;
+  appBaseUrl?: string;
+  now?: () => number;
+}
+
+export interface Sandbox {
+  readonly urls: SandboxUrls;
+  readonly context: SandboxContext;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const seed = options.seed ?? loadSeed();
+  const now = options.now ?? Date.now;
+  const names = Object.keys(DEFAULT_SANDBOX_PORTS) as SandboxServiceName[];
+  const listeners: Partial<Record<SandboxServiceName, Listener>> = {};
+  try {
+    for (const name of names) listeners[name] = await listenHttps(options.tls, options.ports?.[name] ?? 0);
+  } catch (error) {
+    await Promise.all(Object.values(listeners).map((l) => l.close()));
+    throw error;
+  }
+  const urls = Object.fromEntries(names.map((n) => [n, listeners[n]!.url])) as unknown as SandboxUrls;
+
+  const directory = new DirectoryState(seed, options.consentPropagationMs ?? 0, now);
+  for (const pem of options.appCertificatePems) directory.registerCertificate(pem);
+  const context: SandboxContext = {
+    seed,
+    directory,
+    exchange: new ExchangeState(seed),
+    faults: new FaultInjector(),
+    tokens: await TokenIssuer.create(),
+    urls,
+    caCertPem: options.tls.caCertPem,
+    appBaseUrl: options.appBaseUrl ?? DEFAULT_APP_BASE_URL,
+    now,
+  };
+
+  const apps: Record<SandboxServiceName, express.Express> = {
+    home: createHomeApp(context),
+    entra: createEntraApp(context),
+    exchangeOnline: createEwsApp(context, 'online'),
+    exchangeServer: createEwsApp(context, 'server'),
+    keyVault: createKeyVaultApp(context),
+    connector: createConnectorApp(context),
+  };
+  for (const name of names) listeners[name]!.handle(apps[name]);
+
+  return {
+    urls,
+    context,
+    close: async () => {
+      await Promise.all(Object.values(listeners).map((l) => l.close()));
+    },
+  };
+}
