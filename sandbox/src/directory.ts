@@ -1,14 +1,16 @@
 /**
- * Entra ID directory state: tenants, users, our app registration (certificates, enabled flag)
+ * Entra ID directory state: tenants, users, the app registrations (our app and the bot: certificates, enabled flag)
  * and admin consent per tenant, with a configurable consent-propagation delay.
  */
 import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 import { GLOBAL_ADMINISTRATOR_TEMPLATE_ID, type Seed, type SeedTenant, type SeedUser } from './seed';
 
 export interface RegisteredCertificate {
+  appId: string;
   sha1: string;
   sha256: string;
   publicKey: KeyObject;
+  notBefore: Date;
   notAfter: Date;
 }
 
@@ -20,7 +22,8 @@ export interface ConsentGrant {
 
 export class DirectoryState {
   appDisabled = false;
-  private readonly certificates = new Map<string, RegisteredCertificate>();
+  /** Key credentials per app registration (client id → SHA-256 thumbprint → certificate). */
+  private readonly certificates = new Map<string, Map<string, RegisteredCertificate>>();
   private readonly consents = new Map<string, ConsentGrant>();
 
   constructor(
@@ -59,38 +62,59 @@ export class DirectoryState {
     return user.roles.includes('Global Administrator');
   }
 
-  registerCertificate(certPem: string): RegisteredCertificate {
+  /** The app registrations this directory knows: our app and the bot. */
+  isRegisteredApp(appId: string): boolean {
+    return appId === this.seed.app.clientId || appId === this.seed.bot.appId;
+  }
+
+  registerCertificate(certPem: string, appId: string = this.seed.app.clientId): RegisteredCertificate {
     const cert = new X509Certificate(certPem);
     const entry: RegisteredCertificate = {
+      appId,
       sha1: createHash('sha1').update(cert.raw).digest('hex').toUpperCase(),
       sha256: createHash('sha256').update(cert.raw).digest('hex').toUpperCase(),
       publicKey: cert.publicKey,
+      notBefore: new Date(cert.validFrom),
       notAfter: new Date(cert.validTo),
     };
-    this.certificates.set(entry.sha256, entry);
+    this.certificatesOf(appId).set(entry.sha256, entry);
     return entry;
   }
 
   /** Removes a certificate by its SHA-1 or SHA-256 thumbprint; true when one was registered. */
-  unregisterCertificate(thumbprint: string): boolean {
-    const found = this.findCertificate(thumbprint);
-    return found ? this.certificates.delete(found.sha256) : false;
+  unregisterCertificate(thumbprint: string, appId: string = this.seed.app.clientId): boolean {
+    const found = this.findCertificate(thumbprint, appId);
+    return found ? this.certificatesOf(appId).delete(found.sha256) : false;
   }
 
   /** Marks a registered certificate as expired (end date in the past), as when a key credential lapses. */
-  expireCertificate(thumbprint: string): boolean {
-    const found = this.findCertificate(thumbprint);
+  expireCertificate(thumbprint: string, appId: string = this.seed.app.clientId): boolean {
+    const found = this.findCertificate(thumbprint, appId);
     if (found) found.notAfter = new Date(this.now() - 1000);
     return Boolean(found);
   }
 
-  findCertificate(thumbprint: string): RegisteredCertificate | undefined {
+  findCertificate(
+    thumbprint: string,
+    appId: string = this.seed.app.clientId,
+  ): RegisteredCertificate | undefined {
     const key = thumbprint.replace(/:/g, '').toUpperCase();
-    return [...this.certificates.values()].find((c) => c.sha1 === key || c.sha256 === key);
+    return [...this.certificatesOf(appId).values()].find((c) => c.sha1 === key || c.sha256 === key);
   }
 
-  listCertificates(): RegisteredCertificate[] {
-    return [...this.certificates.values()];
+  /** The certificates of one app registration, or of all of them when `appId` is omitted. */
+  listCertificates(appId?: string): RegisteredCertificate[] {
+    const apps = appId === undefined ? [...this.certificates.values()] : [this.certificatesOf(appId)];
+    return apps.flatMap((byThumbprint) => [...byThumbprint.values()]);
+  }
+
+  private certificatesOf(appId: string): Map<string, RegisteredCertificate> {
+    let byThumbprint = this.certificates.get(appId);
+    if (!byThumbprint) {
+      byThumbprint = new Map();
+      this.certificates.set(appId, byThumbprint);
+    }
+    return byThumbprint;
   }
 
   grantConsent(tenantId: string, grantedBy: string, scope: string): ConsentGrant {

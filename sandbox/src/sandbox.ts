@@ -29,7 +29,7 @@ export const DEFAULT_APP_BASE_URL = 'https://localhost:53000';
 
 export interface SandboxOptions {
   tls: TlsMaterial & { caCertPem: string };
-  /** Certificates registered on our app registration (PEM). */
+  /** Certificates registered on our app registration and on the bot's (PEM). */
   appCertificatePems: string[];
   seed?: Seed;
   ports?: Partial<Record<SandboxServiceName, number>>;
@@ -59,7 +59,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const urls = Object.fromEntries(names.map((n) => [n, listeners[n]!.url])) as unknown as SandboxUrls;
 
   const directory = new DirectoryState(seed, options.consentPropagationMs ?? 0, now);
-  for (const pem of options.appCertificatePems) directory.registerCertificate(pem);
+  // The bot signs in with the same certificate credential as the app in the sandbox.
+  for (const pem of options.appCertificatePems) {
+    directory.registerCertificate(pem, seed.app.clientId);
+    directory.registerCertificate(pem, seed.bot.appId);
+  }
   const context: SandboxContext = {
     seed,
     directory,

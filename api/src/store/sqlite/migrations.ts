@@ -1,0 +1,109 @@
+/**
+ * Schema migrations: append only. Each runs once, in order, inside the transaction that opens the
+ * database, and is recorded in schema_migrations. Never edit a migration that has shipped: the enum
+ * values in CHECK constraints are spelled out so a change to types.ts needs a new migration.
+ */
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: tenants, integrations, verification traces, consent states, audit log.
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    display_name TEXT,
+    created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE integrations (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    method TEXT NOT NULL CHECK (method IN ('modern', 'basic')),
+    status TEXT NOT NULL CHECK (status IN ('pending_consent', 'verifying', 'pending', 'verified', 'failed', 'disconnected')),
+    ews_url TEXT,
+    autodiscover_address TEXT,
+    service_account TEXT,
+    secret_id TEXT,
+    verified_mailbox TEXT,
+    verified_at TEXT,
+    consented_by TEXT,
+    consented_at TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    -- target of the traces' composite key, so a trace cannot point at another tenant's integration
+    UNIQUE (id, tenant_id)
+  ) STRICT;
+  CREATE UNIQUE INDEX integrations_one_active_per_tenant
+    ON integrations (tenant_id) WHERE status <> 'disconnected';
+  CREATE INDEX integrations_by_status ON integrations (status);
+
+  CREATE TABLE verification_traces (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    integration_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('verified', 'pending', 'failed')),
+    mailbox TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    steps TEXT NOT NULL,
+    FOREIGN KEY (integration_id, tenant_id) REFERENCES integrations (id, tenant_id)
+  ) STRICT;
+  CREATE INDEX verification_traces_by_tenant
+    ON verification_traces (tenant_id, started_at DESC, seq DESC);
+
+  -- No foreign key to tenants: a consent URL may be asked for before the tenant row exists.
+  CREATE TABLE consent_states (
+    state_hash TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    upn TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+  ) STRICT;
+  CREATE INDEX consent_states_by_expiry ON consent_states (expires_at);
+
+  -- No foreign key to tenants either: refused attempts are audited too.
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    actor_oid TEXT NOT NULL,
+    actor_upn TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    result TEXT NOT NULL CHECK (result IN ('success', 'failure')),
+    detail TEXT,
+    at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX audit_log_by_tenant ON audit_log (tenant_id, at DESC, seq DESC);
+  `,
+];
+
+/** Applies the migrations this database lacks, all in one write transaction. */
+export function migrate(db: Database.Database, now: () => Date): void {
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id INTEGER PRIMARY KEY,
+      applied_at TEXT NOT NULL
+    ) STRICT`);
+    const applied = new Set(db.prepare<[], number>('SELECT id FROM schema_migrations').pluck().all());
+    const newest = Math.max(0, ...applied);
+    if (newest > MIGRATIONS.length) {
+      throw new Error(
+        `The database schema (migration ${newest}) is newer than this build knows (${MIGRATIONS.length}): upgrade the app.`,
+      );
+    }
+    const record = db.prepare<[number, string]>(
+      'INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)',
+    );
+    MIGRATIONS.forEach((sql, index) => {
+      const id = index + 1;
+      if (applied.has(id)) return;
+      db.exec(sql);
+      record.run(id, now().toISOString());
+    });
+  }).immediate();
+}

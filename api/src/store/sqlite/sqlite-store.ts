@@ -1,0 +1,134 @@
+/**
+ * The SQLite adapter of IntegrationStore (better-sqlite3): one connection per process, WAL so
+ * readers in other processes never block on the writer, migrations applied at open.
+ */
+import Database from 'better-sqlite3';
+import type {
+  AuditInput,
+  ConsentStateInput,
+  IntegrationInput,
+  IntegrationStore,
+  ListIntegrationsOptions,
+  ListOptions,
+  SaveIntegrationOptions,
+  StoreOperations,
+  TenantInput,
+  TraceInput,
+} from '../port';
+import type { AuditEntry, ConsentState, Integration, Tenant, VerificationTrace } from '../types';
+import { migrate } from './migrations';
+import { SqliteStatements, type SyncOperations } from './statements';
+import { TransactionGate } from './transaction-gate';
+
+export interface SqliteStoreOptions {
+  /** Database file path, or ':memory:' (tests). */
+  file: string;
+  /** Stamps createdAt / updatedAt / audit times; injectable for tests. */
+  clock?: () => Date;
+  /** How long to wait for another process's write lock. */
+  busyTimeoutMs?: number;
+}
+
+/** Runs the synchronous statements after `guard` lets the caller in. */
+class GuardedOperations implements StoreOperations {
+  constructor(
+    private readonly sql: SyncOperations,
+    private readonly guard: () => Promise<void>,
+  ) {}
+
+  async upsertTenant(tenant: TenantInput): Promise<Tenant> {
+    await this.guard();
+    return this.sql.upsertTenant(tenant);
+  }
+  async getIntegration(tenantId: string): Promise<Integration | undefined> {
+    await this.guard();
+    return this.sql.getIntegration(tenantId);
+  }
+  async saveIntegration(
+    integration: IntegrationInput,
+    options: SaveIntegrationOptions,
+  ): Promise<Integration> {
+    await this.guard();
+    return this.sql.saveIntegration(integration, options);
+  }
+  async listIntegrations(options?: ListIntegrationsOptions): Promise<Integration[]> {
+    await this.guard();
+    return this.sql.listIntegrations(options);
+  }
+  async addTrace(trace: TraceInput): Promise<VerificationTrace> {
+    await this.guard();
+    return this.sql.addTrace(trace);
+  }
+  async latestTrace(tenantId: string): Promise<VerificationTrace | undefined> {
+    await this.guard();
+    return this.sql.latestTrace(tenantId);
+  }
+  async listTraces(tenantId: string, options: ListOptions): Promise<VerificationTrace[]> {
+    await this.guard();
+    return this.sql.listTraces(tenantId, options);
+  }
+  async createConsentState(consent: ConsentStateInput): Promise<ConsentState> {
+    await this.guard();
+    return this.sql.createConsentState(consent);
+  }
+  async consumeConsentState(state: string, now: Date): Promise<ConsentState | undefined> {
+    await this.guard();
+    return this.sql.consumeConsentState(state, now);
+  }
+  async purgeExpiredConsentStates(now: Date): Promise<number> {
+    await this.guard();
+    return this.sql.purgeExpiredConsentStates(now);
+  }
+  async appendAudit(entry: AuditInput): Promise<AuditEntry> {
+    await this.guard();
+    return this.sql.appendAudit(entry);
+  }
+  async listAudit(tenantId: string, options: ListOptions): Promise<AuditEntry[]> {
+    await this.guard();
+    return this.sql.listAudit(tenantId, options);
+  }
+}
+
+class SqliteIntegrationStore extends GuardedOperations implements IntegrationStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly statements: SqliteStatements,
+    private readonly gate: TransactionGate,
+  ) {
+    super(statements, () => gate.whenClosed());
+  }
+
+  transaction<T>(fn: (tx: StoreOperations) => Promise<T>): Promise<T> {
+    return this.gate.run(
+      {
+        // IMMEDIATE takes the write lock now rather than failing with SQLITE_BUSY at the first write.
+        begin: () => this.db.exec('BEGIN IMMEDIATE'),
+        commit: () => this.db.exec('COMMIT'),
+        rollback: () => {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        },
+      },
+      (token) => fn(new GuardedOperations(this.statements, async () => this.gate.assertOpen(token))),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.gate.whenClosed();
+    if (this.db.open) this.db.close();
+  }
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): IntegrationStore {
+  const clock = options.clock ?? (() => new Date());
+  const db = new Database(options.file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    migrate(db, clock);
+    return new SqliteIntegrationStore(db, new SqliteStatements(db, clock), new TransactionGate());
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
