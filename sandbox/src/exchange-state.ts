@@ -16,7 +16,19 @@ export interface EwsOrganizationConfig {
   allowedAppIds: string[];
 }
 
+/** A redirect the on-premises Autodiscover answers with, to exercise a client's redirect handling. */
+export interface AutodiscoverRedirect {
+  /** http: 302 to `target` (an https URL); addr: POX redirectAddr; url: POX redirectUrl. */
+  kind: 'http' | 'addr' | 'url';
+  target: string;
+  /** Only requests for this address are redirected; all addresses when absent. */
+  address?: string;
+  /** How many requests are redirected before the rule lapses; unlimited when absent (a loop). */
+  remaining?: number;
+}
+
 export class ExchangeState {
+  private autodiscover: AutodiscoverRedirect | null = null;
   private readonly mailboxes = new Map<string, string>(); // address -> tenant id
   private readonly serviceAccounts = new Map<string, ServiceAccount>();
   private readonly ews = new Map<string, EwsOrganizationConfig>();
@@ -119,5 +131,20 @@ export class ExchangeState {
   appMayAccess(tenantId: string, address: string): boolean {
     const scope = this.accessPolicies.get(tenantId);
     return !scope || scope.has(address.toLowerCase());
+  }
+
+  setAutodiscoverRedirect(redirect: AutodiscoverRedirect | null): void {
+    this.autodiscover = redirect ? { ...redirect } : null;
+  }
+
+  /** The redirect that applies to a request for this address, consumed (one use counted). */
+  takeAutodiscoverRedirect(address: string): AutodiscoverRedirect | undefined {
+    const rule = this.autodiscover;
+    if (!rule || (rule.address && rule.address.toLowerCase() !== address.toLowerCase())) return undefined;
+    if (rule.remaining !== undefined) {
+      rule.remaining -= 1;
+      if (rule.remaining <= 0) this.autodiscover = null;
+    }
+    return rule;
   }
 }

@@ -1,0 +1,123 @@
+/** GetFolder for the folders the product binds: the calendar and the top of the information store. */
+import { calendarTotalCount } from './calendar';
+import { checkMailbox, type OperationContext } from './mailbox-access';
+import {
+  NS,
+  SUCCESS,
+  errorMessage,
+  operationResponse,
+  responseMessageContent,
+  type ResponseMessage,
+} from './soap';
+import { readShape, wants, type Shape } from './shape';
+import { childOf, el, textEl, type XmlElement } from './xml';
+
+interface FolderInfo {
+  name: 'calendar' | 'msgfolderroot';
+  element: 't:CalendarFolder' | 't:Folder';
+  folderClass?: string;
+  displayName: string;
+  childFolderCount: number;
+}
+
+const FOLDERS: Record<FolderInfo['name'], FolderInfo> = {
+  calendar: {
+    name: 'calendar',
+    element: 't:CalendarFolder',
+    folderClass: 'IPF.Appointment',
+    displayName: 'Calendar',
+    childFolderCount: 0,
+  },
+  msgfolderroot: {
+    name: 'msgfolderroot',
+    element: 't:Folder',
+    displayName: 'Top of Information Store',
+    childFolderCount: 12,
+  },
+};
+
+export interface FolderRef {
+  mailbox: string;
+  folder: string;
+}
+
+export const folderId = (mailbox: string, folder: string) =>
+  Buffer.from(`folder|${mailbox}|${folder}`).toString('base64');
+const changeKey = (mailbox: string, folder: string) =>
+  Buffer.from(`ck|${mailbox}|${folder}`).toString('base64').slice(0, 40);
+
+/**
+ * The mailbox and folder a DistinguishedFolderId or FolderId points at. A distinguished folder
+ * without a Mailbox means the acting mailbox; a service account acting as itself has none.
+ */
+export function resolveFolderRef(op: OperationContext, idElement: XmlElement): FolderRef | ResponseMessage {
+  if (idElement.name === 'FolderId') {
+    const decoded = Buffer.from(idElement.attrs.Id ?? '', 'base64')
+      .toString('utf8')
+      .split('|');
+    if (decoded.length !== 3 || decoded[0] !== 'folder') return errorMessage('ErrorInvalidIdMalformed');
+    return { mailbox: decoded[1] ?? '', folder: decoded[2] ?? '' };
+  }
+  const explicit = childOf(
+    childOf(idElement, NS.types, 'Mailbox'),
+    NS.types,
+    'EmailAddress',
+  )?.text.toLowerCase();
+  const mailbox = explicit ?? op.actingMailbox;
+  if (!mailbox) return errorMessage('ErrorMissingEmailAddress');
+  return { mailbox, folder: idElement.attrs.Id ?? '' };
+}
+
+function folderXml(info: FolderInfo, ref: FolderRef, shape: Shape): string {
+  const parts: string[] = [];
+  parts.push(
+    el('t:FolderId', { Id: folderId(ref.mailbox, info.name), ChangeKey: changeKey(ref.mailbox, info.name) }),
+  );
+  if (wants(shape, 'folder:ParentFolderId', 'AllProperties') && info.name !== 'msgfolderroot') {
+    parts.push(
+      el('t:ParentFolderId', {
+        Id: folderId(ref.mailbox, 'msgfolderroot'),
+        ChangeKey: changeKey(ref.mailbox, 'msgfolderroot'),
+      }),
+    );
+  }
+  if (info.folderClass && wants(shape, 'folder:FolderClass', 'AllProperties')) {
+    parts.push(textEl('t:FolderClass', info.folderClass));
+  }
+  if (wants(shape, 'folder:DisplayName', 'Default')) parts.push(textEl('t:DisplayName', info.displayName));
+  const total = info.name === 'calendar' ? calendarTotalCount(ref.mailbox) : 0;
+  if (wants(shape, 'folder:TotalCount', 'Default')) parts.push(textEl('t:TotalCount', total));
+  if (wants(shape, 'folder:ChildFolderCount', 'Default'))
+    parts.push(textEl('t:ChildFolderCount', info.childFolderCount));
+  if (info.element === 't:Folder' && wants(shape, 'folder:UnreadCount', 'Default'))
+    parts.push(textEl('t:UnreadCount', 0));
+  return el(info.element, {}, parts.join(''));
+}
+
+function folderResult(
+  op: OperationContext,
+  idElement: XmlElement,
+  shape: Shape,
+): { message: ResponseMessage; payload: string } {
+  const ref = resolveFolderRef(op, idElement);
+  if ('responseClass' in ref) return { message: ref, payload: '' };
+  const info = FOLDERS[ref.folder as FolderInfo['name']];
+  const denied = checkMailbox(op, ref.mailbox);
+  if (denied) return { message: denied, payload: '' };
+  if (!info) return { message: errorMessage('ErrorFolderNotFound'), payload: '' };
+  return { message: SUCCESS, payload: el('m:Folders', {}, folderXml(info, ref, shape)) };
+}
+
+export function getFolder(op: OperationContext, body: XmlElement): string {
+  const shape = readShape(childOf(body, NS.messages, 'FolderShape'));
+  const ids = childOf(body, NS.messages, 'FolderIds')?.children ?? [];
+  const messages = ids.map((idElement) => {
+    const { message, payload } = folderResult(op, idElement, shape);
+    return el(
+      'm:GetFolderResponseMessage',
+      { ResponseClass: message.responseClass },
+      responseMessageContent(message, payload),
+    );
+  });
+  return operationResponse('GetFolder', el('m:ResponseMessages', {}, messages.join('')));
+}
