@@ -1,0 +1,134 @@
+/**
+ * Validates the tab's Teams SSO token with jose: RS256 only, signed by a key the token's own
+ * tenant publishes, the EXACT v2 issuer of that tenant, our audience, lifetime with a small
+ * tolerance, and the claims we need. `tid` is read unverified only to pick the issuer and keys.
+ */
+import type https from 'node:https';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { INetworkModule } from '@azure/msal-node';
+import type { AppConfig } from '../config';
+import { SsoTokenError, type SsoTokenReason } from './errors';
+import { TenantJwksCache } from './jwks-cache';
+import { createHttpsAgent, createMsalNetworkClient } from './network-client';
+import type { SignedInUser, SsoTokenValidator } from './port';
+
+/** Role template id of Global Administrator, as Entra puts it in `wids`. */
+export const GLOBAL_ADMINISTRATOR_ROLE_ID = '62e90394-69f5-4237-9190-012177145e10';
+const CLOCK_TOLERANCE_SECONDS = 60;
+const TENANT_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface SsoValidatorOptions {
+  authorityHost: string;
+  clientId: string;
+  /** Also accepted as audience: the Application ID URI `api://<public host>/<clientId>`. */
+  applicationIdUri?: string;
+  agent?: https.Agent;
+  /** Replaces the transport built on `agent`. */
+  transport?: INetworkModule;
+  caPem?: string;
+  now?: () => number;
+  jwksTtlMs?: number;
+  jwksMinRefreshMs?: number;
+}
+
+/** The validator options for the app's configuration: client id and `api://<public host>/<client id>`. */
+export function ssoValidatorOptions(
+  config: Pick<AppConfig, 'authorityHost' | 'clientId' | 'publicUrl' | 'caPem'>,
+) {
+  return {
+    authorityHost: config.authorityHost,
+    clientId: config.clientId,
+    applicationIdUri: `api://${new URL(config.publicUrl).host}/${config.clientId}`,
+    ...(config.caPem ? { caPem: config.caPem } : {}),
+  } satisfies SsoValidatorOptions;
+}
+
+const stringClaim = (payload: JWTPayload, name: string) =>
+  typeof payload[name] === 'string' ? (payload[name] as string) : undefined;
+
+/** Which rule a jose error broke. */
+function reasonOf(error: unknown): SsoTokenReason {
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return 'issuer';
+    if (error.claim === 'aud') return 'audience';
+    if (error.claim === 'nbf' || error.claim === 'exp' || error.claim === 'iat') {
+      return error.reason === 'missing' ? 'claims' : 'expired';
+    }
+    return 'claims';
+  }
+  if (
+    error instanceof errors.JWSSignatureVerificationFailed ||
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys ||
+    error instanceof errors.JOSEAlgNotAllowed
+  ) {
+    return 'signature';
+  }
+  return 'malformed';
+}
+
+export class JoseSsoTokenValidator implements SsoTokenValidator {
+  private readonly keys: TenantJwksCache;
+  private readonly audiences: string[];
+  private readonly now: () => number;
+
+  constructor(private readonly options: SsoValidatorOptions) {
+    this.now = options.now ?? Date.now;
+    this.audiences = [options.clientId, ...(options.applicationIdUri ? [options.applicationIdUri] : [])];
+    this.keys = new TenantJwksCache({
+      authorityHost: options.authorityHost,
+      appId: options.clientId,
+      transport:
+        options.transport ?? createMsalNetworkClient(options.agent ?? createHttpsAgent(options.caPem)),
+      now: this.now,
+      ...(options.jwksTtlMs !== undefined ? { ttlMs: options.jwksTtlMs } : {}),
+      ...(options.jwksMinRefreshMs !== undefined ? { minRefreshMs: options.jwksMinRefreshMs } : {}),
+    });
+  }
+
+  async validate(token: string): Promise<SignedInUser> {
+    if (!token) throw new SsoTokenError('missing', 'No SSO token was presented.');
+    let tenantId: string | undefined;
+    let kid: string | undefined;
+    try {
+      tenantId = stringClaim(decodeJwt(token), 'tid');
+      kid = decodeProtectedHeader(token).kid;
+    } catch (error) {
+      throw new SsoTokenError('malformed', 'The SSO token is not a JWT.', { cause: error });
+    }
+    if (!tenantId || !TENANT_GUID.test(tenantId)) {
+      throw new SsoTokenError('claims', 'The SSO token names no tenant (tid).');
+    }
+    const tid = tenantId.toLowerCase();
+    const keys = await this.keys.keysFor(tid, kid);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: `${this.options.authorityHost}/${tid}/v2.0`,
+        audience: this.audiences,
+        algorithms: ['RS256'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: new Date(this.now()),
+        requiredClaims: ['exp', 'tid', 'oid', 'preferred_username'],
+      }));
+    } catch (error) {
+      const reason = reasonOf(error);
+      throw new SsoTokenError(reason, `The SSO token was rejected (${reason}): ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const oid = stringClaim(payload, 'oid');
+    const upn = stringClaim(payload, 'preferred_username');
+    if (!oid || !upn) throw new SsoTokenError('claims', 'The SSO token lacks oid or preferred_username.');
+    const wids = Array.isArray(payload.wids) ? payload.wids : [];
+    const name = stringClaim(payload, 'name');
+    return {
+      tenantId: tid,
+      oid,
+      upn: upn.toLowerCase(),
+      ...(name ? { name } : {}),
+      isGlobalAdmin: wids.includes(GLOBAL_ADMINISTRATOR_ROLE_ID),
+    };
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * JoseSsoTokenValidator against the sandbox Entra ID's keys over HTTPS: the Teams SSO token of a
+ * Global Administrator and of a user, then every rejection with the reason the HTTP layer maps to
+ * 401. Bad tokens are signed by the sandbox's own key (or a forged one) so only one rule breaks.
+ */
+import type https from 'node:https';
+import type { INetworkModule } from '@azure/msal-node';
+import { SignJWT, decodeJwt, generateKeyPair, type JWTPayload } from 'jose';
+import { issueSsoToken } from '../../sandbox/src/entra/sso';
+import { SsoTokenError, type SsoTokenReason } from '../../api/src/identity/errors';
+import { createHttpsAgent, createMsalNetworkClient } from '../../api/src/identity/network-client';
+import {
+  JoseSsoTokenValidator,
+  ssoValidatorOptions,
+  type SsoValidatorOptions,
+} from '../../api/src/identity/sso-validator';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+
+let sandbox: TestSandbox;
+let agent: https.Agent;
+let contoso: string;
+let fabrikam: string;
+let appId: string;
+let keyRequests: string[];
+let transport: INetworkModule;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  agent = createHttpsAgent(sandbox.certs.caCertPem);
+  contoso = sandbox.context.seed.tenants[0]!.id;
+  fabrikam = sandbox.context.seed.tenants[1]!.id;
+  appId = sandbox.context.seed.app.clientId;
+});
+afterAll(async () => {
+  agent.destroy();
+  await sandbox.close();
+});
+
+beforeEach(() => {
+  keyRequests = [];
+  const base = createMsalNetworkClient(agent);
+  transport = {
+    sendGetRequestAsync: (url, options, timeout) => {
+      keyRequests.push(url);
+      return base.sendGetRequestAsync(url, options, timeout);
+    },
+    sendPostRequestAsync: (url, options) => base.sendPostRequestAsync(url, options),
+  };
+});
+
+const validator = (options: Partial<SsoValidatorOptions> = {}) =>
+  new JoseSsoTokenValidator({ authorityHost: sandbox.urls.entra, clientId: appId, transport, ...options });
+
+/** The admin's real SSO claims with some changed, re-signed by the sandbox Entra key. */
+async function resigned(change: (claims: JWTPayload) => JWTPayload, nowMs = Date.now()): Promise<string> {
+  const {
+    iat: _iat,
+    nbf: _nbf,
+    exp: _exp,
+    uti: _uti,
+    ...claims
+  } = decodeJwt(await issueSsoToken(sandbox.context, 'admin@contoso.com'));
+  return sandbox.context.tokens.sign(change(claims), 3600, nowMs);
+}
+
+async function rejection(promise: Promise<unknown>, reason: SsoTokenReason): Promise<SsoTokenError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SsoTokenError);
+  expect((error as SsoTokenError).reason).toBe(reason);
+  return error as SsoTokenError;
+}
+
+describe('valid Teams SSO tokens', () => {
+  it('admin@contoso.com is a Global Administrator of Contoso', async () => {
+    const admin = sandbox.context.seed.tenants[0]!.users.find((u) => u.upn === 'admin@contoso.com')!;
+    const user = await validator().validate(await issueSsoToken(sandbox.context, 'admin@contoso.com'));
+    expect(user).toEqual({
+      tenantId: contoso,
+      oid: admin.id,
+      upn: 'admin@contoso.com',
+      name: admin.displayName,
+      isGlobalAdmin: true,
+    });
+    expect(keyRequests).toEqual([`${sandbox.urls.entra}/${contoso}/discovery/v2.0/keys`]);
+  });
+
+  it('alex@contoso.com is not', async () => {
+    const user = await validator().validate(await issueSsoToken(sandbox.context, 'alex@contoso.com'));
+    expect(user).toMatchObject({ tenantId: contoso, upn: 'alex@contoso.com', isGlobalAdmin: false });
+  });
+
+  it('accepts the Application ID URI audience built from the public URL', async () => {
+    const options = ssoValidatorOptions({
+      authorityHost: sandbox.urls.entra,
+      clientId: appId,
+      publicUrl: 'https://tab.example.com',
+    });
+    expect(options.applicationIdUri).toBe(`api://tab.example.com/${appId}`);
+    const token = await resigned((c) => ({ ...c, aud: `api://tab.example.com/${appId}` }));
+    await expect(validator(options).validate(token)).resolves.toMatchObject({ upn: 'admin@contoso.com' });
+    await rejection(validator().validate(token), 'audience');
+  });
+
+  it('keeps each tenant’s keys: one download for many tokens, one per tenant', async () => {
+    const v = validator();
+    for (const upn of ['admin@contoso.com', 'alex@contoso.com', 'admin@contoso.com']) {
+      await v.validate(await issueSsoToken(sandbox.context, upn));
+    }
+    await v.validate(await issueSsoToken(sandbox.context, 'admin@fabrikam.com'));
+    expect(keyRequests).toEqual([
+      `${sandbox.urls.entra}/${contoso}/discovery/v2.0/keys`,
+      `${sandbox.urls.entra}/${fabrikam}/discovery/v2.0/keys`,
+    ]);
+  });
+
+  it('downloads again after the TTL, and early for an unknown kid at most once per interval (injected clock)', async () => {
+    let now = Date.now();
+    const v = validator({ now: () => now, jwksTtlMs: 60 * 60_000, jwksMinRefreshMs: 5 * 60_000 });
+    const token = await issueSsoToken(sandbox.context, 'admin@contoso.com');
+    await v.validate(token);
+
+    const { privateKey } = await generateKeyPair('RS256');
+    const unknownKid = (kid: string) =>
+      new SignJWT(decodeJwt(token)).setProtectedHeader({ alg: 'RS256', kid }).sign(privateKey);
+    await rejection(v.validate(await unknownKid('rolled-1')), 'signature');
+    expect(keyRequests).toHaveLength(1);
+
+    now += 5 * 60_000;
+    await rejection(v.validate(await unknownKid('rolled-2')), 'signature');
+    await rejection(v.validate(await unknownKid('rolled-3')), 'signature');
+    expect(keyRequests).toHaveLength(2);
+
+    now += 60 * 60_000;
+    await v.validate(await resigned((c) => c, now));
+    expect(keyRequests).toHaveLength(3);
+  });
+});
+
+describe('rejected tokens (401)', () => {
+  it('no token → missing; not a JWT → malformed', async () => {
+    await rejection(validator().validate(''), 'missing');
+    await rejection(validator().validate('not.a.jwt'), 'malformed');
+    expect(keyRequests).toEqual([]);
+  });
+
+  it('a forged signature (another key under the sandbox key’s kid) → signature', async () => {
+    const real = await issueSsoToken(sandbox.context, 'admin@contoso.com');
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT(decodeJwt(real))
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: sandbox.context.tokens.kid })
+      .sign(privateKey);
+    await rejection(validator().validate(forged), 'signature');
+  });
+
+  it('the payload of one user under the signature of another → signature', async () => {
+    const [header, , signature] = (await issueSsoToken(sandbox.context, 'alex@contoso.com')).split('.');
+    const [, adminPayload] = (await issueSsoToken(sandbox.context, 'admin@contoso.com')).split('.');
+    await rejection(validator().validate(`${header}.${adminPayload}.${signature}`), 'signature');
+  });
+
+  it('an HMAC token (alg HS256) → signature', async () => {
+    const real = decodeJwt(await issueSsoToken(sandbox.context, 'admin@contoso.com'));
+    const hmac = await new SignJWT(real)
+      .setProtectedHeader({ alg: 'HS256', kid: sandbox.context.tokens.kid })
+      .sign(new TextEncoder().encode('a shared secret of thirty-two bytes!'));
+    await rejection(validator().validate(hmac), 'signature');
+  });
+
+  it('a token of tenant A claiming tid B → issuer', async () => {
+    const token = await resigned((c) => ({ ...c, tid: fabrikam }));
+    const error = await rejection(validator().validate(token), 'issuer');
+    expect(error.code).toBe('invalid_token');
+  });
+
+  it('a v1 issuer for the right tenant → issuer (exact v2 issuer only)', async () => {
+    const token = await resigned((c) => ({ ...c, iss: `https://sts.windows.net/${contoso}/` }));
+    await rejection(validator().validate(token), 'issuer');
+  });
+
+  it('a tenant Entra does not know → issuer', async () => {
+    const token = await resigned((c) => ({ ...c, tid: '11111111-2222-4333-8444-555555555555' }));
+    await rejection(validator().validate(token), 'issuer');
+  });
+
+  it('another app’s audience → audience', async () => {
+    const token = await resigned((c) => ({ ...c, aud: '00000003-0000-0000-c000-000000000000' }));
+    await rejection(validator().validate(token), 'audience');
+  });
+
+  it('expired (clock past exp + tolerance) → expired; within the 60 s tolerance → accepted', async () => {
+    const token = await issueSsoToken(sandbox.context, 'admin@contoso.com');
+    const exp = decodeJwt(token).exp! * 1000;
+    await expect(validator({ now: () => exp + 30_000 }).validate(token)).resolves.toBeDefined();
+    await rejection(validator({ now: () => exp + 61_000 }).validate(token), 'expired');
+  });
+
+  it('not yet valid (nbf in the future beyond tolerance) → expired', async () => {
+    const token = await issueSsoToken(sandbox.context, 'admin@contoso.com');
+    const nbf = decodeJwt(token).nbf! * 1000;
+    await rejection(validator({ now: () => nbf - 120_000 }).validate(token), 'expired');
+  });
+
+  it.each(['oid', 'preferred_username'])('without %s → claims', async (claim) => {
+    const token = await resigned((c) => {
+      const copy = { ...c };
+      delete copy[claim];
+      return copy;
+    });
+    await rejection(validator().validate(token), 'claims');
+  });
+
+  it('without tid, or with a tid that is not a GUID → claims, before any key download', async () => {
+    await rejection(validator().validate(await resigned(({ tid: _tid, ...c }) => c)), 'claims');
+    await rejection(validator().validate(await resigned((c) => ({ ...c, tid: '../common' }))), 'claims');
+    expect(keyRequests).toEqual([]);
+  });
+});
