@@ -15,6 +15,8 @@ import type {
   Tenant,
   VerificationTrace,
 } from './types';
+import type { HealthStoreOperations } from './health-port';
+import type { ConversationStoreOperations } from './conversation-port';
 
 export interface TenantInput {
   id: string;
@@ -53,7 +55,8 @@ export interface ListOptions {
   limit: number;
 }
 
-export interface StoreOperations {
+/** Tenants, integrations, traces, consent states, audit. */
+export interface CoreStoreOperations {
   /** Creates the tenant or refreshes its display name. */
   upsertTenant(tenant: TenantInput): Promise<Tenant>;
 
@@ -91,6 +94,9 @@ export interface StoreOperations {
   /** Newest first. */
   listAudit(tenantId: string, options: ListOptions): Promise<AuditEntry[]>;
 }
+
+export interface StoreOperations
+  extends CoreStoreOperations, HealthStoreOperations, ConversationStoreOperations {}
 
 export interface IntegrationStore extends StoreOperations {
   /**

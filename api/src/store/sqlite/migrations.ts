@@ -80,6 +80,101 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX audit_log_by_tenant ON audit_log (tenant_id, at DESC, seq DESC);
   `,
+  // 2: health state per integration (with the scheduler's lease), check history, alert outbox and
+  // per-conversation deliveries.
+  `
+  CREATE TABLE integration_health (
+    integration_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('healthy', 'degraded', 'failing')),
+    since TEXT NOT NULL,
+    consecutive_failures INTEGER NOT NULL CHECK (consecutive_failures >= 0),
+    failing_since TEXT,
+    certificate_threshold_alerted INTEGER,
+    room_cursor INTEGER NOT NULL CHECK (room_cursor >= 0),
+    last_run_at TEXT,
+    next_run_at TEXT NOT NULL,
+    backoff_until TEXT,
+    muted_until TEXT,
+    lease_owner TEXT,
+    lease_expires_at TEXT,
+    FOREIGN KEY (integration_id, tenant_id) REFERENCES integrations (id, tenant_id)
+  ) STRICT;
+  CREATE INDEX integration_health_by_due ON integration_health (next_run_at);
+  CREATE INDEX integration_health_by_tenant ON integration_health (tenant_id);
+
+  CREATE TABLE health_results (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    run_id TEXT NOT NULL,
+    integration_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    check_name TEXT NOT NULL CHECK (check_name IN ('token', 'certificate', 'secret', 'mailbox', 'rooms', 'ewsAllowList')),
+    status TEXT NOT NULL CHECK (status IN ('ok', 'warn', 'fail')),
+    diagnostic TEXT,
+    detail TEXT,
+    duration_ms REAL NOT NULL CHECK (duration_ms >= 0),
+    checked_at TEXT NOT NULL,
+    FOREIGN KEY (integration_id, tenant_id) REFERENCES integrations (id, tenant_id)
+  ) STRICT;
+  CREATE INDEX health_results_by_tenant ON health_results (tenant_id, checked_at DESC, seq DESC);
+  CREATE INDEX health_results_by_time ON health_results (checked_at);
+
+  CREATE TABLE health_alerts (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    integration_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('failing', 'degraded', 'recovered', 'certificate_expiring')),
+    severity TEXT NOT NULL CHECK (severity IN ('critical', 'warning', 'info')),
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    failing_check TEXT,
+    microsoft_code TEXT,
+    remediation TEXT,
+    since TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    planned_at TEXT,
+    FOREIGN KEY (integration_id, tenant_id) REFERENCES integrations (id, tenant_id)
+  ) STRICT;
+  CREATE INDEX health_alerts_by_tenant ON health_alerts (tenant_id, created_at DESC, seq DESC);
+  CREATE INDEX health_alerts_unplanned ON health_alerts (seq) WHERE planned_at IS NULL;
+
+  CREATE TABLE alert_deliveries (
+    alert_id TEXT NOT NULL REFERENCES health_alerts (id),
+    conversation_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'suppressed')),
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    sent_activity_id TEXT,
+    lease_owner TEXT,
+    lease_expires_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (alert_id, conversation_id)
+  ) STRICT;
+  CREATE INDEX alert_deliveries_due ON alert_deliveries (next_attempt_at) WHERE status = 'pending';
+  `,
+  // 3: the bot's conversation subscriptions (where alerts go) with their conversation references.
+  // alert_deliveries.conversation_id names these rows; no foreign key, so a removed conversation
+  // keeps its delivery history.
+  `
+  CREATE TABLE conversation_subscriptions (
+    conversation_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    scope TEXT NOT NULL CHECK (scope IN ('personal', 'team')),
+    reference TEXT NOT NULL,
+    installed_by TEXT NOT NULL,
+    muted_until TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    removed_at TEXT
+  ) STRICT;
+  CREATE INDEX conversation_subscriptions_active
+    ON conversation_subscriptions (tenant_id, created_at) WHERE removed_at IS NULL;
+  `,
 ];
 
 /** Applies the migrations this database lacks, all in one write transaction. */

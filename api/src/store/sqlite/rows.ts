@@ -18,12 +18,12 @@ import {
 } from '../types';
 
 /** SQL NULL becomes an absent optional field. */
-const optionalText = z
+export const optionalText = z
   .string()
   .nullable()
   .transform((v) => v ?? undefined);
 
-function jsonText<T extends z.ZodType>(schema: T) {
+export function jsonText<T extends z.ZodType>(schema: T) {
   return z
     .string()
     .transform((text, ctx) => {
@@ -37,7 +37,7 @@ function jsonText<T extends z.ZodType>(schema: T) {
     .pipe(schema);
 }
 
-const jsonObject = z.record(z.string(), z.json());
+export const jsonObject = z.record(z.string(), z.json());
 
 const integrationErrorSchema = z.object({
   kind: z.string(),
@@ -166,7 +166,7 @@ const auditRow = z
     at: r.at,
   }));
 
-function mapper<T>(table: string, schema: z.ZodType<T>): (row: unknown) => T {
+export function mapper<T>(table: string, schema: z.ZodType<T>): (row: unknown) => T {
   return (row) => {
     const parsed = schema.safeParse(row);
     if (!parsed.success) {

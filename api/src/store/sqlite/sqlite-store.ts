@@ -19,6 +19,12 @@ import type { AuditEntry, ConsentState, Integration, Tenant, VerificationTrace }
 import { migrate } from './migrations';
 import { SqliteStatements, type SyncOperations } from './statements';
 import { TransactionGate } from './transaction-gate';
+import { GuardedHealthOperations } from './guarded-health-operations';
+import { SqliteHealthStatements } from './health-statements';
+import { SqliteConversationStatements } from './conversation-statements';
+import type { ConversationSubscriptionInput } from '../conversation-port';
+import type { ConversationSubscription } from '../conversation-types';
+import type { IsoInstant } from '../types';
 
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' (tests). */
@@ -30,11 +36,49 @@ export interface SqliteStoreOptions {
 }
 
 /** Runs the synchronous statements after `guard` lets the caller in. */
-class GuardedOperations implements StoreOperations {
+class GuardedOperations extends GuardedHealthOperations implements StoreOperations {
   constructor(
     private readonly sql: SyncOperations,
-    private readonly guard: () => Promise<void>,
-  ) {}
+    health: SqliteHealthStatements,
+    private readonly conversations: SqliteConversationStatements,
+    guard: () => Promise<void>,
+  ) {
+    super(health, guard);
+  }
+
+  async saveConversationSubscription(
+    input: ConversationSubscriptionInput,
+  ): Promise<ConversationSubscription> {
+    await this.guard();
+    return this.conversations.saveConversationSubscription(input);
+  }
+  async getConversationSubscription(
+    tenantId: string,
+    conversationId: string,
+  ): Promise<ConversationSubscription | undefined> {
+    await this.guard();
+    return this.conversations.getConversationSubscription(tenantId, conversationId);
+  }
+  async listConversationSubscriptions(tenantId: string): Promise<ConversationSubscription[]> {
+    await this.guard();
+    return this.conversations.listConversationSubscriptions(tenantId);
+  }
+  async removeConversationSubscription(
+    tenantId: string,
+    conversationId: string,
+    now: Date,
+  ): Promise<boolean> {
+    await this.guard();
+    return this.conversations.removeConversationSubscription(tenantId, conversationId, now);
+  }
+  async setConversationMute(
+    tenantId: string,
+    conversationId: string,
+    mutedUntil: IsoInstant | undefined,
+  ): Promise<boolean> {
+    await this.guard();
+    return this.conversations.setConversationMute(tenantId, conversationId, mutedUntil);
+  }
 
   async upsertTenant(tenant: TenantInput): Promise<Tenant> {
     await this.guard();
@@ -93,9 +137,11 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
   constructor(
     private readonly db: Database.Database,
     private readonly statements: SqliteStatements,
+    private readonly healthStatements: SqliteHealthStatements,
+    private readonly conversationStatements: SqliteConversationStatements,
     private readonly gate: TransactionGate,
   ) {
-    super(statements, () => gate.whenClosed());
+    super(statements, healthStatements, conversationStatements, () => gate.whenClosed());
   }
 
   transaction<T>(fn: (tx: StoreOperations) => Promise<T>): Promise<T> {
@@ -108,7 +154,15 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
           if (this.db.inTransaction) this.db.exec('ROLLBACK');
         },
       },
-      (token) => fn(new GuardedOperations(this.statements, async () => this.gate.assertOpen(token))),
+      (token) =>
+        fn(
+          new GuardedOperations(
+            this.statements,
+            this.healthStatements,
+            this.conversationStatements,
+            async () => this.gate.assertOpen(token),
+          ),
+        ),
     );
   }
 
@@ -126,7 +180,13 @@ export function openSqliteStore(options: SqliteStoreOptions): IntegrationStore {
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     migrate(db, clock);
-    return new SqliteIntegrationStore(db, new SqliteStatements(db, clock), new TransactionGate());
+    return new SqliteIntegrationStore(
+      db,
+      new SqliteStatements(db, clock),
+      new SqliteHealthStatements(db, clock),
+      new SqliteConversationStatements(db, clock),
+      new TransactionGate(),
+    );
   } catch (error) {
     db.close();
     throw error;

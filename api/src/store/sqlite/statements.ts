@@ -13,26 +13,25 @@ import type {
   ListIntegrationsOptions,
   ListOptions,
   SaveIntegrationOptions,
-  StoreOperations,
+  CoreStoreOperations,
   TenantInput,
   TraceInput,
 } from '../port';
 import type { AuditEntry, ConsentState, Integration, Tenant, VerificationTrace } from '../types';
 import { toAuditEntry, toConsentState, toIntegration, toTenant, toTrace } from './rows';
 
-/** The port's operations, minus the promises. */
-export type SyncOperations = {
-  [K in keyof StoreOperations]: (
-    ...args: Parameters<StoreOperations[K]>
-  ) => Awaited<ReturnType<StoreOperations[K]>>;
+/** A port's operations, minus the promises. */
+export type Sync<Ops> = {
+  [K in keyof Ops]: Ops[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
 };
+export type SyncOperations = Sync<CoreStoreOperations>;
 
 type Params = Record<string, string | number | null>;
 
 const MAX_LIST_LIMIT = 1000;
 
 /** Canonical `toISOString` form, so text comparison in SQL orders instants correctly. */
-function instant(value: string, field: string): string {
+export function instant(value: string, field: string): string {
   const time = Date.parse(value);
   if (Number.isNaN(time)) throw new RangeError(`${field} is not an ISO-8601 instant: ${value}`);
   return new Date(time).toISOString();
@@ -42,7 +41,7 @@ function optionalInstant(value: string | undefined, field: string): string | nul
   return value === undefined ? null : instant(value, field);
 }
 
-function listLimit({ limit }: ListOptions): number {
+export function listLimit({ limit }: ListOptions): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     throw new RangeError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}: ${limit}`);
   }

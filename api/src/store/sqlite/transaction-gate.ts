@@ -40,12 +40,19 @@ export class TransactionGate {
     steps: { begin(): void; commit(): void; rollback(): void },
     body: (token: symbol) => Promise<T>,
   ): Promise<T> {
-    await this.whenClosed();
-    // From here to begin() nothing awaits, so no other caller can slip in between.
+    // Several callers can wake from the end of the same transaction: re-check after each wake-up,
+    // and take the gate in the same synchronous step as the last check.
+    do {
+      await this.whenClosed();
+    } while (this.open);
     let release!: () => void;
     const token = Symbol('transaction');
     this.open = { token, done: new Promise<void>((resolve) => (release = resolve)) };
     try {
+      // Callers that passed whenClosed() just before we took the gate resume within the pending
+      // microtasks and run their statement synchronously; let them finish before BEGIN, so none
+      // of their statements lands inside (and rolls back with) this transaction.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       steps.begin();
       try {
         const result = await this.context.run(token, () => body(token));

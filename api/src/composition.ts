@@ -1,0 +1,128 @@
+/**
+ * Builds the app's object graph from its configuration: one adapter per Microsoft service, the
+ * store, and the use cases on top. The only place that knows which adapter serves which port.
+ */
+import { X509Certificate } from 'node:crypto';
+import type { AppConfig } from './config';
+import type { Logger } from './logger';
+import { MsalAppTokenProvider } from './identity/msal-token-provider';
+import { JoseSsoTokenValidator, ssoValidatorOptions } from './identity/sso-validator';
+import { completeAdminConsent, startAdminConsent } from './identity/admin-consent';
+import type { AdminConsentFlow } from './identity/port';
+import { EwsGateway } from './exchange/ews-gateway';
+import { PoxAutodiscoverClient } from './exchange/autodiscover';
+import { assertSafeEwsUrl } from './exchange/endpoint-policy';
+import { discoverRooms } from './exchange/rooms';
+import { throttleRetry } from './exchange/retry-policy';
+import { KeyVaultSecretVault } from './secrets/key-vault-secret-vault';
+import { RsaOaepPasswordSealer } from './secrets/password-sealer';
+import { vaultCredential } from './secrets/vault-credential';
+import { openSqliteStore } from './store/sqlite/sqlite-store';
+import type { IntegrationStore } from './store/port';
+import { IntegrationService } from './integrations/service';
+import type { RoomsSummary } from './integrations/verification';
+
+/** Room calendars are checked over the coming week. */
+const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface AppGraph {
+  config: AppConfig;
+  log: Logger;
+  store: IntegrationStore;
+  tokens: MsalAppTokenProvider;
+  exchange: EwsGateway;
+  validator: JoseSsoTokenValidator;
+  sealer: RsaOaepPasswordSealer;
+  service: IntegrationService;
+  /** Days until our app certificate expires, for the health checks. */
+  certificateNotAfter: Date;
+  close(): Promise<void>;
+}
+
+export function buildAppGraph(config: AppConfig, log: Logger, now: () => number = Date.now): AppGraph {
+  const store = openSqliteStore({ file: config.databaseFile });
+  const tokens = new MsalAppTokenProvider(config);
+  const exchange = new EwsGateway({
+    appId: config.clientId,
+    ...(config.caPem ? { caPem: config.caPem } : {}),
+    dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
+    retry: throttleRetry({ maxRetries: 2 }),
+  });
+  const autodiscover = new PoxAutodiscoverClient({
+    appId: config.clientId,
+    ...(config.caPem ? { caPem: config.caPem } : {}),
+    dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
+    dangerouslyResolveHosts: config.dangerouslyResolveHosts,
+  });
+  const vault = new KeyVaultSecretVault({
+    vaultUrl: config.keyVaultUrl,
+    credential: vaultCredential(
+      config.keyVaultAuth.kind === 'app-certificate'
+        ? { kind: 'app-certificate', source: tokens, tenantId: config.keyVaultAuth.tenantId }
+        : config.keyVaultAuth,
+    ),
+    ...(config.caPem ? { caPem: config.caPem } : {}),
+    logger: log,
+  });
+  const sealer = new RsaOaepPasswordSealer(
+    config.sealingKeyPem ? { privateKeyPem: config.sealingKeyPem } : {},
+  );
+  const settings = {
+    authorityHost: config.authorityHost,
+    clientId: config.clientId,
+    publicUrl: config.publicUrl,
+  };
+  const consent: AdminConsentFlow = {
+    start: (user) => startAdminConsent(store, settings, user, new Date(now())),
+    complete: (query) =>
+      completeAdminConsent({ store, tokens, appId: config.clientId, now: () => new Date(now()) }, query),
+  };
+  const service = new IntegrationService({
+    appId: config.clientId,
+    exchangeOnlineEwsUrl: config.exchangeOnlineEwsUrl,
+    tokens,
+    exchange,
+    vault,
+    store,
+    sealer,
+    autodiscover,
+    consent,
+    pendingWindowMs: config.pendingWindowMs,
+    now,
+    checkEndpoint: async (url) => {
+      await assertSafeEwsUrl(url, {
+        dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
+        remediation: { appId: config.clientId, ewsUrl: url },
+      });
+    },
+    discoverRooms: async (connection, actingAs): Promise<RoomsSummary> => {
+      const start = new Date(now());
+      const found = await discoverRooms(exchange, connection, actingAs, {
+        start,
+        end: new Date(start.getTime() + ROOM_WINDOW_MS),
+      });
+      return {
+        roomLists: found.roomLists.length,
+        rooms: found.rooms.map((r) => ({
+          address: r.address,
+          name: r.name,
+          reachable: r.reachable,
+          ...(r.diagnostic ? { code: r.diagnostic.code } : {}),
+        })),
+      };
+    },
+  });
+  const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config));
+  return {
+    config,
+    log,
+    store,
+    tokens,
+    exchange,
+    validator,
+    sealer,
+    service,
+    certificateNotAfter: new Date(new X509Certificate(config.appCertificate.certPem).validTo),
+    close: () => store.close(),
+  };
+}

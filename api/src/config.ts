@@ -1,0 +1,186 @@
+/**
+ * The one configuration object, read from the environment and validated at start-up. A bad value
+ * stops the process with a message naming the variable. Sandbox and production differ only here.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const httpsUrl = z
+  .string()
+  .url()
+  .refine((u) => u.startsWith('https://'), 'must be an https:// URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const guid = z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a GUID');
+
+/** Environment variable → schema. Optional ones have production defaults. */
+const envSchema = {
+  EC_PUBLIC_URL: httpsUrl,
+  EC_PORT: z.coerce.number().int().min(0).max(65535).default(53000),
+  EC_TLS_CERT_FILE: z.string().optional(),
+  EC_TLS_KEY_FILE: z.string().optional(),
+  EC_CA_FILE: z.string().optional(),
+  EC_CLIENT_ID: guid,
+  EC_APP_CERT_FILE: z.string(),
+  EC_APP_KEY_FILE: z.string(),
+  EC_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+  EC_EXCHANGE_ONLINE_EWS_URL: httpsUrl.default('https://outlook.office365.com/EWS/Exchange.asmx'),
+  EC_KEY_VAULT_URL: httpsUrl,
+  EC_DATABASE_FILE: z.string().default('exchange-connect.db'),
+  EC_BOT_APP_ID: guid,
+  EC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Lets credentials go to loopback/private EWS hosts: development against the sandbox only. */
+  EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS: flag.default(false),
+  /** `host=ip:port,…`: where Autodiscover connects for a host name (TLS still checks the name). Development only. */
+  EC_DANGEROUSLY_RESOLVE_HOSTS: z.string().default(''),
+  /** Teams host origins teams-js must accept besides Microsoft's own (the sandbox Teams host). */
+  EC_TEAMS_HOST_ORIGINS: z.string().default(''),
+  /** How the app reaches Key Vault: its managed identity (Azure) or its certificate (elsewhere). */
+  EC_KEY_VAULT_AUTH: z.enum(['managed-identity', 'app-certificate']).default('managed-identity'),
+  EC_KEY_VAULT_MANAGED_IDENTITY_CLIENT_ID: guid.optional(),
+  /** The tenant of our app registration and vault (required with EC_KEY_VAULT_AUTH=app-certificate). */
+  EC_PUBLISHER_TENANT_ID: guid.optional(),
+  /** RSA private key (≥ 3072 bits) the tab seals passwords to; shared by all instances. Generated per process if unset. */
+  EC_SEALING_KEY_FILE: z.string().optional(),
+  /** How long after consent a missing permission counts as pending rather than failed. */
+  EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+} as const;
+
+export type EnvName = keyof typeof envSchema;
+type Env = { [K in EnvName]: z.output<(typeof envSchema)[K]> };
+
+export interface AppConfig {
+  publicUrl: string;
+  port: number;
+  tls?: { certPem: string; keyPem: string };
+  /** Extra CA certificates trusted for outbound HTTPS (the sandbox CA in development). */
+  caPem?: string;
+  clientId: string;
+  appCertificate: { certPem: string; keyPem: string };
+  authorityHost: string;
+  exchangeOnlineEwsUrl: string;
+  keyVaultUrl: string;
+  databaseFile: string;
+  botAppId: string;
+  logLevel: Env['EC_LOG_LEVEL'];
+  dangerouslyAllowPrivateEwsHosts: boolean;
+  dangerouslyResolveHosts: Record<string, string>;
+  teamsHostOrigins: string[];
+  keyVaultAuth:
+    { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
+  sealingKeyPem?: string;
+  pendingWindowMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Configuration error: ${variable} ${detail}`);
+  }
+}
+
+function parseEnv(env: NodeJS.ProcessEnv): Env {
+  const out: Partial<Record<EnvName, unknown>> = {};
+  for (const [name, schema] of Object.entries(envSchema) as [EnvName, z.ZodType][]) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(
+        name,
+        raw === undefined ? 'is required' : `is invalid: ${parsed.error.issues[0]?.message}`,
+      );
+    }
+    out[name] = parsed.data;
+  }
+  return out as Env;
+}
+
+/** `a=b,c=d` → { a: 'b', c: 'd' }. */
+function parsePairs(variable: EnvName, raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [key, value] = item.split('=');
+    if (!key || !value) throw new ConfigError(variable, `is invalid: "${item}" is not host=ip:port`);
+    out[key.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function parseOrigins(variable: EnvName, raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      const parsed = httpsUrl.safeParse(origin);
+      if (!parsed.success || new URL(parsed.data).origin !== parsed.data) {
+        throw new ConfigError(variable, `is invalid: "${origin}" is not an https origin`);
+      }
+      return parsed.data;
+    });
+}
+
+function keyVaultAuth(e: Env): AppConfig['keyVaultAuth'] {
+  if (e.EC_KEY_VAULT_AUTH === 'managed-identity') {
+    const clientId = e.EC_KEY_VAULT_MANAGED_IDENTITY_CLIENT_ID;
+    return clientId ? { kind: 'managed-identity', clientId } : { kind: 'managed-identity' };
+  }
+  if (!e.EC_PUBLISHER_TENANT_ID)
+    throw new ConfigError('EC_PUBLISHER_TENANT_ID', 'is required with EC_KEY_VAULT_AUTH=app-certificate');
+  return { kind: 'app-certificate', tenantId: e.EC_PUBLISHER_TENANT_ID.toLowerCase() };
+}
+
+function readFile(variable: EnvName, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(variable, `names a file that cannot be read: ${file}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = parseEnv(env);
+  if (Boolean(e.EC_TLS_CERT_FILE) !== Boolean(e.EC_TLS_KEY_FILE)) {
+    throw new ConfigError(
+      e.EC_TLS_CERT_FILE ? 'EC_TLS_KEY_FILE' : 'EC_TLS_CERT_FILE',
+      'is required with its pair',
+    );
+  }
+  return {
+    publicUrl: e.EC_PUBLIC_URL,
+    port: e.EC_PORT,
+    ...(e.EC_TLS_CERT_FILE && e.EC_TLS_KEY_FILE
+      ? {
+          tls: {
+            certPem: readFile('EC_TLS_CERT_FILE', e.EC_TLS_CERT_FILE),
+            keyPem: readFile('EC_TLS_KEY_FILE', e.EC_TLS_KEY_FILE),
+          },
+        }
+      : {}),
+    ...(e.EC_CA_FILE ? { caPem: readFile('EC_CA_FILE', e.EC_CA_FILE) } : {}),
+    clientId: e.EC_CLIENT_ID.toLowerCase(),
+    appCertificate: {
+      certPem: readFile('EC_APP_CERT_FILE', e.EC_APP_CERT_FILE),
+      keyPem: readFile('EC_APP_KEY_FILE', e.EC_APP_KEY_FILE),
+    },
+    authorityHost: e.EC_AUTHORITY_HOST,
+    exchangeOnlineEwsUrl: e.EC_EXCHANGE_ONLINE_EWS_URL,
+    keyVaultUrl: e.EC_KEY_VAULT_URL,
+    databaseFile: e.EC_DATABASE_FILE,
+    botAppId: e.EC_BOT_APP_ID.toLowerCase(),
+    logLevel: e.EC_LOG_LEVEL,
+    dangerouslyAllowPrivateEwsHosts: e.EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS,
+    dangerouslyResolveHosts: parsePairs('EC_DANGEROUSLY_RESOLVE_HOSTS', e.EC_DANGEROUSLY_RESOLVE_HOSTS),
+    teamsHostOrigins: parseOrigins('EC_TEAMS_HOST_ORIGINS', e.EC_TEAMS_HOST_ORIGINS),
+    keyVaultAuth: keyVaultAuth(e),
+    ...(e.EC_SEALING_KEY_FILE
+      ? { sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE) }
+      : {}),
+    pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
+  };
+}

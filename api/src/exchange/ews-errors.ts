@@ -1,0 +1,276 @@
+/**
+ * The one place where what ews-javascript-api throws becomes an ExchangeConnectError. Nothing it
+ * throws is an `Error`: SOAP faults and HTTP failures arrive as SoapFaultDetails (HTTP status,
+ * ResponseCode, MessageXml values; a 401's x-ms-diagnostics header as the message), error response
+ * messages as ServiceResponseException, unparsable answers as ServiceRequestException. Network and
+ * TLS failures lose their Node error code inside the SDK, so the transport hands it over separately.
+ */
+import {
+  ServiceError,
+  ServiceRequestException,
+  ServiceResponseException,
+  SoapFaultDetails,
+} from 'ews-javascript-api';
+import { ExchangeConnectError, isExchangeConnectError, type ErrorKind } from '../errors';
+import { remediationFor, type RemediationContext } from '../remediation';
+import { PRIVATE_ADDRESS_CODE } from './endpoint-policy';
+
+export interface EwsErrorContext {
+  method: 'modern' | 'basic';
+  remediation: RemediationContext;
+  /** The Node/axios error code of a failed request (`SELF_SIGNED_CERT_IN_CHAIN`, `ECONNREFUSED`, `ECONNABORTED`). */
+  transportCode?: string;
+}
+
+interface Classified {
+  kind: ErrorKind;
+  code: string;
+  message: string;
+  retryAfterMs?: number;
+}
+
+/** EWS response codes and what they mean for the admin. */
+const RESPONSE_CODE_KINDS: Partial<
+  Record<string, ErrorKind | ((method: EwsErrorContext['method']) => ErrorKind)>
+> = {
+  ErrorNonExistentMailbox: 'mailbox_not_found',
+  ErrorImpersonateUserDenied: 'impersonation_denied',
+  ErrorImpersonationDenied: 'impersonation_denied',
+  ErrorInvalidExchangeImpersonationHeaderData: 'impersonation_header_missing',
+  // App-only: an application access policy (RestrictAccess) keeps the app out of this mailbox.
+  ErrorAccessDenied: (method) => (method === 'modern' ? 'access_policy_denied' : 'impersonation_denied'),
+  ErrorServerBusy: 'throttled',
+  ErrorTooManyObjectsOpened: 'throttled',
+  ErrorMailboxStoreUnavailable: 'unreachable',
+  ErrorMailboxMoveInProgress: 'unreachable',
+  ErrorConnectionFailed: 'unreachable',
+  ErrorInternalServerTransientError: 'unreachable',
+  ErrorTimeoutExpired: 'timeout',
+  ErrorInvalidServerVersion: 'protocol_error',
+  ErrorSchemaValidation: 'protocol_error',
+  ErrorInvalidRequest: 'protocol_error',
+};
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+]);
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ERR_SOCKET_CLOSED',
+]);
+
+/** Node's messages for the same failures, for when no code was handed over. */
+const MESSAGE_CODES: Array<[RegExp, string]> = [
+  [/self[- ]signed certificate in certificate chain/i, 'SELF_SIGNED_CERT_IN_CHAIN'],
+  [/self[- ]signed certificate/i, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+  [/unable to verify the first certificate/i, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+  [/unable to get local issuer certificate/i, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+  [/does not match certificate's altnames/i, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+  [/certificate has expired/i, 'CERT_HAS_EXPIRED'],
+  [/^timeout of \d+ms exceeded/i, 'ECONNABORTED'],
+  [/socket hang up/i, 'ECONNRESET'],
+  [/which is not public\.$/, PRIVATE_ADDRESS_CODE],
+  [/\b(E[A-Z_]{4,})\b/, '$1'],
+];
+
+function codeFromMessage(message: string): string | undefined {
+  for (const [pattern, code] of MESSAGE_CODES) {
+    const match = pattern.exec(message);
+    if (match) return code === '$1' ? match[1] : code;
+  }
+  return undefined;
+}
+
+function transportFailure(code: string, message: string): Classified | undefined {
+  if (code === PRIVATE_ADDRESS_CODE) {
+    return {
+      kind: 'endpoint_not_allowed',
+      code,
+      message: `The endpoint was refused at connect time: ${message}`,
+    };
+  }
+  if (TLS_CODES.has(code)) {
+    return {
+      kind: 'untrusted_certificate',
+      code,
+      message: `The endpoint's TLS certificate was rejected: ${message}.`,
+    };
+  }
+  if (TIMEOUT_CODES.has(code))
+    return { kind: 'timeout', code, message: `Exchange did not answer in time (${message}).` };
+  if (UNREACHABLE_CODES.has(code))
+    return { kind: 'unreachable', code, message: `The endpoint could not be reached (${message}).` };
+  return undefined;
+}
+
+function responseCodeName(code: ServiceError): string {
+  return ServiceError[code] ?? String(code);
+}
+
+function byResponseCode(
+  name: string,
+  message: string,
+  method: EwsErrorContext['method'],
+  backOff?: string,
+): Classified {
+  const mapped = RESPONSE_CODE_KINDS[name];
+  const kind = typeof mapped === 'function' ? mapped(method) : (mapped ?? 'unexpected');
+  const retryAfterMs = backOff !== undefined && /^\d+$/.test(backOff) ? Number(backOff) : undefined;
+  return {
+    kind,
+    code: name,
+    message: message || name,
+    ...(kind === 'throttled' && retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+}
+
+function backOffOf(details: { containsKey(key: string): boolean; get(key: string): string } | undefined) {
+  return details?.containsKey('BackOffMilliseconds') ? details.get('BackOffMilliseconds') : undefined;
+}
+
+/** 401: Basic means wrong user name or password; Bearer carries the reason in x-ms-diagnostics. */
+function unauthorized(fault: SoapFaultDetails, method: EwsErrorContext['method']): Classified {
+  if (method === 'basic') {
+    return {
+      kind: 'invalid_credentials',
+      code: 'HTTP 401',
+      message: 'Exchange rejected the service account credentials (HTTP 401).',
+    };
+  }
+  const diagnostics = /^(\d{7});reason="([^"]*)"/.exec(fault.message ?? '');
+  const diagnosticCode = diagnostics?.[1];
+  const reason = diagnostics?.[2];
+  if (diagnosticCode === '2000008') {
+    return {
+      kind: 'consent_missing',
+      code: 'HTTP 401 2000008',
+      message: `Exchange Online refused the app-only token: ${reason}. The app holds no Exchange permission in this organisation.`,
+    };
+  }
+  return {
+    kind: 'unexpected',
+    code: diagnosticCode ? `HTTP 401 ${diagnosticCode}` : 'HTTP 401',
+    message: `Exchange Online refused the access token${reason ? `: ${reason}` : ''}.`,
+  };
+}
+
+function fromHttpStatus(status: number, method: EwsErrorContext['method']): Classified {
+  const code = `HTTP ${status}`;
+  if (status === 403 && method === 'modern') {
+    // Exchange Online answers an app outside the organisation's EWS allow list with a bare 403.
+    return {
+      kind: 'ews_blocked',
+      code,
+      message: 'Exchange Online refused EWS for this app (HTTP 403 Forbidden).',
+    };
+  }
+  if (status >= 500)
+    return {
+      kind: 'unreachable',
+      code,
+      message: `The EWS endpoint answered with a server error (HTTP ${status}).`,
+    };
+  if (status === 408)
+    return { kind: 'timeout', code, message: 'The EWS endpoint timed out the request (HTTP 408).' };
+  return {
+    kind: 'protocol_error',
+    code,
+    message: `The endpoint answered HTTP ${status}, not an EWS response.`,
+  };
+}
+
+function classifySoapFault(fault: SoapFaultDetails, ctx: EwsErrorContext): Classified {
+  const status = fault.HttpStatusCode;
+  const message = fault.message ?? '';
+  if (status === 401) return unauthorized(fault, ctx.method);
+  if (status === undefined || status === 0) {
+    const code = ctx.transportCode ?? codeFromMessage(message) ?? 'NETWORK_ERROR';
+    return (
+      transportFailure(code, message) ?? {
+        kind: 'unreachable',
+        code,
+        message: `The request failed: ${message}.`,
+      }
+    );
+  }
+  // A SOAP fault (HTTP 500 with a ResponseCode in its detail).
+  if (status === 500 && fault.FaultCode) {
+    return byResponseCode(
+      responseCodeName(fault.ResponseCode),
+      message,
+      ctx.method,
+      backOffOf(fault.ErrorDetails),
+    );
+  }
+  if (status === 200) {
+    // The SDK could not read a 200 answer.
+    return {
+      kind: 'protocol_error',
+      code: 'InvalidResponse',
+      message: `The EWS response could not be read: ${message}.`,
+    };
+  }
+  return fromHttpStatus(status, ctx.method);
+}
+
+function classify(error: unknown, ctx: EwsErrorContext): Classified {
+  if (error instanceof SoapFaultDetails) return classifySoapFault(error, ctx);
+  if (error instanceof ServiceResponseException) {
+    const response = error.Response;
+    return byResponseCode(
+      responseCodeName(error.ErrorCode),
+      error.Message,
+      ctx.method,
+      backOffOf(response?.ErrorDetails),
+    );
+  }
+  if (error instanceof ServiceRequestException) {
+    return {
+      kind: 'protocol_error',
+      code: 'InvalidResponse',
+      message: `The EWS response could not be read: ${error.Message}.`,
+    };
+  }
+  const code = ctx.transportCode ?? (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof code === 'string') {
+    const transport = transportFailure(code, message);
+    if (transport) return transport;
+  }
+  return {
+    kind: 'unexpected',
+    code: typeof code === 'string' ? code : 'Unexpected',
+    message: `Unexpected EWS failure: ${message}`,
+  };
+}
+
+export function classifyEwsError(error: unknown, ctx: EwsErrorContext): ExchangeConnectError {
+  if (isExchangeConnectError(error)) return error;
+  const found = classify(error, ctx);
+  return new ExchangeConnectError(
+    {
+      ...found,
+      remediation: remediationFor(found.kind, {
+        ...ctx.remediation,
+        ...(found.retryAfterMs !== undefined ? { retryAfterMs: found.retryAfterMs } : {}),
+      }),
+    },
+    { cause: error },
+  );
+}

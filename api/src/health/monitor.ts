@@ -1,0 +1,144 @@
+/**
+ * One health run of one leased integration: run the checks, evaluate the state machine, and write
+ * the results, the new health record and the alert (if any) in ONE store transaction, so an alert
+ * exists exactly when the state change that caused it was committed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IntegrationStore } from '../store/port';
+import type { HealthClaim } from '../store/health-port';
+import type { CheckResult, HealthAlert, HealthState } from '../store/health-types';
+import type { Integration, VerificationTrace } from '../store/types';
+import type { HealthChecks } from './checks';
+import { DEFAULT_STATE_MACHINE_OPTIONS, evaluateHealth, type StateMachineOptions } from './state-machine';
+
+export const DEFAULT_CHECK_INTERVAL_MS = 15 * 60 * 1000;
+
+export interface HealthMonitorOptions {
+  store: IntegrationStore;
+  checks: Pick<HealthChecks, 'run'>;
+  stateMachine?: StateMachineOptions;
+  /** Between two runs of one integration. */
+  intervalMs?: number;
+  /** ± this fraction of the interval, so integrations connected together spread out. */
+  jitterRatio?: number;
+  /** In [0, 1), like Math.random. */
+  random?: () => number;
+  clock: () => Date;
+}
+
+export interface HealthRunOutcome {
+  tenantId: string;
+  integrationId: string;
+  state: HealthState;
+  results: CheckResult[];
+  alert?: HealthAlert;
+  nextRunAt: string;
+  /** Set when Exchange or Entra throttled the run: no run before this. */
+  backoffUntil?: string;
+}
+
+/** Room addresses the latest verification of this integration listed, if it listed any. */
+function roomsFromTrace(
+  trace: VerificationTrace | undefined,
+  integration: Integration,
+): string[] | undefined {
+  if (!trace || trace.integrationId !== integration.id) return undefined;
+  const rooms = trace.steps.find((s) => s.name === 'rooms' && s.status === 'ok')?.detail?.['rooms'];
+  if (!Array.isArray(rooms)) return undefined;
+  return rooms.flatMap((room) =>
+    room !== null && typeof room === 'object' && !Array.isArray(room) && typeof room['address'] === 'string'
+      ? [room['address']]
+      : [],
+  );
+}
+
+/** The longest wait any throttled check asked for. */
+export function throttleWaitMs(results: readonly CheckResult[]): number | undefined {
+  const waits = results.flatMap((r) =>
+    r.diagnostic?.kind === 'throttled' && r.diagnostic.retryAfterMs !== undefined
+      ? [r.diagnostic.retryAfterMs]
+      : [],
+  );
+  return waits.length === 0 ? undefined : Math.max(...waits);
+}
+
+export class HealthMonitor {
+  private readonly intervalMs: number;
+  private readonly jitterRatio: number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: HealthMonitorOptions) {
+    this.intervalMs = options.intervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
+    this.jitterRatio = options.jitterRatio ?? 0.1;
+    this.random = options.random ?? Math.random;
+    if (!(this.intervalMs > 0)) throw new RangeError('intervalMs must be positive');
+    if (!(this.jitterRatio >= 0 && this.jitterRatio < 1))
+      throw new RangeError('jitterRatio must be in [0, 1)');
+  }
+
+  /** The delay until the next run: the interval ± jitter. */
+  nextDelayMs(): number {
+    return Math.round(this.intervalMs * (1 + this.jitterRatio * (2 * this.random() - 1)));
+  }
+
+  async run(claim: HealthClaim, owner: string): Promise<HealthRunOutcome> {
+    const { integration, health } = claim;
+    const { store } = this.options;
+    const trace = await store.latestTrace(integration.tenantId);
+    const mailbox =
+      integration.verifiedMailbox ?? (trace?.integrationId === integration.id ? trace.mailbox : undefined);
+    const knownRooms = roomsFromTrace(trace, integration);
+    const checked = await this.options.checks.run({
+      integration,
+      ...(mailbox ? { mailbox } : {}),
+      ...(knownRooms ? { knownRooms } : {}),
+      roomCursor: health.roomCursor,
+    });
+
+    const now = this.options.clock();
+    const nowIso = now.toISOString();
+    const { next, alert } = evaluateHealth(
+      health,
+      checked.results,
+      nowIso,
+      this.options.stateMachine ?? DEFAULT_STATE_MACHINE_OPTIONS,
+    );
+    const waitMs = throttleWaitMs(checked.results);
+    const backoffUntil = waitMs === undefined ? undefined : new Date(now.getTime() + waitMs).toISOString();
+    const scheduled = now.getTime() + this.nextDelayMs();
+    const nextRunAt = new Date(
+      Math.max(scheduled, backoffUntil ? Date.parse(backoffUntil) : 0),
+    ).toISOString();
+
+    const saved = await store.transaction(async (tx) => {
+      await tx.recordHealthRun({
+        integrationId: integration.id,
+        tenantId: integration.tenantId,
+        owner,
+        runId: randomUUID(),
+        checkedAt: nowIso,
+        results: checked.results,
+        health: {
+          ...next,
+          roomCursor: checked.roomCursor,
+          lastRunAt: nowIso,
+          nextRunAt,
+          ...(backoffUntil ? { backoffUntil } : {}),
+        },
+      });
+      // Disconnected (or replaced) while the checks ran: keep the history, alert nobody.
+      const current = await tx.getIntegration(integration.tenantId);
+      if (!alert || current?.id !== integration.id) return undefined;
+      return tx.addAlert({ ...alert, tenantId: integration.tenantId, integrationId: integration.id });
+    });
+    return {
+      tenantId: integration.tenantId,
+      integrationId: integration.id,
+      state: next.state,
+      results: checked.results,
+      ...(saved ? { alert: saved } : {}),
+      nextRunAt,
+      ...(backoffUntil ? { backoffUntil } : {}),
+    };
+  }
+}

@@ -1,0 +1,201 @@
+/** The tab's JSON API under `/api` (see contract.ts), Global Admins only for every change. */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { SsoTokenValidator } from '../identity/port';
+import type { PasswordSealer } from '../secrets/port';
+import type { IntegrationService } from '../integrations/service';
+import type { IntegrationStore } from '../store/port';
+import type { Logger } from '../logger';
+import { authenticate, signedInUser } from './auth';
+import { HttpProblem, INTERNAL_ERROR, problemFromError, sendProblem } from './problem';
+import { integrationView, verificationView } from './views';
+import type { AuditView, ConsentStartView, IntegrationStatusView, MeView, SealingKeyView } from './contract';
+
+const email = z.string().trim().toLowerCase().email().max(320);
+const sealedPassword = z.object({ kid: z.string().min(1).max(200), ciphertext: z.string().min(1).max(4096) });
+const connectBasicSchema = z
+  .object({
+    ewsUrl: z.string().trim().url().max(2048).optional(),
+    autodiscoverAddress: email.optional(),
+    serviceAccount: z.string().trim().min(1).max(320),
+    sealedPassword,
+  })
+  .strict()
+  .refine((b) => Boolean(b.ewsUrl) !== Boolean(b.autodiscoverAddress), {
+    message: 'Give either ewsUrl or autodiscoverAddress, not both.',
+    path: ['ewsUrl'],
+  });
+const verifySchema = z
+  .object({ mailbox: email.optional(), attempt: z.number().int().min(0).max(100).optional() })
+  .strict();
+const updatePasswordSchema = z.object({ sealedPassword }).strict();
+
+export interface ApiRouterDeps {
+  appId: string;
+  publicUrl: string;
+  service: IntegrationService;
+  store: IntegrationStore;
+  validator: SsoTokenValidator;
+  sealer: PasswordSealer;
+  log: Logger;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const route = (handler: Handler) => (req: Request, res: Response, next: NextFunction) => {
+  handler(req, res).catch(next);
+};
+
+export function createApiRouter(deps: ApiRouterDeps): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit: '32kb' }));
+  router.use(authenticate(deps.validator));
+
+  router.get(
+    '/me',
+    route(async (_req, res) => {
+      const user = signedInUser(res);
+      const me: MeView = {
+        upn: user.upn,
+        tenantId: user.tenantId,
+        isGlobalAdmin: user.isGlobalAdmin,
+        ...(user.name ? { name: user.name } : {}),
+      };
+      res.json(me);
+    }),
+  );
+
+  router.get(
+    '/integration',
+    route(async (_req, res) => {
+      const { integration, latestTrace } = await deps.service.status(signedInUser(res));
+      const view: IntegrationStatusView = {
+        appId: deps.appId,
+        integration: integration ? integrationView(integration) : null,
+        latestVerification: latestTrace ? verificationView(latestTrace) : null,
+      };
+      res.json(view);
+    }),
+  );
+
+  router.post(
+    '/integrations/modern/consent',
+    route(async (_req, res) => {
+      const { consentUrl, expiresAt } = await deps.service.startModernConsent(signedInUser(res));
+      const startUrl = `${deps.publicUrl}/auth/consent/start?u=${encodeURIComponent(consentUrl)}`;
+      const view: ConsentStartView = { consentUrl, startUrl, expiresAt };
+      res.status(201).json(view);
+    }),
+  );
+
+  router.get('/sealing-key', (_req, res) => {
+    // Copy the public members only, so a private key could never be serialised by mistake.
+    const { kid, jwk } = deps.sealer.publicKey();
+    const view: SealingKeyView = {
+      kid,
+      jwk: {
+        kty: String(jwk.kty),
+        n: text(jwk.n),
+        e: text(jwk.e),
+        alg: text(jwk.alg),
+        kid,
+        use: text(jwk.use),
+      },
+    };
+    res.json(view);
+  });
+
+  router.post(
+    '/integrations/basic',
+    route(async (req, res) => {
+      const body = connectBasicSchema.parse(req.body);
+      const input = body.ewsUrl
+        ? { ewsUrl: body.ewsUrl, serviceAccount: body.serviceAccount, sealedPassword: body.sealedPassword }
+        : {
+            autodiscoverAddress: body.autodiscoverAddress ?? '',
+            serviceAccount: body.serviceAccount,
+            sealedPassword: body.sealedPassword,
+          };
+      res.json(verificationView(await deps.service.connectBasic(signedInUser(res), input)));
+    }),
+  );
+
+  router.put(
+    '/integration/password',
+    route(async (req, res) => {
+      const body = updatePasswordSchema.parse(req.body);
+      res.json(verificationView(await deps.service.updatePassword(signedInUser(res), body.sealedPassword)));
+    }),
+  );
+
+  router.post(
+    '/integration/verify',
+    route(async (req, res) => {
+      const body = verifySchema.parse(req.body ?? {});
+      res.json(verificationView(await deps.service.verify(signedInUser(res), body)));
+    }),
+  );
+
+  router.delete(
+    '/integration',
+    route(async (_req, res) => {
+      await deps.service.disconnect(signedInUser(res));
+      res.status(204).end();
+    }),
+  );
+
+  router.get(
+    '/integration/audit',
+    route(async (req, res) => {
+      const user = signedInUser(res);
+      if (!user.isGlobalAdmin)
+        throw new HttpProblem(403, 'not_global_admin', 'Only Global Administrators can read the audit log.');
+      const limit = z.coerce.number().int().min(1).max(200).default(50).parse(req.query.limit);
+      const entries = await deps.store.listAudit(user.tenantId, { limit });
+      const view: AuditView = {
+        entries: entries.map((e) => ({
+          at: e.at,
+          actorUpn: e.actorUpn,
+          action: e.action,
+          result: e.result,
+          ...(e.target ? { target: e.target } : {}),
+        })),
+      };
+      res.json(view);
+    }),
+  );
+
+  router.use((_req, _res, next) => next(new HttpProblem(404, 'not_found', 'No such API route.')));
+  router.use(problemHandler(deps.log));
+  return router;
+}
+
+/** The last handler: known errors become their problem, anything else a logged 500. */
+export function problemHandler(log: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof SyntaxError && 'body' in error) {
+      sendProblem(res, {
+        ...INTERNAL_ERROR,
+        status: 400,
+        code: 'invalid_json',
+        title: 'invalid_json',
+        type: 'urn:exchange-connect:problem:invalid_json',
+        detail: 'The request body is not valid JSON.',
+      });
+      return;
+    }
+    const problem = problemFromError(error);
+    if (problem) {
+      if (problem.status >= 500)
+        log.warn(
+          { code: problem.code, microsoftCode: problem.microsoftCode, path: req.path },
+          problem.detail,
+        );
+      sendProblem(res, problem);
+      return;
+    }
+    log.error({ err: error, path: req.path }, 'unhandled error');
+    sendProblem(res, INTERNAL_ERROR);
+  };
+}

@@ -1,0 +1,32 @@
+/** Store records → the JSON the tab sees (contract.ts). Secret ids and tenant ids stay inside. */
+import type { Integration, VerificationTrace } from '../store/types';
+import type { VerificationResult } from '../integrations/verification';
+import type { IntegrationView, StepView, VerificationView } from './contract';
+
+export function integrationView(i: Integration): IntegrationView {
+  return {
+    id: i.id,
+    method: i.method,
+    status: i.status,
+    updatedAt: i.updatedAt,
+    ...(i.ewsUrl ? { ewsUrl: i.ewsUrl } : {}),
+    ...(i.serviceAccount ? { serviceAccount: i.serviceAccount } : {}),
+    ...(i.verifiedMailbox ? { verifiedMailbox: i.verifiedMailbox } : {}),
+    ...(i.verifiedAt ? { verifiedAt: i.verifiedAt } : {}),
+    ...(i.consentedBy ? { consentedBy: i.consentedBy } : {}),
+    ...(i.consentedAt ? { consentedAt: i.consentedAt } : {}),
+    ...(i.lastError ? { lastError: i.lastError } : {}),
+  };
+}
+
+export function verificationView(v: VerificationResult | VerificationTrace): VerificationView {
+  return {
+    outcome: v.outcome,
+    mailbox: v.mailbox,
+    startedAt: v.startedAt,
+    finishedAt: v.finishedAt,
+    steps: v.steps as StepView[],
+    ...('diagnostic' in v && v.diagnostic ? { diagnostic: v.diagnostic } : {}),
+    ...('retryAfterMs' in v && v.retryAfterMs !== undefined ? { retryAfterMs: v.retryAfterMs } : {}),
+  };
+}

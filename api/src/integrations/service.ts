@@ -1,0 +1,301 @@
+/**
+ * The use cases behind the tab, the CLI and the bot: connect (modern consent, basic service
+ * account), verify, update the password, disconnect, status. Every admin action is audited.
+ * Imports ports only; adapters are wired in server.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Diagnostic } from '../errors';
+import { remediationFor } from '../remediation';
+import type { AdminConsentFlow, ConsentCompletion, SignedInUser } from '../identity/port';
+import type { AutodiscoverClient } from '../exchange/port';
+import type { PasswordSealer, SealedPassword } from '../secrets/port';
+import type { IntegrationInput, IntegrationStore } from '../store/port';
+import type { Integration, JsonObject, VerificationTrace } from '../store/types';
+import { StoreConflictError } from '../store/errors';
+import { verifyIntegration, type VerificationDeps, type VerificationResult } from './verification';
+
+export interface IntegrationServiceDeps extends VerificationDeps {
+  store: IntegrationStore;
+  sealer: PasswordSealer;
+  autodiscover: AutodiscoverClient;
+  consent: AdminConsentFlow;
+  pendingWindowMs: number;
+}
+
+export type BasicConnectInput = {
+  serviceAccount: string;
+  sealedPassword: SealedPassword;
+} & (
+  { ewsUrl: string; autodiscoverAddress?: undefined } | { autodiscoverAddress: string; ewsUrl?: undefined }
+);
+
+/** Raised for requests the use cases refuse; the HTTP layer maps `code` to a status. */
+export class UseCaseError extends Error {
+  constructor(
+    readonly code: 'not_global_admin' | 'not_connected' | 'wrong_method' | 'conflict',
+    message: string,
+    readonly remediation?: string,
+  ) {
+    super(message);
+    this.name = 'UseCaseError';
+  }
+}
+
+const EXCHANGE_ONLINE_HOSTS = /(^|\.)(outlook\.office365\.com|outlook\.office\.com|office365\.com)$/i;
+
+export class IntegrationService {
+  constructor(private readonly deps: IntegrationServiceDeps) {}
+
+  async status(
+    user: SignedInUser,
+  ): Promise<{ integration: Integration | null; latestTrace: VerificationTrace | null }> {
+    const integration = (await this.deps.store.getIntegration(user.tenantId)) ?? null;
+    const latestTrace = integration ? ((await this.deps.store.latestTrace(user.tenantId)) ?? null) : null;
+    return { integration, latestTrace: latestTrace?.integrationId === integration?.id ? latestTrace : null };
+  }
+
+  async startModernConsent(user: SignedInUser): Promise<{ consentUrl: string; expiresAt: string }> {
+    this.requireAdmin(user);
+    await this.deps.store.upsertTenant({ id: user.tenantId });
+    const started = await this.deps.consent.start(user);
+    await this.audit(user, 'consent.start', 'success');
+    return started;
+  }
+
+  /** Entra's redirect. The tenant and admin are those bound to `state`, never the query's. */
+  async completeModernConsent(query: Record<string, string | undefined>): Promise<ConsentCompletion> {
+    const completion = await this.deps.consent.complete(query);
+    const actor = { tenantId: completion.tenantId, oid: completion.userId, upn: completion.upn };
+    if (!completion.consented) {
+      await this.deps.store.appendAudit({
+        tenantId: actor.tenantId,
+        actorOid: actor.oid,
+        actorUpn: actor.upn,
+        action: 'consent.complete',
+        result: 'failure',
+        detail: { ...diagnosticDetail(completion.diagnostic), ...reported(completion.reportedTenant) },
+      });
+      return completion;
+    }
+    await this.deps.store.upsertTenant({ id: completion.tenantId });
+    const nowIso = this.nowIso();
+    await this.saveWithAudit(actor, 'consent.complete', async (current) => ({
+      ...this.fresh(completion.tenantId, 'modern', current),
+      status: 'verifying',
+      consentedBy: completion.upn,
+      consentedAt: nowIso,
+    }));
+    return completion;
+  }
+
+  async connectBasic(user: SignedInUser, input: BasicConnectInput): Promise<VerificationResult> {
+    this.requireAdmin(user);
+    const password = this.deps.sealer.open(input.sealedPassword);
+    const ewsUrl =
+      input.ewsUrl ??
+      (await this.deps.autodiscover.discoverEwsUrl(input.autodiscoverAddress, {
+        username: input.serviceAccount,
+        password,
+      }));
+    if (EXCHANGE_ONLINE_HOSTS.test(new URL(ewsUrl).hostname)) {
+      throw new UseCaseError(
+        'wrong_method',
+        'This is Exchange Online, which accepts only Modern Authentication.',
+        remediationFor('wrong_method', { appId: this.deps.appId }),
+      );
+    }
+    await this.deps.checkEndpoint(ewsUrl);
+    await this.deps.store.upsertTenant({ id: user.tenantId });
+    const { secretId } = await this.deps.vault.storePassword(user.tenantId, input.serviceAccount, password);
+    const integration = await this.saveWithAudit(user, 'integration.connect.basic', async (current) => ({
+      ...this.fresh(user.tenantId, 'basic', current),
+      status: 'verifying',
+      ewsUrl,
+      serviceAccount: input.serviceAccount,
+      secretId,
+      ...(input.autodiscoverAddress ? { autodiscoverAddress: input.autodiscoverAddress } : {}),
+    }));
+    return this.runVerification(user, integration, user.upn);
+  }
+
+  async updatePassword(user: SignedInUser, sealed: SealedPassword): Promise<VerificationResult> {
+    this.requireAdmin(user);
+    const integration = await this.requireIntegration(user);
+    if (integration.method !== 'basic' || !integration.serviceAccount) {
+      throw new UseCaseError('wrong_method', 'Exchange Online connections have no password.');
+    }
+    const password = this.deps.sealer.open(sealed);
+    const { secretId } = await this.deps.vault.storePassword(
+      user.tenantId,
+      integration.serviceAccount,
+      password,
+    );
+    const updated = await this.saveWithAudit(user, 'integration.password.update', async (current) => ({
+      ...(current ?? integration),
+      secretId,
+    }));
+    return this.runVerification(user, updated, user.upn);
+  }
+
+  async verify(
+    user: SignedInUser,
+    options: { mailbox?: string; attempt?: number } = {},
+  ): Promise<VerificationResult> {
+    this.requireAdmin(user);
+    const integration = await this.requireIntegration(user);
+    return this.runVerification(user, integration, options.mailbox ?? user.upn, options.attempt);
+  }
+
+  async disconnect(user: SignedInUser): Promise<void> {
+    this.requireAdmin(user);
+    const integration = await this.requireIntegration(user);
+    if (integration.secretId) await this.deps.vault.deletePassword(integration.secretId);
+    await this.saveWithAudit(user, 'integration.disconnect', async (current) => {
+      const { secretId: _dropped, ...rest } = current ?? integration;
+      return { ...rest, status: 'disconnected' };
+    });
+  }
+
+  async audit(
+    user: Pick<SignedInUser, 'tenantId' | 'oid' | 'upn'>,
+    action: string,
+    result: 'success' | 'failure',
+    detail?: JsonObject,
+  ): Promise<void> {
+    await this.deps.store.appendAudit({
+      tenantId: user.tenantId,
+      actorOid: user.oid,
+      actorUpn: user.upn,
+      action,
+      result,
+      ...(detail ? { detail } : {}),
+    });
+  }
+
+  private async runVerification(
+    user: SignedInUser,
+    integration: Integration,
+    mailbox: string,
+    attempt = 0,
+  ): Promise<VerificationResult> {
+    const result = await verifyIntegration(this.deps, {
+      integration,
+      mailbox,
+      attempt,
+      pendingWindowMs: this.deps.pendingWindowMs,
+    });
+    await this.deps.store.transaction(async (tx) => {
+      const current = (await tx.getIntegration(user.tenantId)) ?? integration;
+      if (current.id !== integration.id) return; // disconnected or replaced meanwhile
+      const { lastError: _previous, ...rest } = current;
+      await tx.saveIntegration(
+        {
+          ...rest,
+          status: result.outcome,
+          ...(result.outcome === 'verified'
+            ? { verifiedMailbox: mailbox, verifiedAt: result.finishedAt }
+            : {}),
+          ...(result.diagnostic && result.outcome === 'failed'
+            ? { lastError: pickError(result.diagnostic) }
+            : {}),
+        },
+        { expectedVersion: current.version },
+      );
+      await tx.addTrace({
+        integrationId: current.id,
+        tenantId: user.tenantId,
+        outcome: result.outcome,
+        mailbox,
+        startedAt: result.startedAt,
+        finishedAt: result.finishedAt,
+        steps: result.steps,
+      });
+      await tx.appendAudit({
+        tenantId: user.tenantId,
+        actorOid: user.oid,
+        actorUpn: user.upn,
+        action: 'integration.verify',
+        target: mailbox,
+        result: result.outcome === 'failed' ? 'failure' : 'success',
+        detail: { outcome: result.outcome, ...diagnosticDetail(result.diagnostic) },
+      });
+    });
+    return result;
+  }
+
+  /** Reads, changes and writes the integration with its audit entry in one transaction. */
+  private async saveWithAudit(
+    user: Pick<SignedInUser, 'tenantId' | 'oid' | 'upn'>,
+    action: string,
+    change: (current: Integration | undefined) => Promise<IntegrationInput>,
+  ): Promise<Integration> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.store.transaction(async (tx) => {
+          const current = await tx.getIntegration(user.tenantId);
+          const saved = await tx.saveIntegration(await change(current), {
+            expectedVersion: current?.version ?? 0,
+          });
+          await tx.appendAudit({
+            tenantId: user.tenantId,
+            actorOid: user.oid,
+            actorUpn: user.upn,
+            action,
+            target: saved.id,
+            result: 'success',
+          });
+          return saved;
+        });
+      } catch (error) {
+        if (!(error instanceof StoreConflictError) || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  /** Keeps the record when the method stays; a change of method starts a new integration. */
+  private fresh(
+    tenantId: string,
+    method: Integration['method'],
+    current: Integration | undefined,
+  ): IntegrationInput {
+    if (current && current.method === method) {
+      const { createdAt: _c, updatedAt: _u, version: _v, lastError: _e, ...rest } = current;
+      return rest;
+    }
+    return { id: randomUUID(), tenantId, method, status: 'verifying' };
+  }
+
+  private requireAdmin(user: SignedInUser): void {
+    if (!user.isGlobalAdmin) {
+      throw new UseCaseError(
+        'not_global_admin',
+        'Only a Global Administrator can connect or change the Exchange connection.',
+        remediationFor('not_global_admin', { appId: this.deps.appId }),
+      );
+    }
+  }
+
+  private async requireIntegration(user: SignedInUser): Promise<Integration> {
+    const integration = await this.deps.store.getIntegration(user.tenantId);
+    if (!integration)
+      throw new UseCaseError('not_connected', 'Exchange is not connected for this organisation.');
+    return integration;
+  }
+
+  private nowIso(): string {
+    return new Date(this.deps.now()).toISOString();
+  }
+}
+
+/** Entra's `tenant` parameter is recorded for the audit trail only; it is never trusted. */
+function reported(tenant: string | undefined): JsonObject {
+  return tenant ? { reportedTenant: tenant } : {};
+}
+
+function pickError(d: Diagnostic) {
+  return { kind: d.kind, code: d.code, message: d.message, remediation: d.remediation };
+}
+
+function diagnosticDetail(d: Diagnostic | undefined): JsonObject {
+  return d ? { kind: d.kind, code: d.code } : {};
+}

@@ -1,0 +1,87 @@
+/**
+ * What an admin can do about each kind of failure, with the exact commands. Adapters call this
+ * when they convert an SDK error, so every surface (tab, CLI, bot) gives the same advice.
+ */
+import type { ErrorKind } from './errors';
+
+/** EWS in Exchange Online: off by default for apps not on the allow list, then switched off. */
+export const EWS_DEFAULT_OFF_DATE = '2026-10-01';
+export const EWS_SHUTDOWN_DATE = '2027-04-01';
+
+export interface RemediationContext {
+  /** Our app registration's client id, as admins see it in Entra. */
+  appId: string;
+  mailbox?: string;
+  serviceAccount?: string;
+  ewsUrl?: string;
+  retryAfterMs?: number;
+}
+
+export function ewsAllowListCommand(appId: string): string {
+  return `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="${appId}"}`;
+}
+
+export function impersonationCommand(serviceAccount: string): string {
+  return `New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "${serviceAccount}"`;
+}
+
+const seconds = (ms: number | undefined) => Math.max(1, Math.ceil((ms ?? 0) / 1000));
+
+export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string {
+  const mailbox = ctx.mailbox ?? 'the mailbox';
+  const account = ctx.serviceAccount ?? 'the service account';
+  switch (kind) {
+    case 'tenant_not_found':
+      return 'Entra ID does not know this tenant. Check the tenant id or domain, then sign in to Teams with an account of that organisation.';
+    case 'consent_missing':
+      return 'Exchange Connect has no admin consent in your organisation (never granted, or revoked). A Global Administrator grants it again from the Exchange Connect tab: Connect → Exchange Online → Grant admin consent.';
+    case 'consent_pending':
+      return 'Admin consent was granted, but Microsoft 365 has not applied it yet; this usually takes a few minutes. Exchange Connect keeps checking by itself.';
+    case 'consent_declined':
+      return 'The consent dialog was cancelled, so nothing was granted. Choose "Grant admin consent" again and select Accept to connect Exchange Online.';
+    case 'not_global_admin':
+      return 'Only a Global Administrator of your organisation can grant admin consent or change the Exchange connection. Ask one to open Exchange Connect in Teams.';
+    case 'wrong_directory':
+      return 'The account used in the consent dialog belongs to another organisation. Sign in with a Global Administrator of the organisation you are connecting.';
+    case 'certificate_not_registered':
+      return 'Entra ID does not accept the certificate Exchange Connect signs in with (it is not registered on the app registration). This is on our side: the operators must upload the current certificate to the app registration (Certificates & secrets) or point the app at the registered one.';
+    case 'certificate_expired':
+      return "Exchange Connect's certificate has expired. The operators must register a renewed certificate on the app registration and deploy it; no action is needed in your tenant.";
+    case 'app_disabled':
+      return 'Exchange Connect is disabled in your organisation. In the Entra admin center open Enterprise applications → Exchange Connect → Properties, set "Enabled for users to sign-in?" to Yes, and save.';
+    case 'invalid_scope':
+      return 'Entra ID rejected the permission Exchange Connect asked for. This is a configuration error on our side; the operators must check the Exchange Online resource (https://outlook.office365.com/.default).';
+    case 'mailbox_not_found':
+      return `Exchange has no mailbox for ${mailbox}. Exchange Connect proves that the connection works by opening the mailbox of the admin who connects it, so that admin needs a mailbox (an Exchange licence) while connecting. Sign in as a Global Administrator who has a mailbox, or assign one to ${mailbox}, then verify again. Once the connection is established, that admin may leave the organisation or lose the licence: the integration keeps working.`;
+    case 'impersonation_denied':
+      return `The service account ${account} may not impersonate ${mailbox}. In the Exchange Management Shell run: ${impersonationCommand(account)}  — then verify again (role changes can take a few minutes).`;
+    case 'impersonation_header_missing':
+      return 'Exchange requires app-only calls to name the mailbox they act on (ExchangeImpersonation). This is a defect on our side; please report it.';
+    case 'invalid_credentials':
+      return `Exchange rejected the user name or password of ${account}. If the password was changed in Active Directory, enter the new one with "Update password"; check that the account is not locked out or disabled.`;
+    case 'ews_blocked':
+      return `Your organisation blocks Exchange Web Services for Exchange Connect. Since ${EWS_DEFAULT_OFF_DATE} Exchange Online turns EWS off for apps that are not on the organisation's allow list. In Exchange Online PowerShell run: ${ewsAllowListCommand(ctx.appId)}  — EWS in Exchange Online is switched off for good on ${EWS_SHUTDOWN_DATE}.`;
+    case 'access_policy_denied':
+      return `An application access policy limits which mailboxes Exchange Connect may open, and ${mailbox} is outside it. Verify with a room mailbox the policy covers, or check it with: Test-ApplicationAccessPolicy -Identity "${mailbox}" -AppId "${ctx.appId}"`;
+    case 'throttled':
+      return `Exchange is busy and asked us to wait ${seconds(ctx.retryAfterMs)} s (throttling). Exchange Connect waits and retries by itself; if this persists, check the throttling policy that applies to the account.`;
+    case 'unreachable':
+      return `${ctx.ewsUrl ?? 'The Exchange endpoint'} could not be reached or answered with a server error. Check that it is published to the internet (EWS at /EWS/Exchange.asmx) and that the server is up; Exchange Connect retries by itself.`;
+    case 'untrusted_certificate':
+      return `The TLS certificate of ${ctx.ewsUrl ?? 'the Exchange endpoint'} is not trusted. Publish EWS with a certificate from a public certification authority that matches the host name.`;
+    case 'timeout':
+      return 'Exchange did not answer in time. It may be overloaded or unreachable; Exchange Connect retries by itself. If this persists, check the server and the network path to it.';
+    case 'endpoint_not_allowed':
+      return 'Credentials are only sent to public https:// endpoints. Enter the external EWS URL, e.g. https://mail.example.com/EWS/Exchange.asmx.';
+    case 'autodiscover_failed':
+      return 'Autodiscover could not find the EWS endpoint for this address. Enter the EWS URL directly (e.g. https://mail.example.com/EWS/Exchange.asmx), or publish Autodiscover for your domain.';
+    case 'protocol_error':
+      return 'The endpoint did not answer like Exchange Web Services. Check that the URL points at /EWS/Exchange.asmx of an Exchange server, not a proxy or sign-in page.';
+    case 'wrong_method':
+      return 'This organisation\'s mailboxes are not where this connection method looks. Use "Exchange Online (Modern Authentication)" for Microsoft 365 mailboxes and "Exchange Server (Basic Authentication)" for on-premises mailboxes.';
+    case 'secret_unavailable':
+      return 'The service account\'s password could not be read from Key Vault. Enter it again with "Update password"; if this persists, the operators must check Key Vault access.';
+    case 'unexpected':
+      return 'Something unexpected happened. Try again; if it persists, contact support with the time and the error code shown.';
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The HTTP server: one Node process serves the tab's static files, the tab's JSON API, the
+ * admin-consent pages and the bot endpoint.
+ */
+import express from 'express';
+import https from 'node:https';
+import http from 'node:http';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { AppConfig } from './config';
+import { createLogger, type Logger } from './logger';
+import { buildAppGraph, type AppGraph } from './composition';
+import { createApiRouter, problemHandler } from './http/routes';
+import { createConsentRouter } from './http/consent-routes';
+import { ConsentStateError } from './identity/errors';
+import { HttpProblem } from './http/problem';
+
+export const TAB_DIST = path.resolve(__dirname, '..', '..', 'tab', 'dist');
+
+export interface AppServer {
+  readonly url: string;
+  readonly graph: AppGraph;
+  close(): Promise<void>;
+}
+
+/** What the tab needs before it can authenticate: which Teams hosts to trust. */
+export interface TabPublicConfig {
+  appId: string;
+  teamsHostOrigins: string[];
+}
+
+export function createApp(graph: AppGraph): express.Express {
+  const { config, log } = graph;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  // One line per request; the path only (queries carry consent states and codes).
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const path = req.originalUrl.split('?')[0];
+      log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+    });
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/tab/config.json', (_req, res) => {
+    const body: TabPublicConfig = { appId: config.clientId, teamsHostOrigins: config.teamsHostOrigins };
+    res.set('cache-control', 'no-store').json(body);
+  });
+  app.use(
+    '/auth/consent',
+    createConsentRouter({
+      service: graph.service,
+      authorityHost: config.authorityHost,
+      clientId: config.clientId,
+      isInvalidState: (error) => error instanceof ConsentStateError,
+    }),
+  );
+  app.use(
+    '/api',
+    createApiRouter({
+      appId: config.clientId,
+      publicUrl: config.publicUrl,
+      service: graph.service,
+      store: graph.store,
+      validator: graph.validator,
+      sealer: graph.sealer,
+      log,
+    }),
+  );
+  if (existsSync(TAB_DIST)) {
+    app.use('/tab', express.static(TAB_DIST, { index: 'index.html' }));
+  } else {
+    log.warn({ dir: TAB_DIST }, 'the tab is not built (npm run build:tab): /tab/ answers 503');
+    app.use('/tab', (_req, _res, next) =>
+      next(new HttpProblem(503, 'tab_not_built', 'The tab has not been built.')),
+    );
+  }
+  app.use((_req, _res, next) => next(new HttpProblem(404, 'not_found', 'Not found.')));
+  app.use(problemHandler(log));
+  return app;
+}
+
+export async function startAppServer(
+  config: AppConfig,
+  options: { log?: Logger; now?: () => number } = {},
+): Promise<AppServer> {
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  const graph = buildAppGraph(config, log, options.now);
+  const app = createApp(graph);
+  const server = config.tls
+    ? https.createServer({ cert: config.tls.certPem, key: config.tls.keyPem }, app)
+    : http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
+  log.info({ url, publicUrl: config.publicUrl }, 'Exchange Connect listening');
+  return {
+    url,
+    graph,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      await graph.close();
+    },
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * Issue 3 end to end through the HTTP API: the real app server (msal-node, ews-javascript-api,
+ * @azure/keyvault-secrets, SQLite) against the sandbox tenant, authenticated with Teams SSO tokens.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { issueSsoToken } from '../../sandbox/src/entra/sso';
+import { sealPassword } from '../../api/src/secrets/seal-password';
+import type {
+  ConsentPopupResult,
+  ConsentStartView,
+  IntegrationStatusView,
+  ProblemBody,
+  SealingKeyView,
+  VerificationView,
+} from '../../api/src/http/contract';
+import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { ConsentBrowser } from '../support/consent-browser';
+import { httpsJson } from '../support/sandbox';
+
+let env: AppUnderTest;
+let browser: ConsentBrowser;
+const responses: string[] = [];
+const CONTOSO = '03017f7d-a934-418b-85f8-86d47d2aa0d0';
+
+beforeAll(async () => {
+  env = await startAppUnderTest();
+  browser = new ConsentBrowser(env.sandbox.agent, env.sandbox.urls.entra);
+});
+afterAll(() => env.close());
+
+async function call<T>(upn: string | null, method: string, path: string, body?: unknown) {
+  const headers: Record<string, string> = upn
+    ? { authorization: `Bearer ${await issueSsoToken(env.sandbox.context, upn)}` }
+    : {};
+  const res = await httpsJson<T>(env.sandbox.agent, `${env.appUrl}${path}`, method, body, headers);
+  responses.push(JSON.stringify(res.body ?? ''), JSON.stringify(res.headers));
+  return res;
+}
+
+/** Grants consent in the popup as `upn` would; returns the result handed to the tab. */
+async function consentAs(upn: string, decision: 'accept' | 'cancel' = 'accept') {
+  const started = await call<ConsentStartView>(upn, 'POST', '/api/integrations/modern/consent');
+  expect(started.status).toBe(201);
+  const start = await browser.browse(started.body.startUrl);
+  expect(start.status).toBe(302);
+  expect(start.location).toBe(started.body.consentUrl);
+  const redirect = await browser.consent(start.location!, upn, decision);
+  expect(redirect.status).toBe(302);
+  const callback = await browser.browse(redirect.location!);
+  return { callback, started: started.body, callbackUrl: redirect.location! };
+}
+
+function popupResult(location: string | undefined): ConsentPopupResult {
+  const match = /^\/tab\/consent-end\.html#result=([A-Za-z0-9_-]+)$/.exec(location ?? '');
+  if (!match) throw new Error(`unexpected redirect ${location}`);
+  return JSON.parse(Buffer.from(match[1]!, 'base64url').toString('utf8')) as ConsentPopupResult;
+}
+
+describe('authentication and authorisation', () => {
+  it('refuses calls without a valid Teams SSO token', async () => {
+    const none = await call<ProblemBody>(null, 'GET', '/api/me');
+    expect(none.status).toBe(401);
+    expect(none.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(none.body.code).toBe('unauthenticated');
+    const forged = await httpsJson<ProblemBody>(env.sandbox.agent, `${env.appUrl}/api/me`, 'GET', undefined, {
+      authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJ4In0.c2ln',
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.body.code).toBe('invalid_token');
+  });
+
+  it('tells who is signed in, and lets only Global Admins connect', async () => {
+    const me = await call<{ upn: string; isGlobalAdmin: boolean }>('alex@contoso.com', 'GET', '/api/me');
+    expect(me.body).toMatchObject({ upn: 'alex@contoso.com', isGlobalAdmin: false });
+    const refused = await call<ProblemBody>('alex@contoso.com', 'POST', '/api/integrations/modern/consent');
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('not_global_admin');
+    expect(refused.body.remediation).toMatch(/Global Administrator/);
+  });
+
+  it('rejects malformed input with problem+json naming the field, storing nothing', async () => {
+    const bad = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      ewsUrl: 'not a url',
+      serviceAccount: '',
+      sealedPassword: { kid: 'x' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('invalid_request');
+    expect(bad.body.issues?.map((i) => i.path.join('.'))).toEqual(
+      expect.arrayContaining(['ewsUrl', 'serviceAccount', 'sealedPassword.ciphertext']),
+    );
+    const status = await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration');
+    expect(status.body.integration).toBeNull();
+  });
+});
+
+describe('Exchange Online: admin consent and verification', () => {
+  it('rejects a callback with a missing, forged or reused state and stores nothing', async () => {
+    const missing = await browser.browse(
+      `${env.appUrl}/auth/consent/callback?admin_consent=True&tenant=${CONTOSO}`,
+    );
+    expect(missing.status).toBe(400);
+    const forged = await browser.browse(
+      `${env.appUrl}/auth/consent/callback?admin_consent=True&tenant=${CONTOSO}&state=forged`,
+    );
+    expect(forged.status).toBe(400);
+    const status = await call<IntegrationStatusView>('admin@contoso.com', 'GET', '/api/integration');
+    expect(status.body.integration).toBeNull();
+  });
+
+  it('a cancelled consent comes back as declined with AADSTS65004', async () => {
+    const { callback } = await consentAs('admin@contoso.com', 'cancel');
+    expect(popupResult(callback.location)).toMatchObject({ outcome: 'declined', code: 'AADSTS65004' });
+  });
+
+  it('connects: consent, then verification opens the admin mailbox; the state cannot be replayed', async () => {
+    const { callback, callbackUrl } = await consentAs('admin@contoso.com');
+    expect(popupResult(callback.location)).toMatchObject({ outcome: 'granted' });
+    const replay = await browser.browse(callbackUrl);
+    expect(replay.status).toBe(400);
+
+    const verified = await call<VerificationView>('admin@contoso.com', 'POST', '/api/integration/verify', {});
+    expect(verified.status).toBe(200);
+    expect(verified.body.outcome).toBe('verified');
+    expect(verified.body.mailbox).toBe('admin@contoso.com');
+    expect(verified.body.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'endpoint:ok',
+      'token:ok',
+      'permission:ok',
+      'mailbox:ok',
+      'rooms:ok',
+    ]);
+    expect(verified.body.steps.find((s) => s.name === 'rooms')?.detail).toMatchObject({
+      roomLists: 1,
+      reachable: 3,
+    });
+
+    const status = await call<IntegrationStatusView>('admin@contoso.com', 'GET', '/api/integration');
+    expect(status.body.integration).toMatchObject({
+      method: 'modern',
+      status: 'verified',
+      verifiedMailbox: 'admin@contoso.com',
+      consentedBy: 'admin@contoso.com',
+    });
+    expect(status.body.latestVerification?.outcome).toBe('verified');
+  });
+
+  it('one tenant never sees another tenant’s integration', async () => {
+    const other = await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration');
+    expect(other.body.integration).toBeNull();
+  });
+
+  it('explains a missing mailbox, and the EWS allow list when EWS is blocked', async () => {
+    const noMailbox = await call<VerificationView>(
+      'admin.nomailbox@contoso.com',
+      'POST',
+      '/api/integration/verify',
+      {},
+    );
+    expect(noMailbox.body.outcome).toBe('failed');
+    const mailboxStep = noMailbox.body.steps.at(-1);
+    expect(mailboxStep).toMatchObject({ name: 'mailbox', status: 'failed', code: 'ErrorNonExistentMailbox' });
+    expect(mailboxStep?.remediation).toMatch(/needs a mailbox/);
+
+    await env.sandbox.control('PUT', `/exchange/ews/${CONTOSO}`, { enabled: null, allowedAppIds: [] });
+    const blocked = await call<VerificationView>('admin@contoso.com', 'POST', '/api/integration/verify', {});
+    expect(blocked.body.diagnostic?.kind).toBe('ews_blocked');
+    expect(blocked.body.diagnostic?.remediation).toContain(
+      'Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="52c54a6a-55a3-4c79-a19b-df6eae6b8dda"}',
+    );
+    expect(blocked.body.diagnostic?.remediation).toContain('2027-04-01');
+    await env.sandbox.control('PUT', `/exchange/ews/${CONTOSO}`, {
+      enabled: true,
+      allowedAppIds: ['52c54a6a-55a3-4c79-a19b-df6eae6b8dda'],
+    });
+  });
+
+  it('verifies with a room mailbox when the admin picks one, and says which mailbox was used', async () => {
+    const room = await call<VerificationView>('admin@contoso.com', 'POST', '/api/integration/verify', {
+      mailbox: 'room.oslo@contoso.com',
+    });
+    expect(room.body.outcome).toBe('verified');
+    expect(room.body.mailbox).toBe('room.oslo@contoso.com');
+  });
+
+  it('disconnects and audits every admin action', async () => {
+    expect((await call('admin@contoso.com', 'DELETE', '/api/integration')).status).toBe(204);
+    const status = await call<IntegrationStatusView>('admin@contoso.com', 'GET', '/api/integration');
+    expect(status.body.integration).toBeNull();
+    const audit = await call<{ entries: { action: string; result: string; actorUpn: string }[] }>(
+      'admin@contoso.com',
+      'GET',
+      '/api/integration/audit',
+    );
+    const actions = audit.body.entries.map((e) => `${e.action}:${e.result}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'consent.start:success',
+        'consent.complete:failure',
+        'consent.complete:success',
+        'integration.verify:success',
+        'integration.verify:failure',
+        'integration.disconnect:success',
+      ]),
+    );
+  });
+});
+
+describe('Exchange Server: service account in Key Vault', () => {
+  const password = `Pw-${randomBytes(12).toString('base64url')}`;
+  const ewsUrl = () => `${env.sandbox.urls.exchangeServer}/EWS/Exchange.asmx`;
+
+  async function sealed(upn: string, value: string) {
+    const key = await call<SealingKeyView>(upn, 'GET', '/api/sealing-key');
+    expect(key.body.jwk).not.toHaveProperty('d');
+    return sealPassword(key.body.jwk, value);
+  }
+
+  beforeAll(async () => {
+    await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/password', {
+      password,
+    });
+  });
+
+  it('refuses Exchange Online for Basic Authentication and plain http for credentials', async () => {
+    const online = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      ewsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+      serviceAccount: 'svc-ews@fabrikam.com',
+      sealedPassword: await sealed('admin@fabrikam.com', password),
+    });
+    expect(online.status).toBe(400);
+    expect(online.body.code).toBe('wrong_method');
+    const plain = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      ewsUrl: ewsUrl().replace('https:', 'http:'),
+      serviceAccount: 'svc-ews@fabrikam.com',
+      sealedPassword: await sealed('admin@fabrikam.com', password),
+    });
+    expect(plain.status).toBe(400);
+    expect(plain.body.code).toBe('endpoint_not_allowed');
+  });
+
+  it('a wrong password fails with invalid_credentials; the right one verifies', async () => {
+    const wrong = await call<VerificationView>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      ewsUrl: ewsUrl(),
+      serviceAccount: 'svc-ews@fabrikam.com',
+      sealedPassword: await sealed('admin@fabrikam.com', `${password}-wrong`),
+    });
+    expect(wrong.body.outcome).toBe('failed');
+    expect(wrong.body.diagnostic?.kind).toBe('invalid_credentials');
+
+    const right = await call<VerificationView>('admin@fabrikam.com', 'PUT', '/api/integration/password', {
+      sealedPassword: await sealed('admin@fabrikam.com', password),
+    });
+    expect(right.body.outcome).toBe('verified');
+    expect(right.body.steps.map((s) => s.name)).toEqual(['endpoint', 'credentials', 'mailbox', 'rooms']);
+  });
+
+  it('finds the EWS URL with Autodiscover from an e-mail address', async () => {
+    const found = await call<VerificationView>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      autodiscoverAddress: 'admin@fabrikam.com',
+      serviceAccount: 'svc-ews@fabrikam.com',
+      sealedPassword: await sealed('admin@fabrikam.com', password),
+    });
+    expect(found.body.outcome).toBe('verified');
+    const status = await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration');
+    expect(status.body.integration?.ewsUrl).toBe(ewsUrl());
+  });
+
+  it('gives the ApplicationImpersonation command when impersonation was removed', async () => {
+    await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {
+      granted: false,
+    });
+    const denied = await call<VerificationView>('admin@fabrikam.com', 'POST', '/api/integration/verify', {});
+    expect(denied.body.diagnostic).toMatchObject({
+      kind: 'impersonation_denied',
+      code: 'ErrorImpersonateUserDenied',
+    });
+    expect(denied.body.diagnostic?.remediation).toContain(
+      'New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "svc-ews@fabrikam.com"',
+    );
+    await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {
+      granted: true,
+    });
+  });
+
+  it('never lets the password reach the database, logs, responses or audit entries', async () => {
+    await call('admin@fabrikam.com', 'GET', '/api/integration/audit');
+    await call('admin@fabrikam.com', 'DELETE', '/api/integration');
+    const haystacks: [string, string][] = [
+      ['logs', env.logs.join('')],
+      ['responses', responses.join('\n')],
+    ];
+    for (const file of [env.databaseFile, `${env.databaseFile}-wal`]) {
+      if (existsSync(file)) haystacks.push([file, readFileSync(file).toString('latin1')]);
+    }
+    expect(env.logs.join('')).toContain('"path":"/api/integration/password"');
+    for (const [where, text] of haystacks) {
+      expect({ where, leaked: text.includes(password) }).toEqual({ where, leaked: false });
+      expect({ where, leaked: text.includes(Buffer.from(password).toString('base64')) }).toEqual({
+        where,
+        leaked: false,
+      });
+    }
+  });
+});

@@ -1,0 +1,305 @@
+/**
+ * EwsGateway driving the real ews-javascript-api over HTTPS against the sandbox's Exchange Online
+ * (Contoso, app-only Bearer) and Exchange Server (Fabrikam, Basic service account): every outcome
+ * arrives as an ExchangeConnectError with Microsoft's code.
+ */
+import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
+import { ewsTraffic } from '../../sandbox/src/ews/recorder';
+import { isExchangeConnectError, type ExchangeConnectError } from '../../api/src/errors';
+import { EwsGateway, type EwsGatewayOptions } from '../../api/src/exchange/ews-gateway';
+import { throttleRetry, type ThrottleRetryEvent } from '../../api/src/exchange/retry-policy';
+import type { EwsConnection } from '../../api/src/exchange/port';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+
+const SERVICE_PRINCIPAL = '3f1e0a52-7c55-4b8e-9a41-0c6d2b1f9e77';
+let sandbox: TestSandbox;
+let contoso: string;
+let fabrikam: string;
+let appId: string;
+let online: Extract<EwsConnection, { method: 'modern' }>;
+let basic: Extract<EwsConnection, { method: 'basic' }>;
+const gateways: EwsGateway[] = [];
+
+function gateway(options: Partial<EwsGatewayOptions> = {}): EwsGateway {
+  const gw = new EwsGateway({
+    appId,
+    caPem: sandbox.certs.caCertPem,
+    dangerouslyAllowPrivateHosts: true,
+    ...options,
+  });
+  gateways.push(gw);
+  return gw;
+}
+
+function token(roles?: string[]): Promise<string> {
+  return issueAppOnlyToken(sandbox.context, {
+    tenantId: contoso,
+    appId,
+    resource: RESOURCES.exchange,
+    servicePrincipalId: SERVICE_PRINCIPAL,
+    ...(roles ? { roles } : {}),
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<ExchangeConnectError> {
+  const outcome = await promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!('error' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
+  if (!isExchangeConnectError(outcome.error)) throw outcome.error;
+  return outcome.error;
+}
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  const { seed } = sandbox.context;
+  contoso = seed.tenants.find((t) => t.exchange.kind === 'online')!.id;
+  fabrikam = seed.tenants.find((t) => t.exchange.kind === 'server')!.id;
+  appId = seed.app.clientId;
+  online = {
+    method: 'modern',
+    tenantId: contoso,
+    ewsUrl: `${sandbox.urls.exchangeOnline}/EWS/Exchange.asmx`,
+    accessToken: await token(['full_access_as_app']),
+  };
+  basic = {
+    method: 'basic',
+    tenantId: fabrikam,
+    ewsUrl: `${sandbox.urls.exchangeServer}/EWS/Exchange.asmx`,
+    username: 'svc-ews@fabrikam.com',
+    password: 'Sandbox-Only-Pa55!',
+  };
+});
+afterEach(async () => {
+  await sandbox.control('DELETE', '/faults');
+});
+afterAll(async () => {
+  for (const gw of gateways) gw.close();
+  await sandbox.close();
+});
+
+describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
+  test('opens the admin calendar with GetFolder', async () => {
+    const folder = await gateway().openCalendar(online, 'admin@contoso.com');
+    expect(folder.displayName).toBe('Calendar');
+    expect(folder.totalCount).toBeGreaterThan(0);
+    const request = ewsTraffic(sandbox.context).list().at(-1)!;
+    expect(request.operation).toBe('GetFolder');
+    expect(request.requestBody).toContain('<t:SmtpAddress>admin@contoso.com</t:SmtpAddress>');
+  });
+
+  test('an admin without a mailbox → mailbox_not_found (ErrorNonExistentMailbox)', async () => {
+    const error = await failure(gateway().openCalendar(online, 'admin.nomailbox@contoso.com'));
+    expect(error).toMatchObject({ kind: 'mailbox_not_found', code: 'ErrorNonExistentMailbox' });
+    expect(error.remediation).toContain('admin.nomailbox@contoso.com');
+  });
+
+  test('a token without roles → consent_missing (x-ms-diagnostics 2000008)', async () => {
+    const error = await failure(
+      gateway().openCalendar({ ...online, accessToken: await token() }, 'admin@contoso.com'),
+    );
+    expect(error).toMatchObject({ kind: 'consent_missing', code: 'HTTP 401 2000008' });
+  });
+
+  test('EWS switched off for the app (allow list) → ews_blocked with the allow-list command', async () => {
+    await sandbox.control('PUT', `/exchange/ews/${contoso}`, { enabled: true, allowedAppIds: [] });
+    try {
+      const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
+      expect(error.remediation).toContain(`-EwsAllowedAppIDs @{Add="${appId}"}`);
+    } finally {
+      await sandbox.control('PUT', `/exchange/ews/${contoso}`, { enabled: true, allowedAppIds: [appId] });
+    }
+  });
+
+  test('an application access policy scoped to rooms → access_policy_denied for the admin, a room opens', async () => {
+    await sandbox.control('PUT', `/exchange/access-policy/${contoso}`, {
+      mailboxes: ['room.oslo@contoso.com'],
+    });
+    try {
+      const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+      expect(error).toMatchObject({ kind: 'access_policy_denied', code: 'ErrorAccessDenied' });
+      await expect(gateway().openCalendar(online, 'room.oslo@contoso.com')).resolves.toMatchObject({
+        displayName: 'Calendar',
+      });
+    } finally {
+      await sandbox.control('PUT', `/exchange/access-policy/${contoso}`, { mailboxes: null });
+    }
+  });
+
+  test('ErrorServerBusy fails fast by default → throttled with BackOffMilliseconds', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'throttle',
+      ms: 1234,
+      count: 1,
+    });
+    const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 1234 });
+    expect(error.remediation).toContain('2 s');
+  });
+
+  test('ErrorServerBusy with a retry policy waits the back-off and then succeeds', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'throttle',
+      ms: 4321,
+      count: 1,
+    });
+    const waits: number[] = [];
+    const events: ThrottleRetryEvent[] = [];
+    const gw = gateway({
+      retry: throttleRetry({
+        maxRetries: 2,
+        sleep: async (ms) => void waits.push(ms),
+        onRetry: (e) => events.push(e),
+      }),
+    });
+    await expect(gw.openCalendar(online, 'admin@contoso.com')).resolves.toMatchObject({
+      displayName: 'Calendar',
+    });
+    expect(waits).toEqual([4321]);
+    expect(events.map((e) => [e.attempt, e.delayMs, e.error.code])).toEqual([[1, 4321, 'ErrorServerBusy']]);
+  });
+
+  test('a 5xx answer → unreachable with the HTTP status', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'http5xx',
+      status: 503,
+      count: 1,
+    });
+    const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+    expect(error).toMatchObject({ kind: 'unreachable', code: 'HTTP 503' });
+  });
+
+  test('no answer within requestTimeoutMs → timeout', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'timeout',
+      count: 1,
+    });
+    const error = await failure(gateway({ requestTimeoutMs: 300 }).openCalendar(online, 'admin@contoso.com'));
+    expect(error).toMatchObject({ kind: 'timeout', code: 'ECONNABORTED' });
+  });
+
+  test('a malformed answer → protocol_error', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'malformed',
+      count: 1,
+    });
+    // The SDK's XML parser (xmldom) reports the broken document on the console.
+    const quiet = [jest.spyOn(console, 'warn'), jest.spyOn(console, 'error')].map((spy) =>
+      spy.mockImplementation(() => {}),
+    );
+    try {
+      const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+      expect(error).toMatchObject({ kind: 'protocol_error', code: 'InvalidResponse' });
+    } finally {
+      for (const spy of quiet) spy.mockRestore();
+    }
+  });
+
+  test('a certificate from a CA the gateway does not trust → untrusted_certificate (NODE_EXTRA_CA_CERTS ignored)', async () => {
+    const gw = new EwsGateway({ appId, dangerouslyAllowPrivateHosts: true });
+    gateways.push(gw);
+    const error = await failure(gw.openCalendar(online, 'admin@contoso.com'));
+    expect(error).toMatchObject({ kind: 'untrusted_certificate', code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+  });
+
+  test('nothing listening → unreachable (ECONNREFUSED)', async () => {
+    const error = await failure(
+      gateway().openCalendar(
+        { ...online, ewsUrl: 'https://127.0.0.1:1/EWS/Exchange.asmx' },
+        'admin@contoso.com',
+      ),
+    );
+    expect(error).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED' });
+  });
+
+  test('a loopback endpoint without the dangerous switch → endpoint_not_allowed, no request sent', async () => {
+    const before = ewsTraffic(sandbox.context).list().length;
+    const error = await failure(
+      gateway({ dangerouslyAllowPrivateHosts: false }).openCalendar(online, 'admin@contoso.com'),
+    );
+    expect(error).toMatchObject({ kind: 'endpoint_not_allowed', code: 'EndpointPrivateAddress' });
+    const http = await failure(
+      gateway().openCalendar(
+        { ...online, ewsUrl: online.ewsUrl.replace('https:', 'http:') },
+        'admin@contoso.com',
+      ),
+    );
+    expect(http).toMatchObject({ kind: 'endpoint_not_allowed', code: 'EndpointNotHttps' });
+    expect(ewsTraffic(sandbox.context).list()).toHaveLength(before);
+  });
+  test('DNS that changes after the check (rebinding to loopback) is refused at connect time', async () => {
+    const before = ewsTraffic(sandbox.context).list().length;
+    const rebinding = gateway({
+      dangerouslyAllowPrivateHosts: false,
+      resolveHost: async () => [{ address: '52.96.0.1', family: 4 }], // what the pre-check saw
+    });
+    const ewsUrl = online.ewsUrl.replace('127.0.0.1', 'localhost'); // what the socket resolves
+    const error = await failure(rebinding.openCalendar({ ...online, ewsUrl }, 'admin@contoso.com'));
+    expect(error).toMatchObject({ kind: 'endpoint_not_allowed', code: 'EndpointPrivateAddress' });
+    expect(ewsTraffic(sandbox.context).list()).toHaveLength(before);
+  });
+});
+
+describe('Exchange Server (Basic service account + ApplicationImpersonation)', () => {
+  test('opens the admin calendar', async () => {
+    await expect(gateway().openCalendar(basic, 'admin@fabrikam.com')).resolves.toMatchObject({
+      displayName: 'Calendar',
+    });
+  });
+
+  test('lists room lists and rooms and counts calendar items', async () => {
+    const gw = gateway();
+    await expect(gw.listRoomLists(basic, 'admin@fabrikam.com')).resolves.toEqual([
+      { address: 'rooms.hq@fabrikam.com', name: 'Fabrikam HQ rooms' },
+    ]);
+    const rooms = await gw.listRooms(basic, 'admin@fabrikam.com', 'rooms.hq@fabrikam.com');
+    expect(rooms.map((r) => r.address)).toEqual(['room.zurich@fabrikam.com', 'room.geneva@fabrikam.com']);
+    const start = new Date('2031-03-03T00:00:00Z');
+    const count = await gw.countCalendarItems(
+      basic,
+      'room.zurich@fabrikam.com',
+      start,
+      new Date(start.getTime() + 7 * 86_400_000),
+    );
+    expect(count).toBeGreaterThan(0);
+    const findItem = ewsTraffic(sandbox.context).list().at(-1)!;
+    expect(findItem.operation).toBe('FindItem');
+    expect(findItem.requestBody).toContain('CalendarView');
+  });
+
+  test('a wrong password → invalid_credentials', async () => {
+    const error = await failure(
+      gateway().openCalendar({ ...basic, password: 'not-the-password' }, 'admin@fabrikam.com'),
+    );
+    expect(error).toMatchObject({ kind: 'invalid_credentials', code: 'HTTP 401' });
+    expect(error.message).not.toContain('not-the-password');
+    expect(error.remediation).toContain('svc-ews@fabrikam.com');
+  });
+
+  test('ApplicationImpersonation removed → impersonation_denied with the role command', async () => {
+    await sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {
+      granted: false,
+    });
+    try {
+      const error = await failure(gateway().openCalendar(basic, 'admin@fabrikam.com'));
+      expect(error).toMatchObject({ kind: 'impersonation_denied', code: 'ErrorImpersonateUserDenied' });
+      expect(error.remediation).toContain('New-ManagementRoleAssignment');
+    } finally {
+      await sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {
+        granted: true,
+      });
+    }
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The whole product against a fresh sandbox tenant: the real app server (real adapters, a fresh
+ * SQLite file) configured for the sandbox exactly as `npm start` does, on ephemeral ports.
+ */
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { startTestSandbox, type TestSandbox } from './sandbox';
+import type { SandboxOptions } from '../../sandbox/src/sandbox';
+import { sandboxAppEnv } from '../../scripts/sandbox-env';
+import { loadConfig, type EnvName } from '../../api/src/config';
+import { startAppServer, type AppServer } from '../../api/src/server';
+import { createLogger } from '../../api/src/logger';
+
+export interface AppUnderTest {
+  sandbox: TestSandbox;
+  app: AppServer;
+  appUrl: string;
+  /** Everything the app logged, as written (JSON lines). */
+  logs: string[];
+  databaseFile: string;
+  /** The sandbox Teams host page signed in as `upn`, hosting the tab. */
+  hostUrl(upn: string, extra?: Record<string, string>): string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startAppUnderTest(
+  options: {
+    sandbox?: Partial<Omit<SandboxOptions, 'tls'>>;
+    env?: Partial<Record<EnvName, string>>;
+    now?: () => number;
+  } = {},
+): Promise<AppUnderTest> {
+  const sandbox = await startTestSandbox(options.sandbox);
+  const dir = mkdtempSync(path.join(tmpdir(), 'ec-app-'));
+  const databaseFile = path.join(dir, 'exchange-connect.db');
+  const port = await freePort();
+  const publicUrl = `https://localhost:${port}`;
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const env = sandboxAppEnv({ urls: sandbox.urls, seed: sandbox.context.seed }, sandbox.certs, {
+    EC_PUBLIC_URL: publicUrl,
+    EC_PORT: String(port),
+    EC_DATABASE_FILE: databaseFile,
+    EC_LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const config = loadConfig(env);
+  const app = await startAppServer(config, {
+    log: createLogger({ level: 'debug', destination }),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  sandbox.context.appBaseUrl = publicUrl;
+  return {
+    sandbox,
+    app,
+    appUrl: publicUrl,
+    logs,
+    databaseFile,
+    hostUrl: (upn, extra = {}) =>
+      `${sandbox.urls.home}/?${new URLSearchParams({ user: upn, ...extra }).toString()}`,
+    close: async () => {
+      await app.close();
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../api/src/config';
+
+function validEnv(): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ec-config-'));
+  const cert = path.join(dir, 'app.pem');
+  const key = path.join(dir, 'app.key');
+  writeFileSync(cert, 'CERT');
+  writeFileSync(key, 'KEY');
+  return {
+    EC_PUBLIC_URL: 'https://connect.example.com/',
+    EC_CLIENT_ID: '52C54A6A-55A3-4C79-A19B-DF6EAE6B8DDA',
+    EC_APP_CERT_FILE: cert,
+    EC_APP_KEY_FILE: key,
+    EC_KEY_VAULT_URL: 'https://ec-prod.vault.azure.net',
+    EC_BOT_APP_ID: 'fded9f9f-3114-4fae-b9ea-3552f4a235c5',
+  };
+}
+
+describe('loadConfig', () => {
+  it('applies production defaults and normalises values', () => {
+    const config = loadConfig(validEnv());
+    expect(config.publicUrl).toBe('https://connect.example.com');
+    expect(config.clientId).toBe('52c54a6a-55a3-4c79-a19b-df6eae6b8dda');
+    expect(config.authorityHost).toBe('https://login.microsoftonline.com');
+    expect(config.exchangeOnlineEwsUrl).toBe('https://outlook.office365.com/EWS/Exchange.asmx');
+    expect(config.dangerouslyAllowPrivateEwsHosts).toBe(false);
+    expect(config.appCertificate).toEqual({ certPem: 'CERT', keyPem: 'KEY' });
+  });
+
+  it.each([
+    ['EC_CLIENT_ID', undefined, /EC_CLIENT_ID is required/],
+    ['EC_CLIENT_ID', 'not-a-guid', /EC_CLIENT_ID is invalid: must be a GUID/],
+    ['EC_KEY_VAULT_URL', 'http://vault.local', /EC_KEY_VAULT_URL is invalid: must be an https:\/\/ URL/],
+    ['EC_APP_KEY_FILE', '/nonexistent/key.pem', /EC_APP_KEY_FILE names a file that cannot be read/],
+    ['EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS', 'yes', /EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS is invalid/],
+    ['EC_TLS_CERT_FILE', '/tmp/x.pem', /EC_TLS_KEY_FILE is required with its pair/],
+  ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
+    const env = { ...validEnv(), [name]: value };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

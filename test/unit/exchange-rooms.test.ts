@@ -1,0 +1,90 @@
+/** discoverRooms over a fake ExchangeGateway port: per-list and per-room diagnostics, each room checked once. */
+import { ExchangeConnectError } from '../../api/src/errors';
+import type { EwsConnection, ExchangeGateway } from '../../api/src/exchange/port';
+import { discoverRooms } from '../../api/src/exchange/rooms';
+
+const connection: EwsConnection = {
+  method: 'modern',
+  tenantId: 't',
+  ewsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+  accessToken: 'x',
+};
+const window = { start: new Date('2031-01-01T00:00:00Z'), end: new Date('2031-01-08T00:00:00Z') };
+const failure = (kind: 'mailbox_not_found' | 'unreachable', code: string) =>
+  new ExchangeConnectError({ kind, code, message: code, remediation: 'fix it' });
+
+function fakeGateway(): ExchangeGateway & { counted: string[] } {
+  const counted: string[] = [];
+  return {
+    counted,
+    openCalendar: async () => ({ displayName: 'Calendar', totalCount: 1 }),
+    listRoomLists: async () => [
+      { address: 'rooms.hq@contoso.com', name: 'HQ' },
+      { address: 'rooms.annex@contoso.com', name: 'Annex' },
+      { address: 'rooms.broken@contoso.com', name: 'Broken' },
+    ],
+    listRooms: async (_c, _a, list) => {
+      if (list === 'rooms.broken@contoso.com') throw failure('unreachable', 'HTTP 503');
+      return list === 'rooms.hq@contoso.com'
+        ? [
+            { address: 'room.oslo@contoso.com', name: 'Oslo' },
+            { address: 'room.gone@contoso.com', name: 'Gone' },
+          ]
+        : [{ address: 'Room.Oslo@contoso.com', name: 'Oslo' }];
+    },
+    countCalendarItems: async (_c, mailbox) => {
+      counted.push(mailbox);
+      if (mailbox === 'room.gone@contoso.com') throw failure('mailbox_not_found', 'ErrorNonExistentMailbox');
+      return 7;
+    },
+  };
+}
+
+test('lists, rooms and per-room reachability with diagnostics', async () => {
+  const gateway = fakeGateway();
+  const found = await discoverRooms(gateway, connection, 'admin@contoso.com', window);
+  expect(found.roomLists).toEqual([
+    {
+      address: 'rooms.hq@contoso.com',
+      name: 'HQ',
+      rooms: ['room.oslo@contoso.com', 'room.gone@contoso.com'],
+    },
+    { address: 'rooms.annex@contoso.com', name: 'Annex', rooms: ['Room.Oslo@contoso.com'] },
+    {
+      address: 'rooms.broken@contoso.com',
+      name: 'Broken',
+      rooms: [],
+      diagnostic: { kind: 'unreachable', code: 'HTTP 503', message: 'HTTP 503', remediation: 'fix it' },
+    },
+  ]);
+  expect(found.rooms).toEqual([
+    { address: 'room.oslo@contoso.com', name: 'Oslo', reachable: true, itemCount: 7 },
+    {
+      address: 'room.gone@contoso.com',
+      name: 'Gone',
+      reachable: false,
+      diagnostic: {
+        kind: 'mailbox_not_found',
+        code: 'ErrorNonExistentMailbox',
+        message: 'ErrorNonExistentMailbox',
+        remediation: 'fix it',
+      },
+    },
+  ]);
+  expect(gateway.counted).toEqual(['room.oslo@contoso.com', 'room.gone@contoso.com']);
+});
+
+test('a failure to list room lists fails the discovery; a non-diagnostic error is not swallowed', async () => {
+  const gateway = fakeGateway();
+  gateway.listRoomLists = async () => {
+    throw failure('unreachable', 'HTTP 502');
+  };
+  await expect(discoverRooms(gateway, connection, 'admin@contoso.com', window)).rejects.toMatchObject({
+    code: 'HTTP 502',
+  });
+  const buggy = fakeGateway();
+  buggy.countCalendarItems = async () => {
+    throw new TypeError('bug');
+  };
+  await expect(discoverRooms(buggy, connection, 'admin@contoso.com', window)).rejects.toThrow(TypeError);
+});

@@ -1,0 +1,217 @@
+import { ExchangeConnectError, type ErrorKind } from '../../api/src/errors';
+import { remediationFor } from '../../api/src/remediation';
+import type { AppTokenProvider } from '../../api/src/identity/port';
+import type { ExchangeGateway } from '../../api/src/exchange/port';
+import type { SecretVault } from '../../api/src/secrets/port';
+import {
+  verifyIntegration,
+  pendingBackoffMs,
+  type VerificationDeps,
+  type VerifiableIntegration,
+} from '../../api/src/integrations/verification';
+
+const APP_ID = '52c54a6a-55a3-4c79-a19b-df6eae6b8dda';
+const NOW = Date.parse('2026-11-28T12:00:00Z');
+const fail = (kind: ErrorKind, code: string) =>
+  new ExchangeConnectError({
+    kind,
+    code,
+    message: `${code} happened`,
+    remediation: remediationFor(kind, { appId: APP_ID }),
+  });
+
+function deps(overrides: Partial<VerificationDeps> = {}): VerificationDeps {
+  const tokens: AppTokenProvider = {
+    getExchangeToken: async () => ({
+      accessToken: 't',
+      expiresOn: new Date(NOW + 3600e3),
+      roles: ['full_access_as_app'],
+    }),
+  };
+  const exchange: ExchangeGateway = {
+    openCalendar: async () => ({ displayName: 'Calendar', totalCount: 3 }),
+    listRoomLists: async () => [],
+    listRooms: async () => [],
+    countCalendarItems: async () => 0,
+  };
+  const vault: SecretVault = {
+    storePassword: async () => ({ secretId: 'https://vault/secrets/x' }),
+    readPassword: async () => 'pw',
+    deletePassword: async () => undefined,
+  };
+  let clock = NOW;
+  return {
+    appId: APP_ID,
+    exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+    tokens,
+    exchange,
+    vault,
+    checkEndpoint: async () => undefined,
+    discoverRooms: async () => ({
+      roomLists: 1,
+      rooms: [{ address: 'room.oslo@contoso.com', name: 'Oslo', reachable: true }],
+    }),
+    now: () => (clock += 5),
+    ...overrides,
+  };
+}
+
+const modern = (consentedAgoMs = 60 * 60 * 1000): VerifiableIntegration => ({
+  tenantId: 'tid',
+  method: 'modern',
+  consentedAt: new Date(NOW - consentedAgoMs).toISOString(),
+});
+const basic: VerifiableIntegration = {
+  tenantId: 'tid',
+  method: 'basic',
+  ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+  serviceAccount: 'svc-ews@fabrikam.com',
+  secretId: 'https://vault/secrets/svc',
+};
+
+describe('verifyIntegration', () => {
+  it('verifies Exchange Online by opening the admin mailbox, reporting each step in order', async () => {
+    const seen: string[] = [];
+    const result = await verifyIntegration(deps(), {
+      integration: modern(),
+      mailbox: 'admin@contoso.com',
+      onStep: (s) => seen.push(`${s.name}:${s.status}`),
+    });
+    expect(result.outcome).toBe('verified');
+    expect(seen).toEqual(['endpoint:ok', 'token:ok', 'permission:ok', 'mailbox:ok', 'rooms:ok']);
+    expect(result.steps.find((s) => s.name === 'permission')?.detail).toEqual({
+      roles: ['full_access_as_app'],
+    });
+    expect(result.steps.find((s) => s.name === 'mailbox')?.detail).toMatchObject({
+      mailbox: 'admin@contoso.com',
+    });
+    expect(result.diagnostic).toBeUndefined();
+  });
+
+  it('is pending, not failed, while a fresh consent has not reached the token', async () => {
+    const d = deps({
+      tokens: { getExchangeToken: async () => ({ accessToken: 't', expiresOn: new Date(), roles: [] }) },
+    });
+    const result = await verifyIntegration(d, {
+      integration: modern(30_000),
+      mailbox: 'admin@contoso.com',
+      attempt: 2,
+    });
+    expect(result.outcome).toBe('pending');
+    expect(result.diagnostic?.kind).toBe('consent_pending');
+    expect(result.retryAfterMs).toBe(pendingBackoffMs(2));
+    expect(result.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'endpoint:ok',
+      'token:ok',
+      'permission:pending',
+    ]);
+  });
+
+  it('fails with consent_missing once the pending window is over', async () => {
+    const d = deps({
+      tokens: { getExchangeToken: async () => ({ accessToken: 't', expiresOn: new Date(), roles: [] }) },
+    });
+    const result = await verifyIntegration(d, {
+      integration: modern(11 * 60 * 1000),
+      mailbox: 'admin@contoso.com',
+    });
+    expect(result.outcome).toBe('failed');
+    expect(result.diagnostic?.kind).toBe('consent_missing');
+    expect(result.steps.at(-1)).toMatchObject({
+      name: 'permission',
+      status: 'failed',
+      code: 'NoFullAccessAsAppRole',
+    });
+  });
+
+  it('treats AADSTS700016 right after consent as pending, and without consent as failed', async () => {
+    const d = deps({
+      tokens: { getExchangeToken: async () => Promise.reject(fail('consent_missing', 'AADSTS700016')) },
+    });
+    expect((await verifyIntegration(d, { integration: modern(10_000), mailbox: 'a@c.com' })).outcome).toBe(
+      'pending',
+    );
+    const never = await verifyIntegration(d, {
+      integration: { tenantId: 'tid', method: 'modern' },
+      mailbox: 'a@c.com',
+    });
+    expect(never.outcome).toBe('failed');
+    expect(never.steps.at(-1)).toMatchObject({ name: 'token', status: 'failed', code: 'AADSTS700016' });
+  });
+
+  it('fails with the Exchange code and remediation when the admin has no mailbox', async () => {
+    const d = deps({
+      exchange: {
+        ...deps().exchange,
+        openCalendar: async () => Promise.reject(fail('mailbox_not_found', 'ErrorNonExistentMailbox')),
+      },
+    });
+    const result = await verifyIntegration(d, {
+      integration: modern(),
+      mailbox: 'admin.nomailbox@contoso.com',
+    });
+    expect(result.outcome).toBe('failed');
+    const step = result.steps.at(-1);
+    expect(step).toMatchObject({ name: 'mailbox', status: 'failed', code: 'ErrorNonExistentMailbox' });
+    expect(step?.remediation).toMatch(/may leave the organisation/);
+  });
+
+  it('verifies Exchange Server with the stored service-account password', async () => {
+    const opened: unknown[] = [];
+    const d = deps({
+      exchange: {
+        ...deps().exchange,
+        openCalendar: async (connection, mailbox) => {
+          opened.push({ connection, mailbox });
+          return { displayName: 'Calendar', totalCount: 0 };
+        },
+      },
+    });
+    const result = await verifyIntegration(d, { integration: basic, mailbox: 'admin@fabrikam.com' });
+    expect(result.outcome).toBe('verified');
+    expect(result.steps.map((s) => s.name)).toEqual(['endpoint', 'credentials', 'mailbox', 'rooms']);
+    expect(opened).toEqual([
+      {
+        connection: {
+          method: 'basic',
+          tenantId: 'tid',
+          ewsUrl: basic.ewsUrl,
+          username: 'svc-ews@fabrikam.com',
+          password: 'pw',
+        },
+        mailbox: 'admin@fabrikam.com',
+      },
+    ]);
+    expect(JSON.stringify(result)).not.toContain('"pw"');
+  });
+
+  it('stops at the endpoint when credentials must not go there', async () => {
+    const d = deps({
+      checkEndpoint: async () => Promise.reject(fail('endpoint_not_allowed', 'InsecureEndpoint')),
+    });
+    const result = await verifyIntegration(d, {
+      integration: { ...basic, ewsUrl: 'http://mail' },
+      mailbox: 'a@f.com',
+    });
+    expect(result.outcome).toBe('failed');
+    expect(result.steps).toHaveLength(1);
+    expect(result.diagnostic?.kind).toBe('endpoint_not_allowed');
+  });
+
+  it('stays verified when rooms cannot be listed, reporting the rooms step as failed', async () => {
+    const d = deps({
+      discoverRooms: async () => Promise.reject(fail('access_policy_denied', 'ErrorAccessDenied')),
+    });
+    const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+    expect(result.outcome).toBe('verified');
+    expect(result.steps.at(-1)).toMatchObject({ name: 'rooms', status: 'failed', code: 'ErrorAccessDenied' });
+  });
+
+  it('reports an unconverted error as unexpected instead of losing it', async () => {
+    const d = deps({
+      vault: { ...deps().vault, readPassword: async () => Promise.reject(new TypeError('boom')) },
+    });
+    const result = await verifyIntegration(d, { integration: basic, mailbox: 'admin@fabrikam.com' });
+    expect(result.diagnostic).toMatchObject({ kind: 'unexpected', message: 'boom' });
+  });
+});
