@@ -8,9 +8,14 @@ import type { ErrorKind } from './errors';
 export const EWS_DEFAULT_OFF_DATE = '2026-10-01';
 export const EWS_SHUTDOWN_DATE = '2027-04-01';
 
+/** Which Microsoft service failed: transport failures (throttled, unreachable…) advise differently. */
+export type FailingService = 'exchange' | 'entra' | 'keyvault';
+
 export interface RemediationContext {
   /** Our app registration's client id, as admins see it in Entra. */
   appId: string;
+  /** Default `exchange`: the customer's side. Entra ID and Key Vault failures are for our operators. */
+  service?: FailingService;
   mailbox?: string;
   serviceAccount?: string;
   ewsUrl?: string;
@@ -27,7 +32,31 @@ export function impersonationCommand(serviceAccount: string): string {
 
 const seconds = (ms: number | undefined) => Math.max(1, Math.ceil((ms ?? 0) / 1000));
 
+/** Entra ID and Key Vault are reached by us, not by the customer: their outages are ours to fix. */
+function operatorTransportRemediation(kind: ErrorKind, ctx: RemediationContext): string | undefined {
+  const name = ctx.service === 'entra' ? 'Microsoft Entra ID' : 'Azure Key Vault';
+  const what =
+    ctx.service === 'entra'
+      ? 'where Exchange Connect gets its tokens'
+      : 'where Exchange Connect keeps the service account password';
+  switch (kind) {
+    case 'throttled':
+      return `${name} asked us to wait ${seconds(ctx.retryAfterMs)} s (throttling). Try again in a moment; if this persists, the operators must check the request volume.`;
+    case 'unreachable':
+    case 'timeout':
+      return `${name}, ${what}, is not answering. Try again in a few minutes; if this persists, the operators must check the service and the network path to it.`;
+    case 'untrusted_certificate':
+      return `Exchange Connect does not trust the TLS certificate of ${name}. This is on our side: the operators must check the configured URL and the trusted certification authorities.`;
+    default:
+      return undefined;
+  }
+}
+
 export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string {
+  if (ctx.service === 'entra' || ctx.service === 'keyvault') {
+    const text = operatorTransportRemediation(kind, ctx);
+    if (text) return text;
+  }
   const mailbox = ctx.mailbox ?? 'the mailbox';
   const account = ctx.serviceAccount ?? 'the service account';
   switch (kind) {

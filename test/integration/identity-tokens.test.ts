@@ -79,7 +79,7 @@ async function failure(promise: Promise<unknown>): Promise<ExchangeConnectError>
 
 function expectDiagnostic(error: ExchangeConnectError, kind: ErrorKind, code: string, retryAfterMs?: number) {
   expect({ kind: error.kind, code: error.code }).toEqual({ kind, code });
-  expect(error.remediation).toBe(remediationFor(kind, { appId, retryAfterMs }));
+  expect(error.remediation).toBe(remediationFor(kind, { appId, service: 'entra', retryAfterMs }));
 }
 
 describe('app-only tokens', () => {
@@ -329,6 +329,6 @@ describe('throttling and transport failures', () => {
     expect(error.message).toContain(
       'An untrusted TLS certificate on the way to Entra ID shows up the same way.',
     );
-    expect(error.remediation).toBe(remediationFor('unreachable', { appId }));
+    expect(error.remediation).toBe(remediationFor('unreachable', { appId, service: 'entra' }));
   });
 });

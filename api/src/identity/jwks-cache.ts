@@ -78,7 +78,7 @@ export class TenantJwksCache {
         kind: 'unreachable',
         code: `HTTP ${response.status}`,
         message: `Entra ID's signing keys (${url}) could not be read (HTTP ${response.status}).`,
-        remediation: remediationFor('unreachable', ctx),
+        remediation: remediationFor('unreachable', { ...ctx, service: 'entra' }),
       });
     }
     const keySet = response.body;

@@ -69,7 +69,7 @@ function diagnose(
       kind,
       code,
       message,
-      remediation: remediationFor(kind, { appId: ctx.appId, retryAfterMs }),
+      remediation: remediationFor(kind, { appId: ctx.appId, service: 'entra', retryAfterMs }),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     },
     { cause },

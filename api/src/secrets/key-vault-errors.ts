@@ -110,24 +110,13 @@ function messageFor(kind: ErrorKind, operation: VaultOperation, code: string, st
   }
 }
 
-/**
- * Key Vault is ours, not the customer's: apart from a missing or unreadable secret (which the admin
- * fixes by entering the password again) the fix is on the operators' side. remediationFor's texts
- * for the transport kinds speak of Exchange, so those are worded here for Key Vault.
- */
+/** The remediation for a Key Vault failure: transport kinds are worded for our operators. */
 export function keyVaultRemediation(kind: ErrorKind, retryAfterMs?: number): string {
-  switch (kind) {
-    case 'throttled':
-      return `Azure Key Vault asked us to wait ${Math.max(1, Math.ceil((retryAfterMs ?? 0) / 1000))} s (throttling). Try again in a moment; if this persists, the operators must check the vault's request volume.`;
-    case 'unreachable':
-    case 'timeout':
-      return 'Azure Key Vault, where Exchange Connect keeps the service account password, is not answering. Try again in a few minutes; if this persists, the operators must check the vault and the network path to it.';
-    case 'untrusted_certificate':
-      return "Exchange Connect does not trust Azure Key Vault's TLS certificate. This is on our side: the operators must check the vault URL and the trusted certification authorities.";
-    default:
-      // These texts do not use the app id.
-      return remediationFor(kind, { appId: '' });
-  }
+  return remediationFor(kind, {
+    appId: '',
+    service: 'keyvault',
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
 }
 
 function fieldsOf(error: unknown): ThrownFields {
