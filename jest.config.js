@@ -13,6 +13,7 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  setupFiles: ['<rootDir>/test/support/sqlite-error-realm.ts'],
 };
 module.exports = {
   projects: [

@@ -4,9 +4,17 @@
  */
 import path from 'node:path';
 import type { DevCertificates } from './dev-certs';
-import type { SandboxUrls } from '../sandbox/src/context';
+import { DEFAULT_SANDBOX_PORTS, type SandboxUrls } from '../sandbox/src/context';
 import type { Seed } from '../sandbox/src/seed';
 import type { EnvName } from '../api/src/config';
+
+/** The sandbox as `npm run sandbox` starts it: fixed ports on 127.0.0.1. */
+export function defaultSandboxUrls(): SandboxUrls {
+  const urls = Object.fromEntries(
+    Object.entries(DEFAULT_SANDBOX_PORTS).map(([name, port]) => [name, `https://127.0.0.1:${port}`]),
+  );
+  return urls as unknown as SandboxUrls;
+}
 
 export const LOCAL_DATABASE_FILE = path.resolve(__dirname, '..', '.local', 'exchange-connect.db');
 

@@ -20,7 +20,7 @@ import { vaultCredential } from './secrets/vault-credential';
 import { openSqliteStore } from './store/sqlite/sqlite-store';
 import type { IntegrationStore } from './store/port';
 import { IntegrationService } from './integrations/service';
-import type { RoomsSummary } from './integrations/verification';
+import type { RoomsSummary, VerificationDeps } from './integrations/verification';
 
 /** Room calendars are checked over the coming week. */
 const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -34,6 +34,9 @@ export interface AppGraph {
   validator: JoseSsoTokenValidator;
   sealer: RsaOaepPasswordSealer;
   service: IntegrationService;
+  /** What verification needs; the CLI swaps the vault for a password given on stdin. */
+  verification: VerificationDeps;
+  autodiscover: PoxAutodiscoverClient;
   /** Days until our app certificate expires, for the health checks. */
   certificateNotAfter: Date;
   close(): Promise<void>;
@@ -77,17 +80,12 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     complete: (query) =>
       completeAdminConsent({ store, tokens, appId: config.clientId, now: () => new Date(now()) }, query),
   };
-  const service = new IntegrationService({
+  const verification: VerificationDeps = {
     appId: config.clientId,
     exchangeOnlineEwsUrl: config.exchangeOnlineEwsUrl,
     tokens,
     exchange,
     vault,
-    store,
-    sealer,
-    autodiscover,
-    consent,
-    pendingWindowMs: config.pendingWindowMs,
     now,
     checkEndpoint: async (url) => {
       await assertSafeEwsUrl(url, {
@@ -111,6 +109,14 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
         })),
       };
     },
+  };
+  const service = new IntegrationService({
+    ...verification,
+    store,
+    sealer,
+    autodiscover,
+    consent,
+    pendingWindowMs: config.pendingWindowMs,
   });
   const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config));
   return {
@@ -122,6 +128,8 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     validator,
     sealer,
     service,
+    verification,
+    autodiscover,
     certificateNotAfter: new Date(new X509Certificate(config.appCertificate.certPem).validTo),
     close: () => store.close(),
   };

@@ -23,6 +23,16 @@ export interface SandboxUrls {
 
 export type SandboxServiceName = keyof SandboxUrls;
 
+/** The ports `npm run sandbox` listens on (tests use ephemeral ones). */
+export const DEFAULT_SANDBOX_PORTS: Record<SandboxServiceName, number> = {
+  home: 44300,
+  entra: 44301,
+  exchangeOnline: 44302,
+  exchangeServer: 44303,
+  keyVault: 44304,
+  connector: 44305,
+};
+
 export interface SandboxContext {
   readonly seed: Seed;
   readonly directory: DirectoryState;

@@ -9,21 +9,19 @@ import { FaultInjector } from './faults';
 import { TokenIssuer } from './token-issuer';
 import { listenHttps, type Listener, type TlsMaterial } from './https-server';
 import { loadSeed, type Seed } from './seed';
-import type { SandboxContext, SandboxServiceName, SandboxUrls } from './context';
+import {
+  DEFAULT_SANDBOX_PORTS,
+  type SandboxContext,
+  type SandboxServiceName,
+  type SandboxUrls,
+} from './context';
+
+export { DEFAULT_SANDBOX_PORTS };
 import { createEntraApp } from './entra/app';
 import { createEwsApp } from './ews/app';
 import { createKeyVaultApp } from './keyvault/app';
 import { createConnectorApp } from './connector/app';
 import { createHomeApp } from './home/app';
-
-export const DEFAULT_SANDBOX_PORTS: Record<SandboxServiceName, number> = {
-  home: 44300,
-  entra: 44301,
-  exchangeOnline: 44302,
-  exchangeServer: 44303,
-  keyVault: 44304,
-  connector: 44305,
-};
 
 export const DEFAULT_APP_BASE_URL = 'https://localhost:53000';
 

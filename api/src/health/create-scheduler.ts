@@ -1,0 +1,53 @@
+/** Wires checks, monitor and scheduler from the ports, for the composition root. */
+import type { IntegrationStore } from '../store/port';
+import {
+  DEFAULT_HEALTH_CHECK_OPTIONS,
+  HealthChecks,
+  type HealthCheckDeps,
+  type HealthCheckOptions,
+} from './checks';
+import { HealthMonitor } from './monitor';
+import { HealthScheduler, type HealthSchedulerOptions } from './scheduler';
+import type { StateMachineOptions } from './state-machine';
+import { realTimers, type Timers } from './timers';
+
+export interface HealthMonitoringDeps extends Omit<HealthCheckDeps, 'timers' | 'now'> {
+  store: IntegrationStore;
+  clock?: () => Date;
+  timers?: Timers;
+  random?: () => number;
+  /** Between two runs of one integration (default 15 minutes). */
+  intervalMs?: number;
+  checks?: Partial<HealthCheckOptions>;
+  stateMachine?: StateMachineOptions;
+  scheduler?: Pick<
+    HealthSchedulerOptions,
+    'owner' | 'pollIntervalMs' | 'leaseMs' | 'batchSize' | 'concurrency' | 'historyRetentionMs' | 'onError'
+  >;
+}
+
+export function createHealthScheduler(deps: HealthMonitoringDeps): HealthScheduler {
+  const { store, clock = () => new Date(), timers = realTimers } = deps;
+  const checks = new HealthChecks(
+    {
+      appId: deps.appId,
+      exchangeOnlineEwsUrl: deps.exchangeOnlineEwsUrl,
+      appCertificatePem: deps.appCertificatePem,
+      tokens: deps.tokens,
+      exchange: deps.exchange,
+      vault: deps.vault,
+      timers,
+      now: () => clock().getTime(),
+    },
+    { ...DEFAULT_HEALTH_CHECK_OPTIONS, ...deps.checks },
+  );
+  const monitor = new HealthMonitor({
+    store,
+    checks,
+    clock,
+    ...(deps.intervalMs !== undefined ? { intervalMs: deps.intervalMs } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.stateMachine ? { stateMachine: deps.stateMachine } : {}),
+  });
+  return new HealthScheduler({ store, monitor, clock, timers, ...deps.scheduler });
+}

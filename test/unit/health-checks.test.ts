@@ -1,0 +1,323 @@
+/** The health checks against port fakes: what each check reports, timeouts, throttling, rooms rotation. */
+import { createAppCertificate } from '../../scripts/dev-certs';
+import {
+  DEFAULT_HEALTH_CHECK_OPTIONS,
+  HealthChecks,
+  roomSample,
+  type HealthCheckInput,
+} from '../../api/src/health/checks';
+import type { CheckResult } from '../../api/src/store/health-types';
+import type { Integration } from '../../api/src/store/types';
+import {
+  APP_ID,
+  FakeExchange,
+  FakeTokens,
+  FakeVault,
+  ManualClock,
+  ManualTimers,
+  failure,
+  until,
+} from './health-fakes';
+
+const NOW = Date.parse('2026-11-28T12:00:00.000Z');
+const DAY = 24 * 3600_000;
+const PASSWORD = 'Correct-Horse-Battery-9!';
+const ROOMS = [
+  'room.g@contoso.com',
+  'room.a@contoso.com',
+  'room.c@contoso.com',
+  'room.b@contoso.com',
+  'room.e@contoso.com',
+  'room.d@contoso.com',
+  'room.f@contoso.com',
+];
+
+let certPem: string;
+let expiredCertPem: string;
+let soonCertPem: string;
+beforeAll(async () => {
+  certPem = (await createAppCertificate({ notAfter: new Date(NOW + 200 * DAY) })).certPem;
+  soonCertPem = (await createAppCertificate({ notAfter: new Date(NOW + 20 * DAY + 3600_000) })).certPem;
+  expiredCertPem = (await createAppCertificate({ notAfter: new Date(NOW - 3600_000) })).certPem;
+});
+
+const modern: Integration = {
+  id: 'int-a',
+  tenantId: 'tenant-a',
+  method: 'modern',
+  status: 'verified',
+  verifiedMailbox: 'admin@contoso.com',
+  createdAt: '2026-11-01T00:00:00.000Z',
+  updatedAt: '2026-11-01T00:00:00.000Z',
+  version: 3,
+};
+const basic: Integration = {
+  ...modern,
+  id: 'int-b',
+  tenantId: 'tenant-b',
+  method: 'basic',
+  ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+  serviceAccount: 'svc-ews@fabrikam.com',
+  secretId: 'https://vault.example/secrets/ews-svc-b',
+  verifiedMailbox: 'admin@fabrikam.com',
+};
+
+function setup(pem?: string) {
+  const clock = new ManualClock(NOW);
+  const timers = new ManualTimers();
+  const exchange = new FakeExchange();
+  const tokens = new FakeTokens(clock);
+  const vault = new FakeVault(PASSWORD);
+  const checks = new HealthChecks({
+    appId: APP_ID,
+    exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+    appCertificatePem: pem ?? certPem,
+    tokens,
+    exchange,
+    vault,
+    timers,
+    now: clock.now,
+  });
+  return { clock, timers, exchange, tokens, vault, checks };
+}
+
+const input = (integration: Integration, extra: Partial<HealthCheckInput> = {}): HealthCheckInput => ({
+  integration,
+  ...(integration.verifiedMailbox ? { mailbox: integration.verifiedMailbox } : {}),
+  knownRooms: ROOMS,
+  roomCursor: 0,
+  ...extra,
+});
+const summary = (results: CheckResult[]) =>
+  results.map((r) => `${r.check}:${r.status}${r.diagnostic ? `:${r.diagnostic.kind}` : ''}`);
+
+describe('modern (Exchange Online) checks', () => {
+  it('passes token, certificate, mailbox, allow list and a room sample; the token is fetched fresh', async () => {
+    const { checks, exchange, tokens } = setup();
+    const run = await checks.run(input(modern));
+    expect(summary(run.results)).toEqual([
+      'certificate:ok',
+      'token:ok',
+      'mailbox:ok',
+      'ewsAllowList:ok',
+      'rooms:ok',
+    ]);
+    expect(tokens.calls).toEqual([{ tenantId: 'tenant-a', forceRefresh: true }]);
+    expect(exchange.calls[0]).toMatchObject({
+      op: 'openCalendar',
+      mailbox: 'admin@contoso.com',
+      connection: { method: 'modern', tenantId: 'tenant-a', accessToken: 'token-for-tenant-a' },
+    });
+    // The allow list is read from the mailbox answer: one openCalendar, no second EWS call.
+    expect(exchange.count('openCalendar')).toBe(1);
+    expect(exchange.count('countCalendarItems')).toBe(DEFAULT_HEALTH_CHECK_OPTIONS.roomSampleSize);
+    expect(run.results.find((r) => r.check === 'certificate')?.detail).toEqual({
+      notAfter: new Date(NOW + 200 * DAY).toISOString(),
+      daysLeft: 200,
+    });
+    expect(run.results.find((r) => r.check === 'rooms')?.detail).toMatchObject({ total: 7, unreachable: 0 });
+  });
+
+  it('fails the token check when the token lacks full_access_as_app, and stops there', async () => {
+    const { checks, exchange, tokens } = setup();
+    tokens.roles = [];
+    const run = await checks.run(input(modern));
+    expect(summary(run.results)).toEqual(['certificate:ok', 'token:fail:consent_missing']);
+    expect(run.results[1]?.diagnostic?.code).toBe('NoFullAccessAsAppRole');
+    expect(exchange.calls).toEqual([]);
+  });
+
+  it("reports Entra's error (revoked consent) with its AADSTS code", async () => {
+    const { checks, tokens } = setup();
+    tokens.error = failure('consent_missing', 'AADSTS7000229');
+    const run = await checks.run(input(modern));
+    expect(run.results[1]).toMatchObject({
+      check: 'token',
+      status: 'fail',
+      diagnostic: { kind: 'consent_missing', code: 'AADSTS7000229', remediation: 'fix AADSTS7000229' },
+    });
+  });
+
+  it('derives a blocked EWS allow list from the mailbox answer', async () => {
+    const { checks, exchange } = setup();
+    exchange.mailboxError = failure('ews_blocked', 'ErrorAccessDenied');
+    const run = await checks.run(input(modern));
+    expect(summary(run.results)).toEqual([
+      'certificate:ok',
+      'token:ok',
+      'mailbox:fail:ews_blocked',
+      'ewsAllowList:fail:ews_blocked',
+    ]);
+    expect(exchange.count('openCalendar')).toBe(1);
+  });
+
+  it('says nothing about the allow list when EWS did not answer at all', async () => {
+    const { checks, exchange } = setup();
+    exchange.mailboxError = failure('unreachable', 'ECONNREFUSED');
+    expect(summary((await checks.run(input(modern))).results)).toEqual([
+      'certificate:ok',
+      'token:ok',
+      'mailbox:fail:unreachable',
+    ]);
+  });
+
+  it('reports a throttled mailbox as a warning carrying BackOffMilliseconds', async () => {
+    const { checks, exchange } = setup();
+    exchange.mailboxError = failure('throttled', 'ErrorServerBusy', 30_000);
+    const run = await checks.run(input(modern));
+    expect(summary(run.results)).toEqual([
+      'certificate:ok',
+      'token:ok',
+      'mailbox:warn:throttled',
+      'ewsAllowList:ok',
+    ]);
+    expect(run.results[2]?.diagnostic?.retryAfterMs).toBe(30_000);
+  });
+
+  it('warns within 30 days of the certificate expiring and fails once it expired', async () => {
+    const soon = await setup(soonCertPem).checks.run(input(modern));
+    expect(soon.results[0]).toMatchObject({ check: 'certificate', status: 'warn', detail: { daysLeft: 20 } });
+    const expired = await setup(expiredCertPem).checks.run(input(modern));
+    expect(expired.results[0]).toMatchObject({
+      check: 'certificate',
+      status: 'fail',
+      diagnostic: { kind: 'certificate_expired', code: 'CertificateExpired' },
+    });
+  });
+
+  it('skips the mailbox and rooms when no mailbox was ever verified', async () => {
+    const { checks, exchange } = setup();
+    const { verifiedMailbox: _none, ...unverified } = modern;
+    const run = await checks.run({ integration: unverified, roomCursor: 0 });
+    expect(summary(run.results)).toEqual(['certificate:ok', 'token:ok']);
+    expect(exchange.calls).toEqual([]);
+  });
+});
+
+describe('timeouts', () => {
+  it('turns a token request that never answers into a failed check of kind timeout', async () => {
+    const { checks, tokens, timers } = setup();
+    tokens.hang = true;
+    const running = checks.run(input(modern));
+    await until(() => timers.pending.size === 1);
+    expect([...timers.pending.values()].map((t) => t.ms)).toEqual([
+      DEFAULT_HEALTH_CHECK_OPTIONS.timeoutsMs.token,
+    ]);
+    timers.fireAll();
+    const run = await running;
+    expect(run.results[1]).toMatchObject({
+      check: 'token',
+      status: 'fail',
+      diagnostic: { kind: 'timeout', code: 'HealthCheckTimeout' },
+    });
+    expect(run.results).toHaveLength(2);
+  });
+
+  it('times each check on its own: a hanging room times out the rooms check only', async () => {
+    const { checks, exchange, timers } = setup();
+    exchange.hangingRooms.add('room.c@contoso.com');
+    const running = checks.run(input(modern));
+    await until(() => exchange.count('countCalendarItems') === 5);
+    expect([...timers.pending.values()].map((t) => t.ms)).toEqual([
+      DEFAULT_HEALTH_CHECK_OPTIONS.timeoutsMs.rooms,
+    ]);
+    timers.fireAll();
+    const run = await running;
+    expect(summary(run.results)).toEqual([
+      'certificate:ok',
+      'token:ok',
+      'mailbox:ok',
+      'ewsAllowList:ok',
+      'rooms:fail:timeout',
+    ]);
+    // Each settled check cleared its timer.
+    expect(timers.pending.size).toBe(0);
+  });
+});
+
+describe('rooms', () => {
+  it('rotates the sample through every room across runs', async () => {
+    const { checks, exchange } = setup();
+    const first = await checks.run(input(modern, { roomCursor: 0 }));
+    const second = await checks.run(input(modern, { roomCursor: first.roomCursor }));
+    const sampled = exchange.calls
+      .filter((c) => c.op === 'countCalendarItems')
+      .map((c) => c.mailbox?.slice(5, 6));
+    expect(sampled).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'a', 'b', 'c']);
+    expect([first.roomCursor, second.roomCursor]).toEqual([5, 3]);
+  });
+
+  it('warns when some rooms are unreachable, preferring a throttled one for its back-off', async () => {
+    const { checks, exchange } = setup();
+    exchange.roomErrors.set(
+      'room.a@contoso.com',
+      failure('impersonation_denied', 'ErrorImpersonateUserDenied'),
+    );
+    exchange.roomErrors.set('room.d@contoso.com', failure('throttled', 'ErrorServerBusy', 12_000));
+    const rooms = (await checks.run(input(modern))).results.find((r) => r.check === 'rooms');
+    expect(rooms).toMatchObject({
+      status: 'warn',
+      diagnostic: { kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 12_000 },
+      detail: { total: 7, unreachable: 2 },
+    });
+    expect(rooms?.detail?.['sampled']).toContainEqual({
+      address: 'room.a@contoso.com',
+      reachable: false,
+      code: 'ErrorImpersonateUserDenied',
+    });
+  });
+
+  it('lists the rooms from Exchange when the verification recorded none', async () => {
+    const { checks, exchange } = setup();
+    exchange.roomLists = [{ address: 'rooms.oslo@contoso.com', name: 'Oslo' }];
+    exchange.roomsByList.set('rooms.oslo@contoso.com', [
+      { address: 'room.fjord@contoso.com', name: 'Fjord' },
+    ]);
+    const { knownRooms: _none, ...withoutRooms } = input(modern);
+    const run = await checks.run(withoutRooms);
+    expect(run.results.at(-1)).toMatchObject({ check: 'rooms', status: 'ok', detail: { total: 1 } });
+    expect(exchange.calls.map((c) => c.op)).toEqual([
+      'openCalendar',
+      'listRoomLists',
+      'listRooms',
+      'countCalendarItems',
+    ]);
+  });
+
+  it('samples each room once, case-insensitively, wrapping around', () => {
+    expect(roomSample(['B@x', 'a@x', 'b@x', 'c@x'], 2, 2)).toEqual({ sample: ['c@x', 'a@x'], nextCursor: 1 });
+    expect(roomSample([], 4, 5)).toEqual({ sample: [], nextCursor: 0 });
+    expect(roomSample(['a@x'], 0, 5)).toEqual({ sample: ['a@x'], nextCursor: 0 });
+  });
+});
+
+describe('basic (Exchange Server) checks', () => {
+  it('reads the password, opens the mailbox with it, and never reports it', async () => {
+    const { checks, exchange } = setup();
+    const run = await checks.run(input(basic));
+    expect(summary(run.results)).toEqual(['secret:ok', 'mailbox:ok', 'rooms:ok']);
+    expect(exchange.calls[0]?.connection).toMatchObject({
+      method: 'basic',
+      username: 'svc-ews@fabrikam.com',
+      password: PASSWORD,
+      ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+    });
+    expect(JSON.stringify(run)).not.toContain(PASSWORD);
+  });
+
+  it('fails the secret check when Key Vault cannot give the password, and stops there', async () => {
+    const { checks, exchange, vault } = setup();
+    vault.error = failure('secret_unavailable', 'SecretNotFound');
+    const run = await checks.run(input(basic));
+    expect(summary(run.results)).toEqual(['secret:fail:secret_unavailable']);
+    expect(exchange.calls).toEqual([]);
+  });
+
+  it('reports a changed password as a failed mailbox check', async () => {
+    const { checks, exchange } = setup();
+    exchange.mailboxError = failure('invalid_credentials', 'HTTP 401');
+    const run = await checks.run(input(basic));
+    expect(summary(run.results)).toEqual(['secret:ok', 'mailbox:fail:invalid_credentials']);
+    expect(JSON.stringify(run)).not.toContain(PASSWORD);
+  });
+});

@@ -1,0 +1,132 @@
+/** Port fakes and a hand-driven clock and timers for the health unit tests (never an SDK fake). */
+import { ExchangeConnectError, type ErrorKind } from '../../api/src/errors';
+import type { AppToken, AppTokenProvider } from '../../api/src/identity/port';
+import type {
+  CalendarFolderInfo,
+  EwsConnection,
+  ExchangeGateway,
+  Room,
+  RoomList,
+} from '../../api/src/exchange/port';
+import type { SecretVault } from '../../api/src/secrets/port';
+import type { Timers } from '../../api/src/health/timers';
+
+export const APP_ID = '52c54a6a-55a3-4c79-a19b-df6eae6b8dda';
+
+export function failure(kind: ErrorKind, code: string, retryAfterMs?: number): ExchangeConnectError {
+  return new ExchangeConnectError({
+    kind,
+    code,
+    message: `${code} happened`,
+    remediation: `fix ${code}`,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+}
+
+/** A clock the test moves by hand. */
+export class ManualClock {
+  constructor(public ms: number) {}
+  readonly now = (): number => this.ms;
+  readonly date = (): Date => new Date(this.ms);
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** Timers that fire only when the test says so. */
+export class ManualTimers implements Timers {
+  private nextId = 0;
+  readonly pending = new Map<number, { callback: () => void; ms: number }>();
+
+  setTimeout(callback: () => void, ms: number): number {
+    this.nextId += 1;
+    this.pending.set(this.nextId, { callback, ms });
+    return this.nextId;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  /** Fires every pending timer (as if all their delays elapsed). */
+  fireAll(): void {
+    const due = [...this.pending.values()];
+    this.pending.clear();
+    for (const timer of due) timer.callback();
+  }
+}
+
+/** Resolves once `condition` holds, checking after each turn of the microtask queue. */
+export async function until(condition: () => boolean, turns = 1000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (condition()) return;
+    await Promise.resolve();
+  }
+  throw new Error('condition never held');
+}
+
+export type Call = { op: string; mailbox?: string; connection?: EwsConnection };
+
+/** An ExchangeGateway whose answers each test scripts per mailbox; it records every call. */
+export class FakeExchange implements ExchangeGateway {
+  readonly calls: Call[] = [];
+  mailboxError?: unknown;
+  roomErrors = new Map<string, unknown>();
+  hangingRooms = new Set<string>();
+  roomLists: RoomList[] = [];
+  roomsByList = new Map<string, Room[]>();
+
+  async openCalendar(connection: EwsConnection, mailbox: string): Promise<CalendarFolderInfo> {
+    this.calls.push({ op: 'openCalendar', mailbox, connection });
+    if (this.mailboxError) throw this.mailboxError;
+    return { displayName: 'Calendar', totalCount: 3 };
+  }
+  async listRoomLists(): Promise<RoomList[]> {
+    this.calls.push({ op: 'listRoomLists' });
+    return this.roomLists;
+  }
+  async listRooms(_connection: EwsConnection, _actingAs: string, roomList: string): Promise<Room[]> {
+    this.calls.push({ op: 'listRooms', mailbox: roomList });
+    return this.roomsByList.get(roomList) ?? [];
+  }
+  countCalendarItems(_connection: EwsConnection, mailbox: string): Promise<number> {
+    this.calls.push({ op: 'countCalendarItems', mailbox });
+    if (this.hangingRooms.has(mailbox)) return new Promise<number>(() => undefined);
+    const error = this.roomErrors.get(mailbox);
+    return error ? Promise.reject(error) : Promise.resolve(2);
+  }
+  count(op: string): number {
+    return this.calls.filter((c) => c.op === op).length;
+  }
+}
+
+export class FakeTokens implements AppTokenProvider {
+  readonly calls: Array<{ tenantId: string; forceRefresh?: boolean }> = [];
+  roles = ['full_access_as_app'];
+  error?: unknown;
+  hang = false;
+  constructor(private readonly clock: ManualClock) {}
+  getExchangeToken(tenantId: string, options?: { forceRefresh?: boolean }): Promise<AppToken> {
+    this.calls.push({ tenantId, ...options });
+    if (this.hang) return new Promise<AppToken>(() => undefined);
+    if (this.error) return Promise.reject(this.error);
+    return Promise.resolve({
+      accessToken: `token-for-${tenantId}`,
+      expiresOn: new Date(this.clock.ms + 3600_000),
+      roles: this.roles,
+    });
+  }
+}
+
+export class FakeVault implements SecretVault {
+  error?: unknown;
+  constructor(private readonly password: string) {}
+  async storePassword(): Promise<{ secretId: string }> {
+    throw new Error('not used by health checks');
+  }
+  async readPassword(): Promise<string> {
+    if (this.error) throw this.error;
+    return this.password;
+  }
+  async deletePassword(): Promise<void> {
+    throw new Error('not used by health checks');
+  }
+}
