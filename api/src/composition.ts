@@ -2,7 +2,6 @@
  * Builds the app's object graph from its configuration: one adapter per Microsoft service, the
  * store, and the use cases on top. The only place that knows which adapter serves which port.
  */
-import { X509Certificate } from 'node:crypto';
 import type { AppConfig } from './config';
 import type { Logger } from './logger';
 import { MsalAppTokenProvider } from './identity/msal-token-provider';
@@ -21,6 +20,8 @@ import { openSqliteStore } from './store/sqlite/sqlite-store';
 import type { IntegrationStore } from './store/port';
 import { IntegrationService } from './integrations/service';
 import type { RoomsSummary, VerificationDeps } from './integrations/verification';
+import { createHealthScheduler } from './health/create-scheduler';
+import type { HealthScheduler } from './health/scheduler';
 
 /** Room calendars are checked over the coming week. */
 const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -37,8 +38,8 @@ export interface AppGraph {
   /** What verification needs; the CLI swaps the vault for a password given on stdin. */
   verification: VerificationDeps;
   autodiscover: PoxAutodiscoverClient;
-  /** Days until our app certificate expires, for the health checks. */
-  certificateNotAfter: Date;
+  /** Re-checks connected integrations; started by the server, not by the CLI. */
+  health: HealthScheduler;
   close(): Promise<void>;
 }
 
@@ -119,6 +120,18 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     pendingWindowMs: config.pendingWindowMs,
   });
   const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config));
+  const health = createHealthScheduler({
+    store,
+    appId: config.clientId,
+    exchangeOnlineEwsUrl: config.exchangeOnlineEwsUrl,
+    appCertificatePem: config.appCertificate.certPem,
+    tokens,
+    exchange,
+    vault,
+    clock: () => new Date(now()),
+    intervalMs: config.healthIntervalMs,
+    scheduler: { onError: (error) => log.error({ err: error }, 'health check run failed') },
+  });
   return {
     config,
     log,
@@ -130,7 +143,10 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     service,
     verification,
     autodiscover,
-    certificateNotAfter: new Date(new X509Certificate(config.appCertificate.certPem).validTo),
-    close: () => store.close(),
+    health,
+    close: async () => {
+      await health.stop();
+      await store.close();
+    },
   };
 }

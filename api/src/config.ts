@@ -44,6 +44,8 @@ const envSchema = {
   EC_SEALING_KEY_FILE: z.string().optional(),
   /** How long after consent a missing permission counts as pending rather than failed. */
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+  /** Between two health checks of one integration (with jitter). */
+  EC_HEALTH_INTERVAL_MINUTES: z.coerce.number().min(0.05).max(1440).default(15),
 } as const;
 
 export type EnvName = keyof typeof envSchema;
@@ -70,6 +72,7 @@ export interface AppConfig {
     { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
   sealingKeyPem?: string;
   pendingWindowMs: number;
+  healthIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -182,5 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ? { sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE) }
       : {}),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
+    healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
   };
 }

@@ -72,6 +72,7 @@ export function createApp(graph: AppGraph): express.Express {
       validator: graph.validator,
       sealer: graph.sealer,
       log,
+      checkNow: (tenantId) => graph.health.checkNow(tenantId),
     }),
   );
   if (existsSync(TAB_DIST)) {
@@ -101,6 +102,7 @@ export async function startAppServer(
     server.once('error', reject);
     server.listen(config.port, () => resolve());
   });
+  graph.health.start();
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   log.info({ url, publicUrl: config.publicUrl }, 'Exchange Connect listening');

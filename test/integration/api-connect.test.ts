@@ -9,6 +9,7 @@ import { sealPassword } from '../../api/src/secrets/seal-password';
 import type {
   ConsentPopupResult,
   ConsentStartView,
+  HealthView,
   IntegrationStatusView,
   ProblemBody,
   SealingKeyView,
@@ -144,6 +145,16 @@ describe('Exchange Online: admin consent and verification', () => {
       consentedBy: 'admin@contoso.com',
     });
     expect(status.body.latestVerification?.outcome).toBe('verified');
+    expect(status.body.health).toBeNull();
+
+    const health = await call<HealthView>('admin@contoso.com', 'POST', '/api/integration/health/check');
+    expect(health.status).toBe(200);
+    expect(health.body.state).toBe('healthy');
+    expect(health.body.checks.map((c) => `${c.check}:${c.status}`)).toEqual(
+      expect.arrayContaining(['token:ok', 'certificate:ok', 'mailbox:ok', 'ewsAllowList:ok']),
+    );
+    const refused = await call<ProblemBody>('alex@contoso.com', 'POST', '/api/integration/health/check');
+    expect(refused.status).toBe(403);
   });
 
   it('one tenant never sees another tenant’s integration', async () => {

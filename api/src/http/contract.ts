@@ -16,6 +16,7 @@
  *   POST   /api/integration/verify          VerifyRequest → VerificationView
  *   DELETE /api/integration                 → 204
  *   GET    /api/integration/audit           → AuditView
+ *   POST   /api/integration/health/check    → HealthView (runs the health checks now)
  */
 
 /** A public JSON Web Key, as WebCrypto imports it. */
@@ -96,11 +97,35 @@ export interface IntegrationView {
   updatedAt: string;
 }
 
+export interface HealthCheckView {
+  check: 'token' | 'certificate' | 'secret' | 'mailbox' | 'rooms' | 'ewsAllowList';
+  status: 'ok' | 'warn' | 'fail';
+  checkedAt: string;
+  code?: string;
+  message?: string;
+  remediation?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** The scheduled health monitoring of the connection. */
+export interface HealthView {
+  state: 'healthy' | 'degraded' | 'failing';
+  /** When the current state began. */
+  since: string;
+  lastRunAt?: string;
+  nextRunAt: string;
+  mutedUntil?: string;
+  /** The results of the last run. */
+  checks: HealthCheckView[];
+}
+
 export interface IntegrationStatusView {
   /** Our app registration's client id (for the EWS allow-list command). */
   appId: string;
   integration: IntegrationView | null;
   latestVerification: VerificationView | null;
+  /** Null until the first health check ran. */
+  health: HealthView | null;
 }
 
 export interface ConsentStartView {

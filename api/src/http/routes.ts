@@ -8,7 +8,8 @@ import type { IntegrationStore } from '../store/port';
 import type { Logger } from '../logger';
 import { authenticate, signedInUser } from './auth';
 import { HttpProblem, INTERNAL_ERROR, problemFromError, sendProblem } from './problem';
-import { integrationView, verificationView } from './views';
+import { healthView, integrationView, verificationView } from './views';
+import type { CheckNowOutcome } from '../health/scheduler';
 import type { AuditView, ConsentStartView, IntegrationStatusView, MeView, SealingKeyView } from './contract';
 
 const email = z.string().trim().toLowerCase().email().max(320);
@@ -38,7 +39,11 @@ export interface ApiRouterDeps {
   validator: SsoTokenValidator;
   sealer: PasswordSealer;
   log: Logger;
+  checkNow(tenantId: string): Promise<CheckNowOutcome>;
 }
+
+/** Enough results to hold one whole run (six checks at most). */
+const RECENT_RESULTS = 12;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -69,11 +74,13 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   router.get(
     '/integration',
     route(async (_req, res) => {
-      const { integration, latestTrace } = await deps.service.status(signedInUser(res));
+      const user = signedInUser(res);
+      const { integration, latestTrace } = await deps.service.status(user);
       const view: IntegrationStatusView = {
         appId: deps.appId,
         integration: integration ? integrationView(integration) : null,
         latestVerification: latestTrace ? verificationView(latestTrace) : null,
+        health: integration ? await currentHealth(deps.store, user.tenantId) : null,
       };
       res.json(view);
     }),
@@ -145,6 +152,27 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     }),
   );
 
+  router.post(
+    '/integration/health/check',
+    route(async (_req, res) => {
+      const user = signedInUser(res);
+      if (!user.isGlobalAdmin)
+        throw new HttpProblem(403, 'not_global_admin', 'Only Global Administrators can run the checks.');
+      const outcome = await deps.checkNow(user.tenantId);
+      if (outcome.status === 'not_connected')
+        throw new HttpProblem(404, 'not_connected', 'Exchange is not connected.');
+      if (outcome.status === 'throttled') {
+        res.set('retry-after', String(Math.ceil(outcome.retryAfterMs / 1000)));
+        throw new HttpProblem(429, 'throttled', 'Exchange asked us to wait before checking again.');
+      }
+      if (outcome.status === 'busy')
+        throw new HttpProblem(409, 'check_running', 'A health check is running right now.');
+      const health = await currentHealth(deps.store, user.tenantId);
+      if (!health) throw new HttpProblem(404, 'not_connected', 'Exchange is not connected.');
+      res.json(health);
+    }),
+  );
+
   router.get(
     '/integration/audit',
     route(async (req, res) => {
@@ -169,6 +197,13 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   router.use((_req, _res, next) => next(new HttpProblem(404, 'not_found', 'No such API route.')));
   router.use(problemHandler(deps.log));
   return router;
+}
+
+async function currentHealth(store: IntegrationStore, tenantId: string) {
+  const health = await store.getIntegrationHealth(tenantId);
+  return health
+    ? healthView(health, await store.listHealthResults(tenantId, { limit: RECENT_RESULTS }))
+    : null;
 }
 
 /** The last handler: known errors become their problem, anything else a logged 500. */

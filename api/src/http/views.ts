@@ -1,7 +1,8 @@
 /** Store records → the JSON the tab sees (contract.ts). Secret ids and tenant ids stay inside. */
 import type { Integration, VerificationTrace } from '../store/types';
 import type { VerificationResult } from '../integrations/verification';
-import type { IntegrationView, StepView, VerificationView } from './contract';
+import type { HealthResult, IntegrationHealth } from '../store/health-types';
+import type { HealthCheckView, HealthView, IntegrationView, StepView, VerificationView } from './contract';
 
 export function integrationView(i: Integration): IntegrationView {
   return {
@@ -28,5 +29,29 @@ export function verificationView(v: VerificationResult | VerificationTrace): Ver
     steps: v.steps as StepView[],
     ...('diagnostic' in v && v.diagnostic ? { diagnostic: v.diagnostic } : {}),
     ...('retryAfterMs' in v && v.retryAfterMs !== undefined ? { retryAfterMs: v.retryAfterMs } : {}),
+  };
+}
+
+/** The health record with the results of its last run (results come newest first). */
+export function healthView(health: IntegrationHealth, recent: HealthResult[]): HealthView {
+  const lastRun = recent[0]?.runId;
+  const checks: HealthCheckView[] = recent
+    .filter((r) => r.runId === lastRun)
+    .map((r) => ({
+      check: r.check,
+      status: r.status,
+      checkedAt: r.checkedAt,
+      ...(r.diagnostic
+        ? { code: r.diagnostic.code, message: r.diagnostic.message, remediation: r.diagnostic.remediation }
+        : {}),
+      ...(r.detail ? { detail: r.detail } : {}),
+    }));
+  return {
+    state: health.state,
+    since: health.since,
+    nextRunAt: health.nextRunAt,
+    ...(health.lastRunAt ? { lastRunAt: health.lastRunAt } : {}),
+    ...(health.mutedUntil ? { mutedUntil: health.mutedUntil } : {}),
+    checks,
   };
 }
