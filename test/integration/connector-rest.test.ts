@@ -5,9 +5,11 @@
  */
 import { ConnectorClient, TokenCredentials } from 'botframework-connector';
 import type { ConversationParameters } from 'botbuilder';
+import { injectFaultOnce } from '../support/faults';
 import { startTestSandbox, httpsJson, type TestSandbox } from '../support/sandbox';
 import { botFrameworkToken } from '../support/bot-tokens';
 import { RESOURCES } from '../../sandbox/src/access-tokens';
+import type { FaultRuleInput } from '../../sandbox/src/faults';
 
 interface Delivery {
   conversationId: string;
@@ -65,6 +67,9 @@ describe('sandbox Bot Framework connector (bot → connector)', () => {
   }
 
   const message = (text: string) => ({ type: 'message', text });
+  /** The next sendToConversation (and only it) meets `fault`. */
+  const sendFaultOnce = (fault: Omit<FaultRuleInput, 'service' | 'operation' | 'count'>) =>
+    injectFaultOnce(sandbox, { service: 'connector', operation: 'sendToConversation', ...fault });
 
   it('accepts a message from our bot into an installed conversation and records it in the feed', async () => {
     const conversationId = await installPersonal('admin@contoso.com');
@@ -181,13 +186,7 @@ describe('sandbox Bot Framework connector (bot → connector)', () => {
   it("lets botbuilder's ConnectorClient retry a throttled send by itself, honouring Retry-After", async () => {
     clock += 60_000;
     const conversationId = await installPersonal(alexUpn);
-    await sandbox.control('POST', '/faults', {
-      service: 'connector',
-      operation: 'sendToConversation',
-      kind: 'throttle',
-      ms: 200,
-      count: 1,
-    });
+    await sendFaultOnce({ kind: 'throttle', ms: 200 });
     const sent = await client.conversations.sendToConversation(conversationId, message('after one 429'));
     expect(sent.id).toMatch(/^\d+$/);
     expect(sandbox.context.faults.list()).toHaveLength(0);
@@ -276,34 +275,16 @@ describe('sandbox Bot Framework connector (bot → connector)', () => {
   it('injects throttling and 5xx per route', async () => {
     clock += 60_000;
     const conversationId = await installPersonal(alexUpn);
-    await sandbox.control('POST', '/faults', {
-      service: 'connector',
-      operation: 'sendToConversation',
-      kind: 'throttle',
-      ms: 1500,
-      count: 1,
-    });
+    await sendFaultOnce({ kind: 'throttle', ms: 1500 });
     const throttled = await rawSend(conversationId, 'x');
     expect(throttled.status).toBe(429);
     expect(throttled.headers['retry-after']).toBe('2');
 
-    await sandbox.control('POST', '/faults', {
-      service: 'connector',
-      operation: 'sendToConversation',
-      kind: 'http5xx',
-      status: 502,
-      count: 1,
-    });
+    await sendFaultOnce({ kind: 'http5xx', status: 502 });
     const failed = await rawSend(conversationId, 'x');
     expect(failed.status).toBe(502);
     expect(failed.body.error?.code).toBe('ServiceError');
-    await sandbox.control('POST', '/faults', {
-      service: 'connector',
-      operation: 'sendToConversation',
-      kind: 'http5xx',
-      status: 504,
-      count: 1,
-    });
+    await sendFaultOnce({ kind: 'http5xx', status: 504 });
     expect((await rawSend(conversationId, 'x')).status).toBe(504);
     expect((await rawSend(conversationId, 'x')).status).toBe(201);
   });
@@ -311,32 +292,15 @@ describe('sandbox Bot Framework connector (bot → connector)', () => {
   it('injects latency, time-outs and malformed answers', async () => {
     clock += 60_000;
     const conversationId = await installPersonal(alexUpn);
-    await sandbox.control('POST', '/faults', {
-      service: 'connector',
-      operation: 'sendToConversation',
-      kind: 'malformed',
-      count: 1,
-    });
+    await sendFaultOnce({ kind: 'malformed' });
     const malformed = await rawSend(conversationId, 'x');
     expect(malformed.status).toBe(200);
     expect(malformed.body).toBe('{"id":"');
 
-    await sandbox.control('POST', '/faults', {
-      service: 'connector',
-      operation: 'sendToConversation',
-      kind: 'timeout',
-      ms: 50,
-      count: 1,
-    });
+    await sendFaultOnce({ kind: 'timeout', ms: 50 });
     await expect(rawSend(conversationId, 'x')).rejects.toThrow(/socket hang up|ECONNRESET/);
 
-    await sandbox.control('POST', '/faults', {
-      service: 'connector',
-      operation: 'sendToConversation',
-      kind: 'latency',
-      ms: 50,
-      count: 1,
-    });
+    await sendFaultOnce({ kind: 'latency', ms: 50 });
     expect((await rawSend(conversationId, 'slow but fine')).status).toBe(201);
     expect(sandbox.context.faults.list()).toHaveLength(0);
   });

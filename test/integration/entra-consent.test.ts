@@ -2,12 +2,14 @@
  * The sandbox admin-consent endpoint walked as a browser would: fetch each page over HTTPS, post
  * its form, and assert the redirect back to the app parameter by parameter.
  */
-import { httpsJson, startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { ConsentBrowser, formOf, type Page } from '../support/consent-browser';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 const SCOPE = 'https://outlook.office365.com/.default';
 const STATE = 'state-7f3c';
 
 let sandbox: TestSandbox;
+let browser: ConsentBrowser;
 let contoso: string;
 let fabrikam: string;
 let appId: string;
@@ -15,6 +17,7 @@ let callback: string;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
+  browser = new ConsentBrowser(sandbox.agent, sandbox.urls.entra);
   const { seed } = sandbox.context;
   contoso = seed.tenants[0]!.id;
   fabrikam = seed.tenants[1]!.id;
@@ -22,52 +25,6 @@ beforeAll(async () => {
   callback = `${sandbox.context.appBaseUrl}/auth/consent/callback`;
 });
 afterAll(() => sandbox.close());
-
-interface Page {
-  status: number;
-  location?: string;
-  html: string;
-}
-
-async function request(url: string, form?: Record<string, string>): Promise<Page> {
-  const res = await httpsJson<string>(
-    sandbox.agent,
-    url,
-    form ? 'POST' : 'GET',
-    form ? new URLSearchParams(form).toString() : undefined,
-    form ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-  );
-  const location = res.headers.location;
-  return {
-    status: res.status,
-    location: typeof location === 'string' ? location : undefined,
-    html: String(res.body ?? ''),
-  };
-}
-
-const unescapeHtml = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-
-/** The hidden fields and action of the page's (only) form, as a browser would submit them. */
-function formOf(page: Page): { action: string; fields: Record<string, string> } {
-  const action = /<form method="post" action="([^"]+)"/.exec(page.html)?.[1];
-  if (!action) throw new Error(`No form on page:\n${page.html}`);
-  const fields: Record<string, string> = {};
-  for (const m of page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[unescapeHtml(m[1]!)] = unescapeHtml(m[2]!);
-  }
-  return { action: unescapeHtml(action), fields };
-}
-
-async function submit(page: Page, extra: Record<string, string>): Promise<Page> {
-  const { action, fields } = formOf(page);
-  return request(`${sandbox.urls.entra}${action}`, { ...fields, ...extra });
-}
 
 function consentUrl(tenant: string, params: Record<string, string> = {}) {
   const query = new URLSearchParams({
@@ -82,10 +39,10 @@ function consentUrl(tenant: string, params: Record<string, string> = {}) {
 
 /** Opens the consent URL and signs in as `upn` on the sandbox account picker. */
 async function signIn(tenant: string, upn: string, params: Record<string, string> = {}): Promise<Page> {
-  const picker = await request(consentUrl(tenant, params));
+  const picker = await browser.browse(consentUrl(tenant, params));
   expect(picker.status).toBe(200);
   expect(picker.html).toContain('Sandbox sign-in: pick an account');
-  return submit(picker, { account: upn });
+  return browser.submit(picker, { account: upn });
 }
 
 function redirectParams(page: Page): [string, string][] {
@@ -104,7 +61,7 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
   });
 
   it('preselects the login_hint account on the sandbox sign-in page', async () => {
-    const picker = await request(consentUrl(contoso, { login_hint: 'alex@contoso.com' }));
+    const picker = await browser.browse(consentUrl(contoso, { login_hint: 'alex@contoso.com' }));
     expect(picker.html).toMatch(/name="account" value="alex@contoso\.com" checked>/);
     expect(picker.html).not.toMatch(/value="admin@contoso\.com" checked/);
     expect(picker.html).toMatch(/<label for="account-\d+">/);
@@ -119,7 +76,7 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
     expect(prompt.html).toMatch(/<button type="submit" name="decision" value="accept"[^>]*>Accept<\/button>/);
     expect(prompt.html).toMatch(/<button type="submit" name="decision" value="cancel">Cancel<\/button>/);
 
-    const done = await submit(prompt, { decision: 'accept' });
+    const done = await browser.submit(prompt, { decision: 'accept' });
     expect(redirectParams(done)).toEqual([
       ['admin_consent', 'True'],
       ['tenant', contoso],
@@ -132,7 +89,7 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
 
   it('redirects with access_denied / cancel / AADSTS65004 when the admin cancels, granting nothing', async () => {
     const prompt = await signIn(contoso, 'admin@contoso.com');
-    const params = redirectParams(await submit(prompt, { decision: 'cancel' }));
+    const params = redirectParams(await browser.submit(prompt, { decision: 'cancel' }));
     expect(params.map(([name]) => name)).toEqual(['error', 'error_subcode', 'error_description', 'state']);
     expect(Object.fromEntries(params)).toMatchObject({
       error: 'access_denied',
@@ -152,7 +109,7 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
     expect(approval.html).toContain('Need admin approval');
     expect(approval.html).toContain('AADSTS90094');
 
-    const params = redirectParams(await submit(approval, {}));
+    const params = redirectParams(await browser.submit(approval, {}));
     expect(params.map(([name]) => name)).toEqual(['error', 'error_description', 'state']);
     expect(Object.fromEntries(params).error).toBe('access_denied');
     expect(Object.fromEntries(params).error_description).toMatch(
@@ -172,13 +129,13 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
 
   it('consents for the signed-in admin’s own tenant under /organizations', async () => {
     const prompt = await signIn('organizations', 'admin@fabrikam.com');
-    const params = Object.fromEntries(redirectParams(await submit(prompt, { decision: 'accept' })));
+    const params = Object.fromEntries(redirectParams(await browser.submit(prompt, { decision: 'accept' })));
     expect(params).toMatchObject({ admin_consent: 'True', tenant: fabrikam });
     expect((await consentState(fabrikam)).state).toBe('effective');
   });
 
   it('shows AADSTS50011 and does not redirect for an unregistered redirect_uri', async () => {
-    const page = await request(consentUrl(contoso, { redirect_uri: 'https://evil.example/callback' }));
+    const page = await browser.browse(consentUrl(contoso, { redirect_uri: 'https://evil.example/callback' }));
     expect(page.status).toBe(200);
     expect(page.location).toBeUndefined();
     expect(page.html).toContain('AADSTS50011');
@@ -186,7 +143,9 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
   });
 
   it('shows AADSTS700016 and does not redirect for an unknown client_id', async () => {
-    const page = await request(consentUrl(contoso, { client_id: '00000000-0000-0000-0000-0000000000aa' }));
+    const page = await browser.browse(
+      consentUrl(contoso, { client_id: '00000000-0000-0000-0000-0000000000aa' }),
+    );
     expect(page.location).toBeUndefined();
     expect(page.html).toContain('AADSTS700016');
   });
@@ -197,7 +156,7 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
     const [payload, mac] = fields.ticket!.split('.');
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
     const forged = Buffer.from(JSON.stringify({ ...claims, tenantId: fabrikam })).toString('base64url');
-    const page = await submit(prompt, { decision: 'accept', ticket: `${forged}.${mac}` });
+    const page = await browser.submit(prompt, { decision: 'accept', ticket: `${forged}.${mac}` });
     expect(page.location).toBeUndefined();
     expect(page.html).toContain('AADSTS90015');
     expect((await consentState(contoso)).state).toBe('none');
@@ -205,7 +164,7 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
   });
 
   it('escapes request values it echoes into the page', async () => {
-    const page = await request(consentUrl(contoso, { state: '"><script>alert(1)</script>' }));
+    const page = await browser.browse(consentUrl(contoso, { state: '"><script>alert(1)</script>' }));
     expect(page.html).not.toContain('<script>alert(1)</script>');
     expect(formOf(page).fields.state).toBe('"><script>alert(1)</script>');
   });

@@ -9,6 +9,7 @@ import { decodeJwt } from 'jose';
 import { certificateThumbprints, createAppCertificate } from '../../scripts/dev-certs';
 import { httpsJson, startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { createMsalNetworkClient } from '../support/msal-network';
+import { rejectedWith } from '../support/rejections';
 
 const EXCHANGE = 'https://outlook.office365.com/.default';
 const KEY_VAULT = 'https://vault.azure.net/.default';
@@ -71,14 +72,7 @@ async function acquire(client: ConfidentialClientApplication, scope: string) {
   return { result, claims: decodeJwt(result.accessToken) };
 }
 
-async function serverError(promise: Promise<unknown>): Promise<ServerError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServerError);
-  return error as ServerError;
-}
+const serverError = (promise: Promise<unknown>) => rejectedWith(promise, ServerError);
 
 /** A client assertion signed as MSAL signs it (PS256, `x5t#S256`), with claims a test may override. */
 function clientAssertion(target: TestSandbox, claims: Record<string, unknown> = {}): string {

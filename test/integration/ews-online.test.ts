@@ -22,6 +22,7 @@ import {
 import { issueAppOnlyToken, RESOURCES, v1Issuer } from '../../sandbox/src/access-tokens';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
 import { onlineService, rejectionOf } from '../support/ews-client';
+import { injectFaultOnce } from '../support/faults';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { expectSchemaValidTraffic } from '../support/ews-schema-expectations';
 
@@ -176,13 +177,7 @@ describe('Exchange Online EWS with app-only tokens', () => {
   });
 
   it('throttles with ErrorServerBusy carrying BackOffMilliseconds', async () => {
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'throttle',
-      ms: 5000,
-      count: 1,
-    });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'throttle', ms: 5000 });
     const rejection = await rejectionOf(Folder.Bind(await service(ADMIN), WellKnownFolderName.Calendar));
     expect(rejection).toMatchObject({
       httpStatus: 500,
@@ -193,41 +188,19 @@ describe('Exchange Online EWS with app-only tokens', () => {
   });
 
   it('injects 5xx, malformed XML, latency and time-outs per operation', async () => {
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'http5xx',
-      status: 503,
-      count: 1,
-    });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'http5xx', status: 503 });
     expect(
       (await rejectionOf(Folder.Bind(await service(ADMIN), WellKnownFolderName.Calendar))).httpStatus,
     ).toBe(503);
 
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'malformed',
-      count: 1,
-    });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'malformed' });
     await rejectionOf(Folder.Bind(await service(ADMIN), WellKnownFolderName.Calendar));
     expect(lastResponse()).toMatchObject({ status: 200, operation: 'GetFolder' });
 
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetRoomLists',
-      kind: 'latency',
-      ms: 50,
-      count: 1,
-    });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetRoomLists', kind: 'latency', ms: 50 });
     await expect((await service(ADMIN)).GetRoomLists()).resolves.toBeDefined();
 
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'timeout',
-      count: 1,
-    });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'timeout' });
     const timedOut = await rejectionOf(
       Folder.Bind(await service(ADMIN, { timeoutMs: 500 }), WellKnownFolderName.Calendar),
     );

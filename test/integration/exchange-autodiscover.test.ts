@@ -7,8 +7,8 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
-import { isExchangeConnectError, type ExchangeConnectError } from '../../api/src/errors';
 import { PoxAutodiscoverClient, type PoxAutodiscoverOptions } from '../../api/src/exchange/autodiscover';
+import { exchangeFailure } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 const CREDENTIALS = { username: 'svc-ews@fabrikam.com', password: 'Sandbox-Only-Pa55!' };
@@ -30,16 +30,6 @@ function client(options: Partial<PoxAutodiscoverOptions> = {}): PoxAutodiscoverC
   });
   clients.push(c);
   return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ExchangeConnectError> {
-  const outcome = await promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  if (!isExchangeConnectError(outcome.error)) throw outcome.error;
-  return outcome.error;
 }
 
 const autodiscoverRequests = () =>
@@ -68,14 +58,14 @@ test('admin@fabrikam.com → the EWS URL from the EXPR settings', async () => {
 });
 
 test('a wrong password → invalid_credentials', async () => {
-  const error = await failure(
+  const error = await exchangeFailure(
     client().discoverEwsUrl('admin@fabrikam.com', { ...CREDENTIALS, password: 'wrong' }),
   );
   expect(error).toMatchObject({ kind: 'invalid_credentials', code: 'HTTP 401' });
 });
 
 test('an unknown address → autodiscover_failed after both candidates', async () => {
-  const error = await failure(client().discoverEwsUrl('nobody@fabrikam.com', CREDENTIALS));
+  const error = await exchangeFailure(client().discoverEwsUrl('nobody@fabrikam.com', CREDENTIALS));
   expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverFailed' });
   expect(autodiscoverRequests()).toHaveLength(2);
 });
@@ -111,22 +101,22 @@ test('follows a POX redirectUrl, then a redirectAddr to another address of the d
 
 test('a redirect loop is detected', async () => {
   await redirect({ kind: 'url', target: 'https://fabrikam.com/autodiscover/autodiscover.xml' });
-  const error = await failure(client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
+  const error = await exchangeFailure(client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
   expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverRedirectLoop' });
 });
 
 test('a redirect to another domain is refused before any credentials go there', async () => {
   await redirect({ kind: 'url', target: 'https://autodiscover.contoso.com/autodiscover/autodiscover.xml' });
-  const error = await failure(client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
+  const error = await exchangeFailure(client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
   expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverRedirectOutsideDomain' });
   expect(autodiscoverRequests()).toHaveLength(1);
   await redirect({ kind: 'addr', target: 'admin@contoso.com' });
-  const addr = await failure(client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
+  const addr = await exchangeFailure(client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
   expect(addr).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverRedirectOutsideDomain' });
 });
 
 test('without the dangerous switch, loopback candidates are refused and nothing is sent', async () => {
-  const error = await failure(
+  const error = await exchangeFailure(
     client({ dangerouslyAllowPrivateHosts: false }).discoverEwsUrl('admin@fabrikam.com', CREDENTIALS),
   );
   expect(error).toMatchObject({ kind: 'autodiscover_failed' });
@@ -162,7 +152,7 @@ describe('a hostile redirector', () => {
     });
 
   test('an endless chain of new URLs stops after 10 redirects', async () => {
-    const error = await failure(hostile().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
+    const error = await exchangeFailure(hostile().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
     expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverTooManyRedirects' });
     expect(seenAuthorization.length).toBe(11);
   });
@@ -177,7 +167,7 @@ describe('a hostile redirector', () => {
       dangerouslyResolveHosts: { 'fabrikam.com': exchangeServer, 'autodiscover.fabrikam.com': redirector },
     });
     clients.push(viaSandbox);
-    const error = await failure(viaSandbox.discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
+    const error = await exchangeFailure(viaSandbox.discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
     expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverRedirectNotHttps' });
   });
 });

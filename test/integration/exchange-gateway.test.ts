@@ -5,10 +5,11 @@
  */
 import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
-import { isExchangeConnectError, type ExchangeConnectError } from '../../api/src/errors';
 import { EwsGateway, type EwsGatewayOptions } from '../../api/src/exchange/ews-gateway';
 import { throttleRetry, type ThrottleRetryEvent } from '../../api/src/exchange/retry-policy';
 import type { EwsConnection } from '../../api/src/exchange/port';
+import { injectFaultOnce } from '../support/faults';
+import { exchangeFailure } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 const SERVICE_PRINCIPAL = '3f1e0a52-7c55-4b8e-9a41-0c6d2b1f9e77';
@@ -39,16 +40,6 @@ function token(roles?: string[]): Promise<string> {
     servicePrincipalId: SERVICE_PRINCIPAL,
     ...(roles ? { roles } : {}),
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ExchangeConnectError> {
-  const outcome = await promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  if (!isExchangeConnectError(outcome.error)) throw outcome.error;
-  return outcome.error;
 }
 
 beforeAll(async () => {
@@ -90,13 +81,13 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
   });
 
   test('an admin without a mailbox → mailbox_not_found (ErrorNonExistentMailbox)', async () => {
-    const error = await failure(gateway().openCalendar(online, 'admin.nomailbox@contoso.com'));
+    const error = await exchangeFailure(gateway().openCalendar(online, 'admin.nomailbox@contoso.com'));
     expect(error).toMatchObject({ kind: 'mailbox_not_found', code: 'ErrorNonExistentMailbox' });
     expect(error.remediation).toContain('admin.nomailbox@contoso.com');
   });
 
   test('a token without roles → consent_missing (x-ms-diagnostics 2000008)', async () => {
-    const error = await failure(
+    const error = await exchangeFailure(
       gateway().openCalendar({ ...online, accessToken: await token() }, 'admin@contoso.com'),
     );
     expect(error).toMatchObject({ kind: 'consent_missing', code: 'HTTP 401 2000008' });
@@ -105,7 +96,7 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
   test('EWS switched off for the app (allow list) → ews_blocked with the allow-list command', async () => {
     await sandbox.control('PUT', `/exchange/ews/${contoso}`, { enabled: true, allowedAppIds: [] });
     try {
-      const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+      const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
       expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
       expect(error.remediation).toContain(`-EwsAllowedAppIDs @{Add="${appId}"}`);
     } finally {
@@ -118,7 +109,7 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
       mailboxes: ['room.oslo@contoso.com'],
     });
     try {
-      const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+      const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
       expect(error).toMatchObject({ kind: 'access_policy_denied', code: 'ErrorAccessDenied' });
       await expect(gateway().openCalendar(online, 'room.oslo@contoso.com')).resolves.toMatchObject({
         displayName: 'Calendar',
@@ -129,26 +120,14 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
   });
 
   test('ErrorServerBusy fails fast by default → throttled with BackOffMilliseconds', async () => {
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'throttle',
-      ms: 1234,
-      count: 1,
-    });
-    const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'throttle', ms: 1234 });
+    const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
     expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 1234 });
     expect(error.remediation).toContain('2 s');
   });
 
   test('ErrorServerBusy with a retry policy waits the back-off and then succeeds', async () => {
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'throttle',
-      ms: 4321,
-      count: 1,
-    });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'throttle', ms: 4321 });
     const waits: number[] = [];
     const events: ThrottleRetryEvent[] = [];
     const gw = gateway({
@@ -166,41 +145,27 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
   });
 
   test('a 5xx answer → unreachable with the HTTP status', async () => {
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'http5xx',
-      status: 503,
-      count: 1,
-    });
-    const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'http5xx', status: 503 });
+    const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
     expect(error).toMatchObject({ kind: 'unreachable', code: 'HTTP 503' });
   });
 
   test('no answer within requestTimeoutMs → timeout', async () => {
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'timeout',
-      count: 1,
-    });
-    const error = await failure(gateway({ requestTimeoutMs: 300 }).openCalendar(online, 'admin@contoso.com'));
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'timeout' });
+    const error = await exchangeFailure(
+      gateway({ requestTimeoutMs: 300 }).openCalendar(online, 'admin@contoso.com'),
+    );
     expect(error).toMatchObject({ kind: 'timeout', code: 'ECONNABORTED' });
   });
 
   test('a malformed answer → protocol_error', async () => {
-    await sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetFolder',
-      kind: 'malformed',
-      count: 1,
-    });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'malformed' });
     // The SDK's XML parser (xmldom) reports the broken document on the console.
     const quiet = [jest.spyOn(console, 'warn'), jest.spyOn(console, 'error')].map((spy) =>
       spy.mockImplementation(() => {}),
     );
     try {
-      const error = await failure(gateway().openCalendar(online, 'admin@contoso.com'));
+      const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
       expect(error).toMatchObject({ kind: 'protocol_error', code: 'InvalidResponse' });
     } finally {
       for (const spy of quiet) spy.mockRestore();
@@ -210,12 +175,12 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
   test('a certificate from a CA the gateway does not trust → untrusted_certificate (NODE_EXTRA_CA_CERTS ignored)', async () => {
     const gw = new EwsGateway({ appId, dangerouslyAllowPrivateHosts: true });
     gateways.push(gw);
-    const error = await failure(gw.openCalendar(online, 'admin@contoso.com'));
+    const error = await exchangeFailure(gw.openCalendar(online, 'admin@contoso.com'));
     expect(error).toMatchObject({ kind: 'untrusted_certificate', code: 'SELF_SIGNED_CERT_IN_CHAIN' });
   });
 
   test('nothing listening → unreachable (ECONNREFUSED)', async () => {
-    const error = await failure(
+    const error = await exchangeFailure(
       gateway().openCalendar(
         { ...online, ewsUrl: 'https://127.0.0.1:1/EWS/Exchange.asmx' },
         'admin@contoso.com',
@@ -226,11 +191,11 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
 
   test('a loopback endpoint without the dangerous switch → endpoint_not_allowed, no request sent', async () => {
     const before = ewsTraffic(sandbox.context).list().length;
-    const error = await failure(
+    const error = await exchangeFailure(
       gateway({ dangerouslyAllowPrivateHosts: false }).openCalendar(online, 'admin@contoso.com'),
     );
     expect(error).toMatchObject({ kind: 'endpoint_not_allowed', code: 'EndpointPrivateAddress' });
-    const http = await failure(
+    const http = await exchangeFailure(
       gateway().openCalendar(
         { ...online, ewsUrl: online.ewsUrl.replace('https:', 'http:') },
         'admin@contoso.com',
@@ -246,7 +211,7 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
       resolveHost: async () => [{ address: '52.96.0.1', family: 4 }], // what the pre-check saw
     });
     const ewsUrl = online.ewsUrl.replace('127.0.0.1', 'localhost'); // what the socket resolves
-    const error = await failure(rebinding.openCalendar({ ...online, ewsUrl }, 'admin@contoso.com'));
+    const error = await exchangeFailure(rebinding.openCalendar({ ...online, ewsUrl }, 'admin@contoso.com'));
     expect(error).toMatchObject({ kind: 'endpoint_not_allowed', code: 'EndpointPrivateAddress' });
     expect(ewsTraffic(sandbox.context).list()).toHaveLength(before);
   });
@@ -280,7 +245,7 @@ describe('Exchange Server (Basic service account + ApplicationImpersonation)', (
   });
 
   test('a wrong password → invalid_credentials', async () => {
-    const error = await failure(
+    const error = await exchangeFailure(
       gateway().openCalendar({ ...basic, password: 'not-the-password' }, 'admin@fabrikam.com'),
     );
     expect(error).toMatchObject({ kind: 'invalid_credentials', code: 'HTTP 401' });
@@ -293,7 +258,7 @@ describe('Exchange Server (Basic service account + ApplicationImpersonation)', (
       granted: false,
     });
     try {
-      const error = await failure(gateway().openCalendar(basic, 'admin@fabrikam.com'));
+      const error = await exchangeFailure(gateway().openCalendar(basic, 'admin@fabrikam.com'));
       expect(error).toMatchObject({ kind: 'impersonation_denied', code: 'ErrorImpersonateUserDenied' });
       expect(error.remediation).toContain('New-ManagementRoleAssignment');
     } finally {

@@ -8,6 +8,7 @@ import { EwsGateway } from '../../api/src/exchange/ews-gateway';
 import { discoverRooms } from '../../api/src/exchange/rooms';
 import { TenantConcurrency } from '../../api/src/exchange/tenant-concurrency';
 import type { EwsConnection } from '../../api/src/exchange/port';
+import { injectFaultOnce } from '../support/faults';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 /** Records the most requests one tenant ever had in flight. */
@@ -126,13 +127,7 @@ test('Fabrikam: both rooms readable; a deleted room leaves the list', async () =
 });
 
 test('Fabrikam: a room whose FindItem fails is unreachable with its diagnostic, the other is fine', async () => {
-  await sandbox.control('POST', '/faults', {
-    service: 'ews',
-    operation: 'FindItem',
-    kind: 'http5xx',
-    status: 502,
-    count: 1,
-  });
+  await injectFaultOnce(sandbox, { service: 'ews', operation: 'FindItem', kind: 'http5xx', status: 502 });
   const found = await discoverRooms(gateway, basic, 'admin@fabrikam.com', window);
   const unreachable = found.rooms.filter((r) => !r.reachable);
   expect(unreachable).toHaveLength(1);

@@ -20,12 +20,15 @@ import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider
 import { createHttpsAgent, createMsalNetworkClient } from '../../api/src/identity/network-client';
 import { JoseSsoTokenValidator } from '../../api/src/identity/sso-validator';
 import type { SignedInUser } from '../../api/src/identity/port';
-import { httpsJson, startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { ConsentBrowser } from '../support/consent-browser';
+import { rejectedWith } from '../support/rejections';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 const SCOPE = 'https://outlook.office365.com/.default';
 
 let sandbox: TestSandbox;
 let agent: https.Agent;
+let browser: ConsentBrowser;
 let contoso: string;
 let fabrikam: string;
 let appId: string;
@@ -38,6 +41,7 @@ let tokens: MsalAppTokenProvider;
 beforeAll(async () => {
   sandbox = await startTestSandbox();
   agent = createHttpsAgent(sandbox.certs.caCertPem);
+  browser = new ConsentBrowser(agent, sandbox.urls.entra);
   contoso = sandbox.context.seed.tenants[0]!.id;
   fabrikam = sandbox.context.seed.tenants[1]!.id;
   appId = sandbox.context.seed.app.clientId;
@@ -76,53 +80,12 @@ afterEach(async () => {
   for (const tenant of [contoso, fabrikam]) await sandbox.control('DELETE', `/entra/consent/${tenant}`);
 });
 
-interface Page {
-  status: number;
-  location?: string;
-  html: string;
-}
-
-async function browse(url: string, form?: Record<string, string>): Promise<Page> {
-  const res = await httpsJson<string>(
-    agent,
-    url,
-    form ? 'POST' : 'GET',
-    form ? new URLSearchParams(form).toString() : undefined,
-    form ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-  );
-  const location = res.headers.location;
-  return {
-    status: res.status,
-    location: typeof location === 'string' ? location : undefined,
-    html: String(res.body ?? ''),
-  };
-}
-
-const unescapeHtml = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-
-/** Posts the page's only form with its hidden fields, as a browser would. */
-async function submit(page: Page, extra: Record<string, string>): Promise<Page> {
-  const action = /<form method="post" action="([^"]+)"/.exec(page.html)?.[1];
-  if (!action) throw new Error(`No form on page:\n${page.html}`);
-  const fields: Record<string, string> = {};
-  for (const m of page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[unescapeHtml(m[1]!)] = unescapeHtml(m[2]!);
-  }
-  return browse(`${sandbox.urls.entra}${unescapeHtml(action)}`, { ...fields, ...extra });
-}
-
 /** Signs in on the sandbox picker as `upn`, then answers the next page; returns the callback query. */
 async function walkConsent(consentUrl: string, upn: string, answer: Record<string, string>) {
-  const picker = await browse(consentUrl);
+  const picker = await browser.browse(consentUrl);
   expect(picker.status).toBe(200);
-  const next = await submit(picker, { account: upn });
-  const redirect = await submit(next, answer);
+  const next = await browser.submit(picker, { account: upn });
+  const redirect = await browser.submit(next, answer);
   expect(redirect.status).toBe(302);
   const target = new URL(redirect.location!);
   expect(`${target.origin}${target.pathname}`).toBe(`${settings.publicUrl}/auth/consent/callback`);
@@ -131,14 +94,7 @@ async function walkConsent(consentUrl: string, upn: string, answer: Record<strin
 
 const deps = (now = () => new Date()) => ({ store, tokens, appId, now });
 
-async function stateError(promise: Promise<unknown>): Promise<ConsentStateError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConsentStateError);
-  return error as ConsentStateError;
-}
+const stateError = (promise: Promise<unknown>) => rejectedWith(promise, ConsentStateError);
 
 async function expectNothingRecorded() {
   expect(tokenRequests).toEqual([]);

@@ -14,6 +14,7 @@ import {
   ssoValidatorOptions,
   type SsoValidatorOptions,
 } from '../../api/src/identity/sso-validator';
+import { rejectedWith } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 let sandbox: TestSandbox;
@@ -64,13 +65,9 @@ async function resigned(change: (claims: JWTPayload) => JWTPayload, nowMs = Date
 }
 
 async function rejection(promise: Promise<unknown>, reason: SsoTokenReason): Promise<SsoTokenError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SsoTokenError);
-  expect((error as SsoTokenError).reason).toBe(reason);
-  return error as SsoTokenError;
+  const error = await rejectedWith(promise, SsoTokenError);
+  expect(error.reason).toBe(reason);
+  return error;
 }
 
 describe('valid Teams SSO tokens', () => {

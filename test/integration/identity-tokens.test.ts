@@ -16,6 +16,7 @@ import {
   MsalAppTokenProvider,
   type TokenProviderConfig,
 } from '../../api/src/identity/msal-token-provider';
+import { rejectedWith } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 const KEY_VAULT = 'https://vault.azure.net/.default';
@@ -68,14 +69,7 @@ function countingTransport(base: INetworkModule = createMsalNetworkClient(agent)
   return { counts, transport };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ExchangeConnectError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ExchangeConnectError);
-  return error as ExchangeConnectError;
-}
+const failure = (promise: Promise<unknown>) => rejectedWith(promise, ExchangeConnectError);
 
 function expectDiagnostic(error: ExchangeConnectError, kind: ErrorKind, code: string, retryAfterMs?: number) {
   expect({ kind: error.kind, code: error.code }).toEqual({ kind, code });

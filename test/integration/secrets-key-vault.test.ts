@@ -6,6 +6,7 @@
  */
 import { inspect } from 'node:util';
 import { SecretClient } from '@azure/keyvault-secrets';
+import { rejectedWith } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { SandboxAppCredential } from '../support/sandbox-credential';
 import {
@@ -54,14 +55,7 @@ describe('KeyVaultSecretVault against the sandbox Key Vault', () => {
     });
   }
 
-  async function failureOf(action: Promise<unknown>): Promise<ExchangeConnectError> {
-    const error: unknown = await action.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ExchangeConnectError);
-    return error as ExchangeConnectError;
-  }
+  const failureOf = (action: Promise<unknown>) => rejectedWith(action, ExchangeConnectError);
 
   const nameOf = (secretId: string) => secretId.split('/').pop()!;
 

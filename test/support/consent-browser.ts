@@ -19,6 +19,17 @@ const unescapeHtml = (s: string) =>
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 
+/** The hidden fields and action of the page's (only) form, as a browser would submit them. */
+export function formOf(page: Page): { action: string; fields: Record<string, string> } {
+  const action = /<form method="post" action="([^"]+)"/.exec(page.html)?.[1];
+  if (!action) throw new Error(`No form on page:\n${page.html}`);
+  const fields: Record<string, string> = {};
+  for (const m of page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields[unescapeHtml(m[1]!)] = unescapeHtml(m[2]!);
+  }
+  return { action: unescapeHtml(action), fields };
+}
+
 export class ConsentBrowser {
   constructor(
     private readonly agent: https.Agent,
@@ -43,13 +54,8 @@ export class ConsentBrowser {
 
   /** Posts the page's only form with its hidden fields and `extra`. */
   async submit(page: Page, extra: Record<string, string>): Promise<Page> {
-    const action = /<form method="post" action="([^"]+)"/.exec(page.html)?.[1];
-    if (!action) throw new Error(`No form on page:\n${page.html}`);
-    const fields: Record<string, string> = {};
-    for (const m of page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      fields[unescapeHtml(m[1]!)] = unescapeHtml(m[2]!);
-    }
-    return this.browse(`${this.entraUrl}${unescapeHtml(action)}`, { ...fields, ...extra });
+    const { action, fields } = formOf(page);
+    return this.browse(`${this.entraUrl}${action}`, { ...fields, ...extra });
   }
 
   /** Picks `upn` on the sign-in page, answers the consent prompt (`decision`), returns the last page. */

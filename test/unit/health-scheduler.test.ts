@@ -13,6 +13,7 @@ import { HealthScheduler } from '../../api/src/health/scheduler';
 import type { AppToken } from '../../api/src/identity/port';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
+import { connectIntegration } from '../support/integration-rows';
 import type { IntegrationStatus } from '../../api/src/store/types';
 import {
   APP_ID,
@@ -113,20 +114,8 @@ function world(): World {
   };
 }
 
-async function connect(store: IntegrationStore, tenantId: string, status: IntegrationStatus = 'verified') {
-  await store.upsertTenant({ id: tenantId });
-  return store.saveIntegration(
-    {
-      id: `int-${tenantId}`,
-      tenantId,
-      method: 'modern',
-      status,
-      verifiedMailbox: `admin@${tenantId}`,
-      verifiedAt: new Date(NOW - 3600_000).toISOString(),
-    },
-    { expectedVersion: 0 },
-  );
-}
+const connect = (store: IntegrationStore, tenantId: string, status?: IntegrationStatus) =>
+  connectIntegration(store, tenantId, NOW, status);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

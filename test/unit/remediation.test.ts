@@ -31,7 +31,9 @@ describe('remediationFor', () => {
     for (const kind of ['throttled', 'unreachable', 'timeout', 'untrusted_certificate'] as const) {
       expect(remediationFor(kind, { appId, service: 'keyvault' })).toMatch(/Azure Key Vault/);
       expect(remediationFor(kind, { appId, service: 'entra' })).toMatch(/Microsoft Entra ID/);
-      expect(remediationFor(kind, { appId, service: 'keyvault' })).not.toMatch(/EWS|Exchange (endpoint|is busy|did not)/);
+      expect(remediationFor(kind, { appId, service: 'keyvault' })).not.toMatch(
+        /EWS|Exchange (endpoint|is busy|did not)/,
+      );
     }
     expect(remediationFor('throttled', { appId, retryAfterMs: 4500 })).toMatch(
       /Exchange is busy and asked us to wait 5 s/,

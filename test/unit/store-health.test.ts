@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { StoreConflictError, StoreNotFoundError } from '../../api/src/store/errors';
-import type { AlertInput, HealthRunInput } from '../../api/src/store/health-port';
+import type { AlertInput, DeliveryOutcome, HealthRunInput } from '../../api/src/store/health-port';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
+import { connectIntegration } from '../support/integration-rows';
 import type { IntegrationStatus } from '../../api/src/store/types';
 
 const TENANT_A = 'aaaaaaaa-0000-0000-0000-00000000000a';
@@ -37,20 +38,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-async function connect(store: IntegrationStore, tenantId: string, status: IntegrationStatus = 'verified') {
-  await store.upsertTenant({ id: tenantId });
-  return store.saveIntegration(
-    {
-      id: `int-${tenantId}`,
-      tenantId,
-      method: 'modern',
-      status,
-      verifiedMailbox: `admin@${tenantId}`,
-      verifiedAt: iso(-3600_000),
-    },
-    { expectedVersion: 0 },
-  );
-}
+const connect = (store: IntegrationStore, tenantId: string, status?: IntegrationStatus) =>
+  connectIntegration(store, tenantId, now, status);
 
 const claimDue = (store: IntegrationStore, owner: string, limit = 10) =>
   store.claimDueHealthChecks({ owner, now: clock(), leaseMs: LEASE_MS, limit, statuses: MONITORED });
@@ -298,6 +287,8 @@ describe('alert outbox', () => {
     await store.planAlertDeliveries(saved.id, ['conv-1', 'conv-2'], clock());
     const claim = (owner: string) =>
       store.claimAlertDeliveries({ owner, now: clock(), leaseMs: LEASE_MS, limit: 10 });
+    const settleAsN1 = (conversationId: string, outcome: DeliveryOutcome) =>
+      store.settleAlertDelivery({ alertId: saved.id, conversationId, owner: 'n1', outcome });
 
     const first = await claim('n1');
     expect(first.map((c) => [c.delivery.conversationId, c.delivery.attempts, c.alert.id])).toEqual([
@@ -306,29 +297,14 @@ describe('alert outbox', () => {
     ]);
     expect(await claim('n2')).toEqual([]);
 
-    const sent = await store.settleAlertDelivery({
-      alertId: saved.id,
-      conversationId: 'conv-1',
-      owner: 'n1',
-      outcome: { status: 'sent', activityId: '1:activity' },
-    });
+    const sent = await settleAsN1('conv-1', { status: 'sent', activityId: '1:activity' });
     expect(sent).toMatchObject({ status: 'sent', sentActivityId: '1:activity', attempts: 1 });
     expect(sent.leaseOwner).toBeUndefined();
-    await store.settleAlertDelivery({
-      alertId: saved.id,
-      conversationId: 'conv-2',
-      owner: 'n1',
-      outcome: { status: 'pending', nextAttemptAt: iso(5000), error: 'HTTP 429' },
-    });
+    await settleAsN1('conv-2', { status: 'pending', nextAttemptAt: iso(5000), error: 'HTTP 429' });
     // Settled rows cannot be settled again, not even by their last owner.
-    await expect(
-      store.settleAlertDelivery({
-        alertId: saved.id,
-        conversationId: 'conv-1',
-        owner: 'n1',
-        outcome: { status: 'sent', activityId: 'again' },
-      }),
-    ).rejects.toBeInstanceOf(StoreConflictError);
+    await expect(settleAsN1('conv-1', { status: 'sent', activityId: 'again' })).rejects.toBeInstanceOf(
+      StoreConflictError,
+    );
 
     expect(await claim('n2')).toEqual([]);
     now += 5000;
@@ -336,14 +312,9 @@ describe('alert outbox', () => {
     expect(retry.map((c) => [c.delivery.conversationId, c.delivery.attempts, c.delivery.lastError])).toEqual([
       ['conv-2', 2, 'HTTP 429'],
     ]);
-    await expect(
-      store.settleAlertDelivery({
-        alertId: saved.id,
-        conversationId: 'conv-2',
-        owner: 'n1',
-        outcome: { status: 'failed', error: 'gone' },
-      }),
-    ).rejects.toBeInstanceOf(StoreConflictError);
+    await expect(settleAsN1('conv-2', { status: 'failed', error: 'gone' })).rejects.toBeInstanceOf(
+      StoreConflictError,
+    );
   });
 
   it("hands a crashed notifier's deliveries to another once the lease expires, with the mute", async () => {

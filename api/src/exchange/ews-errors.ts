@@ -12,6 +12,7 @@ import {
   SoapFaultDetails,
 } from 'ews-javascript-api';
 import { ExchangeConnectError, isExchangeConnectError, type ErrorKind } from '../errors';
+import { transportFailureKind } from '../transport-failure';
 import { remediationFor, type RemediationContext } from '../remediation';
 import { PRIVATE_ADDRESS_CODE } from './endpoint-policy';
 
@@ -51,30 +52,6 @@ const RESPONSE_CODE_KINDS: Partial<
   ErrorInvalidRequest: 'protocol_error',
 };
 
-const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-]);
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ERR_SOCKET_CLOSED',
-]);
-
 /** Node's messages for the same failures, for when no code was handed over. */
 const MESSAGE_CODES: Array<[RegExp, string]> = [
   [/self[- ]signed certificate in certificate chain/i, 'SELF_SIGNED_CERT_IN_CHAIN'],
@@ -105,18 +82,20 @@ function transportFailure(code: string, message: string): Classified | undefined
       message: `The endpoint was refused at connect time: ${message}`,
     };
   }
-  if (TLS_CODES.has(code)) {
-    return {
-      kind: 'untrusted_certificate',
-      code,
-      message: `The endpoint's TLS certificate was rejected: ${message}.`,
-    };
+  switch (transportFailureKind(code)) {
+    case 'untrusted_certificate':
+      return {
+        kind: 'untrusted_certificate',
+        code,
+        message: `The endpoint's TLS certificate was rejected: ${message}.`,
+      };
+    case 'timeout':
+      return { kind: 'timeout', code, message: `Exchange did not answer in time (${message}).` };
+    case 'unreachable':
+      return { kind: 'unreachable', code, message: `The endpoint could not be reached (${message}).` };
+    case undefined:
+      return undefined;
   }
-  if (TIMEOUT_CODES.has(code))
-    return { kind: 'timeout', code, message: `Exchange did not answer in time (${message}).` };
-  if (UNREACHABLE_CODES.has(code))
-    return { kind: 'unreachable', code, message: `The endpoint could not be reached (${message}).` };
-  return undefined;
 }
 
 function responseCodeName(code: ServiceError): string {

@@ -6,6 +6,7 @@
  * request failed (untrusted certificate, refused connection, timeout) for the diagnostic.
  */
 import https from 'node:https';
+import { transportFailureKind } from '../transport-failure';
 import { rootCertificates } from 'node:tls';
 import {
   AuthError,
@@ -17,20 +18,6 @@ import {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export type TransportFailure = 'untrusted_certificate' | 'timeout' | 'unreachable' | 'malformed_response';
-
-/** Node's codes for a TLS peer certificate that does not chain to a trusted CA or does not match. */
-const UNTRUSTED_CERTIFICATE_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /**
  * A request that never produced an HTTP response. An AuthError, because msal-node re-throws
@@ -57,7 +44,8 @@ function transportFailure(url: string, error: unknown): NetworkTransportError {
       ? error.code
       : 'network_error';
   const text = error instanceof Error ? error.message : String(error);
-  const failure = UNTRUSTED_CERTIFICATE_CODES.has(code) ? 'untrusted_certificate' : 'unreachable';
+  const failure =
+    transportFailureKind(code) === 'untrusted_certificate' ? 'untrusted_certificate' : 'unreachable';
   return new NetworkTransportError(failure, url, code, `Request to ${url} failed: ${code} (${text})`);
 }
 

@@ -5,33 +5,12 @@
  */
 import { ExchangeConnectError, type ErrorKind } from '../errors';
 import { remediationFor } from '../remediation';
+import { transportFailureKind } from '../transport-failure';
 
 export type VaultOperation = 'store' | 'read' | 'delete';
 
-const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-const UNREACHABLE_CODES = new Set([
-  'REQUEST_SEND_ERROR',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-]);
+/** The SDK's own code for a request it could not send. */
+const SEND_FAILED = 'REQUEST_SEND_ERROR';
 /** @azure/identity's failures: the vault's identity could not get a token. */
 const CREDENTIAL_ERRORS = new Set([
   'CredentialUnavailableError',
@@ -85,10 +64,8 @@ function classify(t: ThrownFields): { kind: ErrorKind; code: string } {
     return { kind: 'unexpected', code };
   }
   const code = t.code ?? t.name;
-  if (TLS_CODES.has(code)) return { kind: 'untrusted_certificate', code };
-  if (TIMEOUT_CODES.has(code)) return { kind: 'timeout', code };
-  if (UNREACHABLE_CODES.has(code)) return { kind: 'unreachable', code };
-  return { kind: 'unexpected', code };
+  if (code === SEND_FAILED) return { kind: 'unreachable', code };
+  return { kind: transportFailureKind(code) ?? 'unexpected', code };
 }
 
 function messageFor(kind: ErrorKind, operation: VaultOperation, code: string, status?: number): string {

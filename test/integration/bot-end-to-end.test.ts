@@ -1,0 +1,143 @@
+/**
+ * The whole alert path with every real adapter against the sandbox: the bot installed in two
+ * Contoso conversations (and one of Fabrikam); admin consent revoked in the sandbox Entra ID; the
+ * bot's `check` command runs the health checks (msal-node, EWS) until the failure is confirmed;
+ * the notifier delivers exactly one failing card per Contoso conversation; consent restored → one
+ * recovery card each, closing the incident in place.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../api/src/config';
+import { buildAppGraph, type AppGraph } from '../../api/src/composition';
+import { createHealthScheduler } from '../../api/src/health/create-scheduler';
+import type { HealthScheduler } from '../../api/src/health/scheduler';
+import { createLogger } from '../../api/src/logger';
+import { sandboxAppEnv } from '../../scripts/sandbox-env';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { cardText, feed, startBotHarness, type BotHarness, type ChannelDelivery } from './bot-harness';
+
+jest.setTimeout(120_000);
+
+const CONTOSO = '03017f7d-a934-418b-85f8-86d47d2aa0d0';
+
+describe('revoke consent → one failing card per subscribed conversation → fix → one recovery card', () => {
+  let sandbox: TestSandbox;
+  let graph: AppGraph;
+  let scheduler: HealthScheduler;
+  let harness: BotHarness;
+  let dir: string;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    dir = mkdtempSync(path.join(tmpdir(), 'ec-bot-e2e-'));
+    const config = loadConfig(
+      sandboxAppEnv({ urls: sandbox.urls, seed: sandbox.context.seed }, sandbox.certs, {
+        EC_DATABASE_FILE: path.join(dir, 'exchange-connect.db'),
+        EC_LOG_LEVEL: 'silent',
+      }),
+    );
+    graph = buildAppGraph(config, createLogger({ level: 'silent' }));
+    scheduler = createHealthScheduler({
+      store: graph.store,
+      appId: config.clientId,
+      exchangeOnlineEwsUrl: config.exchangeOnlineEwsUrl,
+      appCertificatePem: config.appCertificate.certPem,
+      tokens: graph.tokens,
+      exchange: graph.exchange,
+      vault: graph.verification.vault,
+    });
+    harness = await startBotHarness(sandbox, {
+      store: graph.store,
+      checkNow: (tenant) => scheduler.checkNow(tenant),
+    });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await scheduler?.stop();
+    await graph?.close();
+    await sandbox?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const install = async (upn: string, scope: 'personal' | 'team', teamName?: string) =>
+    (
+      await sandbox.control<ChannelDelivery>('POST', '/connector/install', {
+        upn,
+        scope,
+        ...(teamName ? { teamName } : {}),
+      })
+    ).body.conversationId;
+  const check = async (conversationId: string) => {
+    const res = await sandbox.control<ChannelDelivery>('POST', '/connector/messages', {
+      conversationId,
+      upn: 'admin@contoso.com',
+      text: 'check',
+    });
+    expect(res.body.botStatus).toBe(200);
+  };
+
+  it('delivers exactly one failing card, then one recovery card, per subscribed conversation', async () => {
+    const personal = await install('admin@contoso.com', 'personal');
+    const team = await install('admin@contoso.com', 'team', 'IT');
+    const fabrikam = await install('admin@fabrikam.com', 'personal');
+
+    expect((await sandbox.control('POST', '/entra/consent', { tenant: 'contoso.com' })).status).toBe(201);
+    await graph.store.upsertTenant({ id: CONTOSO });
+    await graph.store.saveIntegration(
+      {
+        id: randomUUID(),
+        tenantId: CONTOSO,
+        method: 'modern',
+        status: 'verifying',
+        consentedBy: 'admin@contoso.com',
+        consentedAt: new Date(Date.now() - 3600_000).toISOString(),
+      },
+      { expectedVersion: 0 },
+    );
+    const verified = await graph.service.verify({
+      tenantId: CONTOSO,
+      oid: 'admin-oid',
+      upn: 'admin@contoso.com',
+      isGlobalAdmin: true,
+    });
+    expect(verified.outcome).toBe('verified');
+    await check(personal);
+    expect(await harness.bot.notifier.drainOnce()).toMatchObject({ planned: 0, sent: 0 });
+
+    const start = (await feed(sandbox)).length;
+    expect((await sandbox.control('DELETE', `/entra/consent/${CONTOSO}`)).status).toBeLessThan(300);
+    for (let run = 0; run < 3; run++) {
+      await check(personal);
+      await harness.bot.notifier.drainOnce();
+    }
+    const alerts = await graph.store.listAlerts(CONTOSO, { limit: 10 });
+    expect(alerts.map((a) => a.kind)).toEqual(['failing']);
+    const failingCards = (await feed(sandbox))
+      .slice(start)
+      .filter((e) => e.operation !== 'update' && cardText(e).includes(alerts[0]!.title));
+    expect(failingCards.map((e) => e.conversationId).sort()).toEqual([personal, team].sort());
+    expect(failingCards.some((e) => e.conversationId === fabrikam)).toBe(false);
+    expect(cardText(failingCards[0])).toMatch(/AADSTS\d+/);
+
+    const afterFailure = (await feed(sandbox)).length;
+    expect((await sandbox.control('POST', '/entra/consent', { tenant: 'contoso.com' })).status).toBe(201);
+    for (let run = 0; run < 2; run++) {
+      await check(personal);
+      await harness.bot.notifier.drainOnce();
+    }
+    expect((await graph.store.listAlerts(CONTOSO, { limit: 10 })).map((a) => a.kind)).toEqual([
+      'recovered',
+      'failing',
+    ]);
+    const recoveries = (await feed(sandbox)).slice(afterFailure).filter((e) => e.operation === 'update');
+    expect(recoveries.map((e) => e.conversationId).sort()).toEqual([personal, team].sort());
+    for (const update of recoveries) {
+      expect(update.activity.id).toBe(
+        failingCards.find((c) => c.conversationId === update.conversationId)?.activity.id,
+      );
+      expect(cardText(update)).toContain('Resolved');
+    }
+  });
+});

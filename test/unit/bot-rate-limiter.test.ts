@@ -1,0 +1,36 @@
+import { TeamsRateLimiter } from '../../bot/src/rate-limiter';
+
+describe('TeamsRateLimiter (client-side Teams limits)', () => {
+  it('allows 7 sends per conversation per second, then says how long to wait', () => {
+    const limiter = new TeamsRateLimiter();
+    for (let i = 0; i < 7; i++) expect(limiter.tryAcquire('t', 'c', 1000 + i)).toBe(0);
+    expect(limiter.tryAcquire('t', 'c', 1010)).toBe(1000 - 10);
+    // Other conversations are not held up.
+    expect(limiter.tryAcquire('t', 'other', 1010)).toBe(0);
+  });
+
+  it('allows 8 per 2 s: the 8th after a second passes, the 9th waits for the 2 s window', () => {
+    const limiter = new TeamsRateLimiter();
+    for (let i = 0; i < 7; i++) expect(limiter.tryAcquire('t', 'c', 0)).toBe(0);
+    expect(limiter.tryAcquire('t', 'c', 1000)).toBe(0);
+    expect(limiter.tryAcquire('t', 'c', 1001)).toBe(999);
+    expect(limiter.tryAcquire('t', 'c', 2000)).toBe(0);
+  });
+
+  it('allows 60 per 30 s per conversation', () => {
+    const limiter = new TeamsRateLimiter();
+    let t = 0;
+    for (let i = 0; i < 60; i++) {
+      t += 300;
+      expect(limiter.tryAcquire('t', 'c', t)).toBe(0);
+    }
+    expect(limiter.tryAcquire('t', 'c', t + 300)).toBeGreaterThan(0);
+  });
+
+  it('allows 50 per second per tenant across its conversations', () => {
+    const limiter = new TeamsRateLimiter();
+    for (let i = 0; i < 50; i++) expect(limiter.tryAcquire('t', `c${i}`, 5000)).toBe(0);
+    expect(limiter.tryAcquire('t', 'c-next', 5000)).toBe(1000);
+    expect(limiter.tryAcquire('other-tenant', 'c-next', 5000)).toBe(0);
+  });
+});
