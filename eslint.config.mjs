@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.local/', 'tab/dist/', 'appPackage/build/', 'bin/'] },
@@ -19,6 +20,12 @@ export default tseslint.config(
   {
     files: ['scripts/**', 'sandbox/src/main.ts', 'bench/**', 'api/src/cli.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The Teams tab runs in the browser (React); its vite config runs in Node.
+    files: ['tab/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['test/**'],

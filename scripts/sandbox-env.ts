@@ -16,6 +16,9 @@ export function defaultSandboxUrls(): SandboxUrls {
   return urls as unknown as SandboxUrls;
 }
 
+/** TEAMS_APP_ID of env/.env.local: the sideloaded local app package. */
+const LOCAL_TEAMS_APP_ID = '7b5a3746-1866-43f9-b11d-45693f4d4d64';
+
 export const LOCAL_DATABASE_FILE = path.resolve(__dirname, '..', '.local', 'exchange-connect.db');
 
 export function sandboxAppEnv(
@@ -41,6 +44,10 @@ export function sandboxAppEnv(
     EC_KEY_VAULT_URL: sandbox.urls.keyVault,
     EC_DATABASE_FILE: LOCAL_DATABASE_FILE,
     EC_BOT_APP_ID: sandbox.seed.bot.appId,
+    // The bot is single-tenant in the publisher tenant; the connector serves the channel's keys.
+    EC_BOT_LOGIN_AUTHORITY: `${sandbox.urls.entra}/${sandbox.seed.publisher.tenantId}`,
+    EC_BOT_OPENID_METADATA_URL: `${sandbox.urls.connector}/v1/.well-known/openidconfiguration`,
+    EC_TEAMS_APP_ID: LOCAL_TEAMS_APP_ID,
     EC_LOG_LEVEL: 'info',
     EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS: 'true',
     // Autodiscover looks up <domain> and autodiscover.<domain>: both are the sandbox Exchange Server.

@@ -22,6 +22,7 @@ import { IntegrationService } from './integrations/service';
 import type { RoomsSummary, VerificationDeps } from './integrations/verification';
 import { createHealthScheduler } from './health/create-scheduler';
 import type { HealthScheduler } from './health/scheduler';
+import { createBot, type Bot } from '../../bot/src/create-bot';
 
 /** Room calendars are checked over the coming week. */
 const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -40,6 +41,8 @@ export interface AppGraph {
   autodiscover: PoxAutodiscoverClient;
   /** Re-checks connected integrations; started by the server, not by the CLI. */
   health: HealthScheduler;
+  /** The alert bot: `/api/messages` and the outbox notifier. */
+  bot: Bot;
   close(): Promise<void>;
 }
 
@@ -132,6 +135,29 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     intervalMs: config.healthIntervalMs,
     scheduler: { onError: (error) => log.error({ err: error }, 'health check run failed') },
   });
+  const bot = createBot({
+    settings: {
+      auth: {
+        mode: 'certificate',
+        credentials: {
+          appId: config.botAppId,
+          certPem: config.appCertificate.certPem,
+          keyPem: config.appCertificate.keyPem,
+        },
+        endpoints: {
+          loginAuthority: config.bot.loginAuthority,
+          oauthScope: 'https://api.botframework.com',
+          openIdMetadataUrl: config.bot.openIdMetadataUrl,
+          tokenIssuer: 'https://api.botframework.com',
+        },
+      },
+      tab: config.teamsTab,
+    },
+    store,
+    checkNow: (tenantId) => health.checkNow(tenantId),
+    log,
+    clock: () => new Date(now()),
+  });
   return {
     config,
     log,
@@ -144,7 +170,9 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     verification,
     autodiscover,
     health,
+    bot,
     close: async () => {
+      await bot.notifier.stop();
       await health.stop();
       await store.close();
     },

@@ -28,6 +28,18 @@ const envSchema = {
   EC_KEY_VAULT_URL: httpsUrl,
   EC_DATABASE_FILE: z.string().default('exchange-connect.db'),
   EC_BOT_APP_ID: guid,
+  /** Where the bot gets its connector token: Entra's authority for the bot's own tenant. */
+  EC_BOT_LOGIN_AUTHORITY: httpsUrl.default('https://login.microsoftonline.com/botframework.com'),
+  /** The Bot Framework channel's signing keys. */
+  EC_BOT_OPENID_METADATA_URL: httpsUrl.default(
+    'https://login.botframework.com/v1/.well-known/openidconfiguration',
+  ),
+  /** The Teams app id and the wizard tab's entityId, for the bot's "Open Exchange Connect" deep link. */
+  EC_TEAMS_APP_ID: guid,
+  EC_TAB_ENTITY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default('connect'),
   EC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Lets credentials go to loopback/private EWS hosts: development against the sandbox only. */
   EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS: flag.default(false),
@@ -64,6 +76,8 @@ export interface AppConfig {
   keyVaultUrl: string;
   databaseFile: string;
   botAppId: string;
+  bot: { loginAuthority: string; openIdMetadataUrl: string };
+  teamsTab: { teamsAppId: string; entityId: string };
   logLevel: Env['EC_LOG_LEVEL'];
   dangerouslyAllowPrivateEwsHosts: boolean;
   dangerouslyResolveHosts: Record<string, string>;
@@ -176,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     keyVaultUrl: e.EC_KEY_VAULT_URL,
     databaseFile: e.EC_DATABASE_FILE,
     botAppId: e.EC_BOT_APP_ID.toLowerCase(),
+    bot: { loginAuthority: e.EC_BOT_LOGIN_AUTHORITY, openIdMetadataUrl: e.EC_BOT_OPENID_METADATA_URL },
+    teamsTab: { teamsAppId: e.EC_TEAMS_APP_ID.toLowerCase(), entityId: e.EC_TAB_ENTITY_ID },
     logLevel: e.EC_LOG_LEVEL,
     dangerouslyAllowPrivateEwsHosts: e.EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS,
     dangerouslyResolveHosts: parsePairs('EC_DANGEROUSLY_RESOLVE_HOSTS', e.EC_DANGEROUSLY_RESOLVE_HOSTS),

@@ -53,6 +53,7 @@ export function createApp(graph: AppGraph): express.Express {
     const body: TabPublicConfig = { appId: config.clientId, teamsHostOrigins: config.teamsHostOrigins };
     res.set('cache-control', 'no-store').json(body);
   });
+  app.use(graph.bot.router);
   app.use(
     '/auth/consent',
     createConsentRouter({
@@ -103,6 +104,7 @@ export async function startAppServer(
     server.listen(config.port, () => resolve());
   });
   graph.health.start();
+  graph.bot.notifier.start();
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   log.info({ url, publicUrl: config.publicUrl }, 'Exchange Connect listening');

@@ -4,11 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import { sealPassword } from '../../api/src/secrets/seal-password';
 import type {
   ConsentPopupResult,
-  ConsentStartView,
   HealthView,
   IntegrationStatusView,
   ProblemBody,
@@ -21,7 +19,6 @@ import { httpsJson } from '../support/sandbox';
 
 let env: AppUnderTest;
 let browser: ConsentBrowser;
-const responses: string[] = [];
 const CONTOSO = '03017f7d-a934-418b-85f8-86d47d2aa0d0';
 
 beforeAll(async () => {
@@ -30,27 +27,8 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function call<T>(upn: string | null, method: string, path: string, body?: unknown) {
-  const headers: Record<string, string> = upn
-    ? { authorization: `Bearer ${await issueSsoToken(env.sandbox.context, upn)}` }
-    : {};
-  const res = await httpsJson<T>(env.sandbox.agent, `${env.appUrl}${path}`, method, body, headers);
-  responses.push(JSON.stringify(res.body ?? ''), JSON.stringify(res.headers));
-  return res;
-}
-
-/** Grants consent in the popup as `upn` would; returns the result handed to the tab. */
-async function consentAs(upn: string, decision: 'accept' | 'cancel' = 'accept') {
-  const started = await call<ConsentStartView>(upn, 'POST', '/api/integrations/modern/consent');
-  expect(started.status).toBe(201);
-  const start = await browser.browse(started.body.startUrl);
-  expect(start.status).toBe(302);
-  expect(start.location).toBe(started.body.consentUrl);
-  const redirect = await browser.consent(start.location!, upn, decision);
-  expect(redirect.status).toBe(302);
-  const callback = await browser.browse(redirect.location!);
-  return { callback, started: started.body, callbackUrl: redirect.location! };
-}
+const call: AppUnderTest['call'] = (...args) => env.call(...args);
+const consentAs: AppUnderTest['consentAs'] = (...args) => env.consentAs(...args);
 
 function popupResult(location: string | undefined): ConsentPopupResult {
   const match = /^\/tab\/consent-end\.html#result=([A-Za-z0-9_-]+)$/.exec(location ?? '');
@@ -300,7 +278,7 @@ describe('Exchange Server: service account in Key Vault', () => {
     await call('admin@fabrikam.com', 'DELETE', '/api/integration');
     const haystacks: [string, string][] = [
       ['logs', env.logs.join('')],
-      ['responses', responses.join('\n')],
+      ['responses', env.responses.join('\n')],
     ];
     for (const file of [env.databaseFile, `${env.databaseFile}-wal`]) {
       if (existsSync(file)) haystacks.push([file, readFileSync(file).toString('latin1')]);

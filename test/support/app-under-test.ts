@@ -13,6 +13,10 @@ import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { loadConfig, type EnvName } from '../../api/src/config';
 import { startAppServer, type AppServer } from '../../api/src/server';
 import { createLogger } from '../../api/src/logger';
+import { issueSsoToken } from '../../sandbox/src/entra/sso';
+import type { ConsentStartView } from '../../api/src/http/contract';
+import { ConsentBrowser, type Page } from './consent-browser';
+import { httpsJson } from './sandbox';
 
 export interface AppUnderTest {
   sandbox: TestSandbox;
@@ -21,8 +25,17 @@ export interface AppUnderTest {
   /** Everything the app logged, as written (JSON lines). */
   logs: string[];
   databaseFile: string;
+  /** Every response body and header set the app sent to `call`, for leak searches. */
+  responses: string[];
   /** The sandbox Teams host page signed in as `upn`, hosting the tab. */
   hostUrl(upn: string, extra?: Record<string, string>): string;
+  /** Calls the app's API as `upn` (a fresh Teams SSO token), or without a token for null. */
+  call<T>(upn: string | null, method: string, path: string, body?: unknown): ReturnType<typeof httpsJson<T>>;
+  /** Walks the consent popup as `upn`: our start page, Entra's pages, the callback. */
+  consentAs(
+    upn: string,
+    decision?: 'accept' | 'cancel',
+  ): Promise<{ callback: Page; started: ConsentStartView; callbackUrl: string }>;
   close(): Promise<void>;
 }
 
@@ -69,7 +82,34 @@ export async function startAppUnderTest(
     ...(options.now ? { now: options.now } : {}),
   });
   sandbox.context.appBaseUrl = publicUrl;
+  const responses: string[] = [];
+  const browser = new ConsentBrowser(sandbox.agent, sandbox.urls.entra);
+  const call = async <T>(upn: string | null, method: string, path: string, body?: unknown) => {
+    const headers: Record<string, string> = upn
+      ? { authorization: `Bearer ${await issueSsoToken(sandbox.context, upn)}` }
+      : {};
+    const res = await httpsJson<T>(sandbox.agent, `${publicUrl}${path}`, method, body, headers);
+    responses.push(JSON.stringify(res.body ?? ''), JSON.stringify(res.headers));
+    return res;
+  };
   return {
+    responses,
+    call,
+    consentAs: async (upn, decision = 'accept') => {
+      const started = await call<ConsentStartView>(upn, 'POST', '/api/integrations/modern/consent');
+      if (started.status !== 201) throw new Error(`consent start answered ${started.status}`);
+      const start = await browser.browse(started.body.startUrl);
+      if (start.location !== started.body.consentUrl)
+        throw new Error(`start page redirected to ${start.location}`);
+      const redirect = await browser.consent(start.location, upn, decision);
+      if (redirect.status !== 302 || !redirect.location)
+        throw new Error(`consent page answered ${redirect.status}`);
+      return {
+        callback: await browser.browse(redirect.location),
+        started: started.body,
+        callbackUrl: redirect.location,
+      };
+    },
     sandbox,
     app,
     appUrl: publicUrl,

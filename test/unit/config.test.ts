@@ -16,6 +16,7 @@ function validEnv(): NodeJS.ProcessEnv {
     EC_APP_KEY_FILE: key,
     EC_KEY_VAULT_URL: 'https://ec-prod.vault.azure.net',
     EC_BOT_APP_ID: 'fded9f9f-3114-4fae-b9ea-3552f4a235c5',
+    EC_TEAMS_APP_ID: '7b5a3746-1866-43f9-b11d-45693f4d4d64',
   };
 }
 

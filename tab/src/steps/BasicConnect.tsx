@@ -1,0 +1,190 @@
+/**
+ * Step 2 (Exchange Server): where EWS is, the service account and its password. The password is
+ * read from the input at submit, sealed to the server's key in the browser, and the field cleared.
+ */
+import { useRef, useState, type FormEvent } from 'react';
+import {
+  Button,
+  Field,
+  Input,
+  makeStyles,
+  Radio,
+  RadioGroup,
+  Spinner,
+  tokens,
+} from '@fluentui/react-components';
+import type { SealedPasswordBody } from '../../../api/src/http/contract';
+import { impersonationCommand } from '../../../api/src/remediation';
+import type { ApiClient } from '../api/client';
+import { sealPasswordInput } from '../api/sealing';
+import { CommandBlock } from '../components/CommandBlock';
+import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
+import { StepHeading } from '../components/StepHeading';
+
+export interface BasicDetails {
+  endpointKind: 'ewsUrl' | 'autodiscover';
+  endpoint: string;
+  serviceAccount: string;
+}
+
+const useStyles = makeStyles({
+  root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXL },
+  form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '560px' },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center' },
+});
+
+export function BasicConnect({
+  api,
+  mode,
+  initial,
+  onSubmit,
+  onBack,
+}: {
+  api: ApiClient;
+  mode: 'connect' | 'update-password';
+  initial?: BasicDetails;
+  onSubmit: (details: BasicDetails, sealedPassword: SealedPasswordBody) => void;
+  onBack: () => void;
+}) {
+  const styles = useStyles();
+  const [endpointKind, setEndpointKind] = useState<BasicDetails['endpointKind']>(
+    initial?.endpointKind ?? 'ewsUrl',
+  );
+  const [endpoint, setEndpoint] = useState(initial?.endpoint ?? '');
+  const [serviceAccount, setServiceAccount] = useState(initial?.serviceAccount ?? '');
+  const [invalid, setInvalid] = useState<Partial<Record<'endpoint' | 'serviceAccount' | 'password', string>>>(
+    {},
+  );
+  const [error, setError] = useState<ReadableError | null>(null);
+  const [sealing, setSealing] = useState(false);
+  const passwordRef = useRef<HTMLInputElement>(null);
+
+  const validate = (): boolean => {
+    const problems: typeof invalid = {};
+    if (mode === 'connect') {
+      if (endpointKind === 'ewsUrl' && !/^https:\/\/[^/\s]+/i.test(endpoint.trim())) {
+        problems.endpoint =
+          'Enter the https:// address of EWS, e.g. https://mail.contoso.com/EWS/Exchange.asmx.';
+      }
+      if (endpointKind === 'autodiscover' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(endpoint.trim())) {
+        problems.endpoint = 'Enter an e-mail address in your Exchange organisation.';
+      }
+      if (!serviceAccount.trim()) problems.serviceAccount = 'Enter the service account.';
+    }
+    if (!passwordRef.current?.value) problems.password = 'Enter the password of the service account.';
+    setInvalid(problems);
+    return Object.keys(problems).length === 0;
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const input = passwordRef.current;
+    if (!validate() || !input) return;
+    setSealing(true);
+    try {
+      const sealed = await sealPasswordInput(api, input);
+      onSubmit({ endpointKind, endpoint: endpoint.trim(), serviceAccount: serviceAccount.trim() }, sealed);
+    } catch (e) {
+      setSealing(false);
+      setError({
+        title: 'The password could not be protected',
+        message: e instanceof Error ? e.message : String(e),
+        remediation: 'Try again. The password is never sent unencrypted.',
+      });
+    }
+  };
+
+  const account = serviceAccount.trim() || '<service account>';
+  return (
+    <section className={styles.root} aria-labelledby="basic-heading">
+      <StepHeading
+        description={
+          mode === 'connect'
+            ? 'Exchange Connect signs in to Exchange Web Services as this account and opens calendars on behalf of rooms and users.'
+            : `Enter the new password of ${serviceAccount}. Exchange Connect verifies it before it replaces the old one.`
+        }
+      >
+        <span id="basic-heading">
+          {mode === 'connect' ? 'Connect Exchange Server' : 'Update the service account password'}
+        </span>
+      </StepHeading>
+      <form className={styles.form} onSubmit={(e) => void submit(e)} noValidate>
+        {mode === 'connect' ? (
+          <>
+            <Field label="How should Exchange Connect find your server?">
+              <RadioGroup
+                layout="horizontal"
+                value={endpointKind}
+                onChange={(_, data) =>
+                  setEndpointKind(data.value === 'autodiscover' ? 'autodiscover' : 'ewsUrl')
+                }
+              >
+                <Radio value="ewsUrl" label="EWS URL" />
+                <Radio value="autodiscover" label="Autodiscover (e-mail address)" />
+              </RadioGroup>
+            </Field>
+            <Field
+              label={endpointKind === 'ewsUrl' ? 'EWS URL' : 'Autodiscover e-mail address'}
+              required
+              validationMessage={invalid.endpoint}
+              hint={
+                endpointKind === 'ewsUrl'
+                  ? 'The external address of Exchange Web Services, ending in /EWS/Exchange.asmx.'
+                  : 'Exchange Connect finds the EWS URL with Autodiscover for this address.'
+              }
+            >
+              <Input
+                type={endpointKind === 'ewsUrl' ? 'url' : 'email'}
+                value={endpoint}
+                onChange={(_, data) => setEndpoint(data.value)}
+                placeholder={
+                  endpointKind === 'ewsUrl'
+                    ? 'https://mail.contoso.com/EWS/Exchange.asmx'
+                    : 'admin@contoso.com'
+                }
+              />
+            </Field>
+            <Field
+              label="Service account"
+              required
+              validationMessage={invalid.serviceAccount}
+              hint="The account Exchange Connect signs in as, e.g. svc-ews@contoso.com."
+            >
+              <Input
+                value={serviceAccount}
+                onChange={(_, data) => setServiceAccount(data.value)}
+                autoComplete="off"
+              />
+            </Field>
+          </>
+        ) : null}
+        <Field
+          label="Password"
+          required
+          validationMessage={invalid.password}
+          hint="Encrypted in your browser before it is sent, and kept only in Azure Key Vault."
+        >
+          <Input type="password" input={{ ref: passwordRef }} autoComplete="new-password" />
+        </Field>
+        {mode === 'connect' ? (
+          <CommandBlock
+            id="impersonation-command"
+            label="Give the service account ApplicationImpersonation (Exchange Management Shell):"
+            command={impersonationCommand(account)}
+          />
+        ) : null}
+        {error ? <ErrorMessage error={error} /> : null}
+        <div className={styles.actions}>
+          <Button appearance="primary" type="submit" disabled={sealing}>
+            {mode === 'connect' ? 'Connect and verify' : 'Update password and verify'}
+          </Button>
+          <Button onClick={onBack} disabled={sealing}>
+            {mode === 'connect' ? 'Back' : 'Cancel'}
+          </Button>
+          {sealing ? <Spinner size="tiny" label="Encrypting the password…" /> : null}
+        </div>
+      </form>
+    </section>
+  );
+}

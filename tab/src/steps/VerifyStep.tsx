@@ -1,0 +1,227 @@
+/**
+ * Step 3: runs the verification and shows its checklist. "pending" (Microsoft 365 still applying
+ * the consent) re-checks by itself after the server's retryAfterMs; "verified" hands over.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  Button,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Spinner,
+  tokens,
+} from '@fluentui/react-components';
+import type { Method, VerificationView } from '../../../api/src/http/contract';
+import { ewsAllowListCommand } from '../../../api/src/remediation';
+import { ApiError } from '../api/client';
+import { useAnnounce } from '../components/Announcer';
+import { CommandBlock } from '../components/CommandBlock';
+import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
+import { StepHeading } from '../components/StepHeading';
+import { stepLabel } from '../verification/step-labels';
+import { VerificationChecklist } from '../verification/VerificationChecklist';
+
+const useStyles = makeStyles({
+  root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXL },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap' },
+});
+
+type Phase =
+  | { kind: 'running' }
+  | { kind: 'pending'; nextCheckAt: number; attempt: number }
+  | { kind: 'failed' }
+  | { kind: 'verified' }
+  | { kind: 'error'; error: ReadableError };
+
+function requestError(error: unknown): ReadableError {
+  if (error instanceof ApiError) {
+    return {
+      title: 'Verification could not run',
+      message: error.message,
+      ...(error.microsoftCode ? { code: error.microsoftCode } : {}),
+      ...(error.remediation ? { remediation: error.remediation } : {}),
+    };
+  }
+  return {
+    title: 'Verification could not run',
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+function failedTitle(view: VerificationView | null, mailbox: string): string {
+  const failed = view?.steps.find((s) => s.status === 'failed');
+  if (!failed) return 'Verification failed';
+  return `Verification failed: ${stepLabel(failed.name, view?.mailbox ?? mailbox).replace(/^./, (c) => c.toLowerCase())}`;
+}
+
+function useSecondsUntil(at: number | undefined): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (at === undefined) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [at]);
+  return at === undefined ? 0 : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+export function VerifyStep({
+  method,
+  mailbox,
+  appId,
+  start,
+  recheck,
+  onVerified,
+  fixLabel,
+  onFix,
+}: {
+  method: Method;
+  mailbox: string;
+  appId: string;
+  /** The first attempt (connect with Basic, or verify after consent). */
+  start: () => Promise<VerificationView>;
+  /** A re-check; `attempt` counts the automatic re-checks while pending (the server backs off). */
+  recheck: (attempt: number) => Promise<VerificationView>;
+  onVerified: (view: VerificationView) => void;
+  fixLabel: string;
+  onFix: () => void;
+}) {
+  const styles = useStyles();
+  const announce = useAnnounce();
+  const [phase, setPhase] = useState<Phase>({ kind: 'running' });
+  const [view, setView] = useState<VerificationView | null>(null);
+  const mounted = useRef(true);
+  const pendingChecks = useRef(0);
+
+  /** Waits for one attempt and shows its outcome. */
+  const settle = useCallback(
+    async (attempt: Promise<VerificationView>) => {
+      let result: VerificationView;
+      try {
+        result = await attempt;
+      } catch (e) {
+        if (!mounted.current) return;
+        const error = requestError(e);
+        setPhase({ kind: 'error', error });
+        announce(`${error.title}. ${error.message}`);
+        return;
+      }
+      if (!mounted.current) return;
+      setView(result);
+      if (result.outcome === 'verified') {
+        setPhase({ kind: 'verified' });
+        announce('Verified. Exchange is connected.');
+        onVerified(result);
+      } else if (result.outcome === 'pending') {
+        const waitMs = result.retryAfterMs ?? 10_000;
+        pendingChecks.current += 1;
+        setPhase({ kind: 'pending', nextCheckAt: Date.now() + waitMs, attempt: pendingChecks.current });
+        announce('Waiting for Microsoft 365 to apply the consent. Exchange Connect checks again by itself.');
+      } else {
+        setPhase({ kind: 'failed' });
+        const failed = result.steps.find((s) => s.status === 'failed');
+        announce(
+          `Verification failed${failed?.code ? ` with ${failed.code}` : ''}. ${result.diagnostic?.message ?? ''}`,
+        );
+      }
+    },
+    [announce, onVerified],
+  );
+
+  /** A new attempt: the checklist goes back to spinners until it settles. */
+  const run = useCallback(
+    (attempt: () => Promise<VerificationView>) => {
+      setPhase({ kind: 'running' });
+      setView(null);
+      announce('Verifying the connection to Exchange…');
+      void settle(attempt());
+    },
+    [announce, settle],
+  );
+
+  // While pending, check again by itself once the server's retryAfterMs has passed.
+  useEffect(() => {
+    if (phase.kind !== 'pending') return;
+    const { attempt, nextCheckAt } = phase;
+    const timer = setTimeout(() => run(() => recheck(attempt)), Math.max(0, nextCheckAt - Date.now()));
+    return () => clearTimeout(timer);
+  }, [phase, run, recheck]);
+
+  useEffect(() => {
+    mounted.current = true;
+    // settle() sets state only once the request has answered, never synchronously.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    void settle(start());
+    return () => {
+      mounted.current = false;
+    };
+    // The first attempt runs once per mount; later attempts come from the buttons and the timer.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const secondsLeft = useSecondsUntil(phase.kind === 'pending' ? phase.nextCheckAt : undefined);
+  const diagnostic = view?.diagnostic;
+
+  return (
+    <section className={styles.root} aria-labelledby="verify-heading">
+      <StepHeading description="Exchange Connect opens your mailbox the way it will in production, step by step.">
+        <span id="verify-heading">Verify the connection</span>
+      </StepHeading>
+      {phase.kind === 'pending' ? (
+        <MessageBar intent="info" layout="multiline" data-testid="pending-message">
+          <MessageBarBody>
+            <MessageBarTitle>Waiting for Microsoft 365 to apply the consent</MessageBarTitle>
+            Consent was granted. Microsoft 365 usually needs a few minutes before the permission takes effect;
+            Exchange Connect checks again by itself{secondsLeft > 0 ? ` in ${secondsLeft} s` : ''}. You can
+            keep this tab open or come back later.
+          </MessageBarBody>
+        </MessageBar>
+      ) : null}
+      {phase.kind === 'failed' && diagnostic?.kind !== 'ews_blocked' ? (
+        <MessageBar intent="error" layout="multiline" data-testid="verify-failed">
+          <MessageBarBody>
+            <MessageBarTitle>{failedTitle(view, mailbox)}</MessageBarTitle>
+            {diagnostic?.message ?? 'See the failed step below for the cause and how to fix it.'}
+          </MessageBarBody>
+        </MessageBar>
+      ) : null}
+      {phase.kind === 'failed' && diagnostic?.kind === 'ews_blocked' ? (
+        <MessageBar intent="error" layout="multiline" data-testid="ews-blocked">
+          <MessageBarBody>
+            <MessageBarTitle>
+              Your organisation blocks Exchange Web Services for Exchange Connect
+            </MessageBarTitle>
+            Add Exchange Connect to the EWS allow list in Exchange Online PowerShell, then verify again.
+          </MessageBarBody>
+        </MessageBar>
+      ) : null}
+      {phase.kind === 'failed' && diagnostic?.kind === 'ews_blocked' ? (
+        <CommandBlock
+          id="ews-allow-command"
+          label="Run in Exchange Online PowerShell:"
+          command={ewsAllowListCommand(appId)}
+        />
+      ) : null}
+      {phase.kind === 'error' ? (
+        <ErrorMessage error={phase.error} onRetry={() => run(() => recheck(0))} />
+      ) : null}
+      <VerificationChecklist
+        method={method}
+        mailbox={view?.mailbox ?? mailbox}
+        steps={view?.steps ?? []}
+        running={phase.kind === 'running'}
+      />
+      <div className={styles.actions}>
+        {phase.kind === 'failed' || phase.kind === 'pending' ? (
+          <Button appearance="primary" onClick={() => run(() => recheck(pendingChecks.current))}>
+            {phase.kind === 'pending' ? 'Check now' : 'Verify again'}
+          </Button>
+        ) : null}
+        {phase.kind !== 'running' && phase.kind !== 'verified' ? (
+          <Button onClick={onFix}>{fixLabel}</Button>
+        ) : null}
+        {phase.kind === 'running' ? <Spinner size="tiny" label="Verifying…" /> : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,175 @@
+/**
+ * The live checklist of a verification: each expected step with a spinner while the check runs,
+ * then its result, duration and, for a failure, Microsoft's code and what to do about it.
+ */
+import { makeStyles, mergeClasses, Spinner, Text, tokens } from '@fluentui/react-components';
+import {
+  CheckmarkCircleFilled,
+  CircleRegular,
+  ClockFilled,
+  DismissCircleFilled,
+} from '@fluentui/react-icons';
+import type { Method, StepView } from '../../../api/src/http/contract';
+import { EXPECTED_STEPS, stepLabel, type StepName } from './step-labels';
+import { formatDuration } from './format';
+import { roomsFromStep, roomsSummary } from './rooms';
+
+const useStyles = makeStyles({
+  list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column' },
+  row: {
+    display: 'grid',
+    gridTemplateColumns: '24px 1fr auto',
+    columnGap: tokens.spacingHorizontalM,
+    alignItems: 'start',
+    padding: `${tokens.spacingVerticalM} 0`,
+    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+  },
+  rowFailed: {
+    backgroundColor: tokens.colorPaletteRedBackground1,
+    // Bleed the tint into the margin so the icons stay aligned with the other rows.
+    paddingLeft: tokens.spacingHorizontalS,
+    paddingRight: tokens.spacingHorizontalS,
+    marginLeft: `calc(-1 * ${tokens.spacingHorizontalS})`,
+    marginRight: `calc(-1 * ${tokens.spacingHorizontalS})`,
+    borderRadius: tokens.borderRadiusMedium,
+  },
+  rowPending: {
+    backgroundColor: tokens.colorPaletteYellowBackground1,
+    // Bleed the tint into the margin so the icons stay aligned with the other rows.
+    paddingLeft: tokens.spacingHorizontalS,
+    paddingRight: tokens.spacingHorizontalS,
+    marginLeft: `calc(-1 * ${tokens.spacingHorizontalS})`,
+    marginRight: `calc(-1 * ${tokens.spacingHorizontalS})`,
+    borderRadius: tokens.borderRadiusMedium,
+  },
+  remediation: { color: tokens.colorNeutralForeground1, marginTop: tokens.spacingVerticalXS },
+  icon: { fontSize: '20px', display: 'flex', paddingTop: '1px' },
+  ok: { color: tokens.colorPaletteGreenForeground1 },
+  failed: { color: tokens.colorPaletteRedForeground1 },
+  pending: { color: tokens.colorPaletteDarkOrangeForeground1 },
+  waiting: { color: tokens.colorNeutralForeground3 },
+  body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS, minWidth: 0 },
+  secondary: { color: tokens.colorNeutralForeground2, overflowWrap: 'anywhere' },
+  code: { fontFamily: tokens.fontFamilyMonospace },
+  duration: { color: tokens.colorNeutralForeground3, whiteSpace: 'nowrap' },
+});
+
+type RowState = 'running' | 'ok' | 'failed' | 'pending' | 'skipped' | 'waiting';
+
+function stepDetail(step: StepView | undefined): string | undefined {
+  if (!step) return undefined;
+  if (step.status !== 'ok') return step.message;
+  const detail = step.detail ?? {};
+  switch (step.name) {
+    case 'endpoint':
+      return typeof detail.url === 'string' ? detail.url : undefined;
+    case 'token':
+      return 'Signed in with the Exchange Connect certificate.';
+    case 'permission':
+      return 'full_access_as_app is granted.';
+    case 'credentials':
+      return typeof detail.serviceAccount === 'string'
+        ? `${detail.serviceAccount}: password read from Key Vault.`
+        : undefined;
+    case 'mailbox':
+      return typeof detail.calendar === 'string'
+        ? `Calendar opened (${detail.calendar}).`
+        : 'Calendar opened.';
+    case 'rooms': {
+      const rooms = roomsFromStep(step);
+      return rooms ? roomsSummary(rooms) : undefined;
+    }
+  }
+}
+
+function StatusIcon({ state }: { state: RowState }) {
+  const styles = useStyles();
+  switch (state) {
+    case 'running':
+      return <Spinner size="extra-tiny" aria-hidden="true" />;
+    case 'ok':
+      return <CheckmarkCircleFilled className={styles.ok} aria-hidden="true" />;
+    case 'failed':
+      return <DismissCircleFilled className={styles.failed} aria-hidden="true" />;
+    case 'pending':
+      return <ClockFilled className={styles.pending} aria-hidden="true" />;
+    case 'skipped':
+    case 'waiting':
+      return <CircleRegular className={styles.waiting} aria-hidden="true" />;
+  }
+}
+
+const STATE_TEXT: Record<RowState, string> = {
+  running: 'Checking',
+  ok: 'Passed',
+  failed: 'Failed',
+  pending: 'Waiting for Microsoft 365',
+  skipped: 'Not checked',
+  waiting: 'Not checked',
+};
+
+export function VerificationChecklist({
+  method,
+  mailbox,
+  steps,
+  running,
+}: {
+  method: Method;
+  mailbox: string;
+  steps: StepView[];
+  running: boolean;
+}) {
+  const styles = useStyles();
+  const byName = new Map<StepName, StepView>(steps.map((s) => [s.name, s]));
+  const expected = EXPECTED_STEPS[method];
+  const names = [...expected, ...steps.map((s) => s.name).filter((n) => !expected.includes(n))];
+  return (
+    <ol className={styles.list} aria-label="Verification steps" aria-busy={running} data-testid="checklist">
+      {names.map((name) => {
+        const step = byName.get(name);
+        const state: RowState = step ? step.status : running ? 'running' : 'waiting';
+        const detail = stepDetail(step);
+        return (
+          <li
+            key={name}
+            className={mergeClasses(
+              styles.row,
+              state === 'failed' && styles.rowFailed,
+              state === 'pending' && styles.rowPending,
+            )}
+            data-step={name}
+            data-state={state}
+          >
+            <span className={styles.icon}>
+              <StatusIcon state={state} />
+            </span>
+            <div className={styles.body}>
+              <Text size={300} weight="semibold">
+                {stepLabel(name, mailbox)}
+                <span style={{ position: 'absolute', left: '-10000px' }}>{`: ${STATE_TEXT[state]}`}</span>
+              </Text>
+              {detail || state === 'skipped' || state === 'waiting' ? (
+                <Text size={200} className={styles.secondary}>
+                  {detail ?? 'Not checked'}
+                </Text>
+              ) : null}
+              {step?.code && step.status !== 'ok' ? (
+                <Text size={200} className={styles.secondary}>
+                  Error code: <span className={styles.code}>{step.code}</span>
+                </Text>
+              ) : null}
+              {step?.remediation && step.status !== 'ok' ? (
+                <Text size={300} className={styles.remediation} data-testid={`remediation-${name}`}>
+                  {step.remediation}
+                </Text>
+              ) : null}
+            </div>
+            <Text size={200} className={styles.duration}>
+              {step ? formatDuration(step.durationMs) : state === 'running' ? 'Checking…' : ''}
+            </Text>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

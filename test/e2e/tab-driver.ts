@@ -1,0 +1,92 @@
+/**
+ * Drives the Exchange Connect tab inside the sandbox Teams host: opens the host as a sandbox user,
+ * walks the Entra consent popup, runs axe-core in the tab's frame and saves screenshots.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Frame, FrameLocator, Page } from 'playwright-core';
+import { newPage, screenshot, type CapturedPage } from '../support/browser';
+import type { AppUnderTest } from '../support/app-under-test';
+
+/** Tall enough that the whole tab (status page included) fits in the screenshot. */
+const VIEWPORT = { width: 1440, height: 1300 };
+
+export interface OpenTab extends CapturedPage {
+  tab: FrameLocator;
+  frame(): Frame;
+}
+
+export async function openTab(
+  browser: Browser,
+  app: AppUnderTest,
+  upn: string,
+  extra: Record<string, string> = {},
+): Promise<OpenTab> {
+  const captured = await newPage(browser, VIEWPORT);
+  await captured.page.goto(app.hostUrl(upn, extra));
+  const tab = captured.page.frameLocator('#tab-frame');
+  // Every page of the tab starts with a level-2 heading once it has loaded.
+  await tab.locator('h2').first().waitFor({ timeout: 30_000 });
+  const frame = () => {
+    const found = captured.page.frames().find((f) => f.url().startsWith(`${app.appUrl}/tab/`));
+    if (!found) throw new Error('The tab frame is not loaded');
+    return found;
+  };
+  return { ...captured, tab, frame };
+}
+
+/** Clicks `trigger` (which opens the consent popup), then signs in as `upn` and accepts or cancels. */
+export async function answerConsentPopup(
+  context: BrowserContext,
+  trigger: () => Promise<void>,
+  upn: string,
+  decision: 'accept' | 'cancel',
+): Promise<void> {
+  const [popup] = await Promise.all([context.waitForEvent('page'), trigger()]);
+  await popup.waitForLoadState();
+  await popup.locator(`input[name="account"][value="${upn}"]`).check();
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await popup.getByRole('button', { name: decision === 'accept' ? 'Accept' : 'Cancel' }).click();
+  await popup.waitForEvent('close', { timeout: 30_000 });
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core in the tab's frame; only violations of serious or critical impact. */
+export async function seriousAxeViolations(frame: Frame): Promise<AxeViolation[]> {
+  await frame.evaluate(AXE_SOURCE);
+  const violations = await frame.evaluate(async () => {
+    interface AxeResult {
+      violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+    }
+    const page = globalThis as unknown as {
+      axe: { run(context: unknown): Promise<AxeResult> };
+      document: unknown;
+    };
+    const result = await page.axe.run(page.document);
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Screenshot of the host page with the tab, then axe: every flow ends with both. */
+export async function captureAndAudit(page: Page, frame: Frame, name: string): Promise<AxeViolation[]> {
+  await screenshot(page, name);
+  return seriousAxeViolations(frame);
+}
+
+/** The text the tab last announced to screen readers (its polite live region). */
+export function announcement(tab: FrameLocator): Promise<string | null> {
+  return tab.getByTestId('announcer').textContent();
+}

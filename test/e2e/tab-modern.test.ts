@@ -1,0 +1,164 @@
+/**
+ * The tab in Chromium, in the sandbox Teams host, against the real app server: the Exchange Online
+ * (Modern) wizard for Contoso — non-admin, cancelled consent, consent → verify → connected, the
+ * dark and high-contrast themes, and disconnect.
+ */
+import type { Browser } from 'playwright-core';
+import { launch } from '../support/browser';
+import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { answerConsentPopup, announcement, captureAndAudit, openTab, type OpenTab } from './tab-driver';
+
+jest.setTimeout(180_000);
+
+const ADMIN = 'admin@contoso.com';
+
+interface HostState {
+  appInitialization: { status: string };
+  registeredHandlers: string[];
+}
+
+describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
+  let app: AppUnderTest;
+  let browser: Browser;
+  const opened: OpenTab[] = [];
+
+  beforeAll(async () => {
+    app = await startAppUnderTest();
+    browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
+  });
+  afterEach(async () => {
+    for (const session of opened.splice(0)) {
+      expect(session.pageErrors).toEqual([]);
+      await session.context.close();
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  async function open(upn: string, extra: Record<string, string> = {}): Promise<OpenTab> {
+    const session = await openTab(browser, app, upn, extra);
+    opened.push(session);
+    return session;
+  }
+
+  const hostState = (session: OpenTab) =>
+    session.page.evaluate(() => (globalThis as unknown as { __teamsHost: HostState }).__teamsHost);
+
+  it('a user who is not a Global Admin (alex@contoso.com) sees who can connect and why, nothing else', async () => {
+    const session = await open('alex@contoso.com');
+    const { tab } = session;
+    await tab.getByRole('heading', { name: 'A Global Administrator needs to connect Exchange' }).waitFor();
+    expect(await tab.getByTestId('signed-in-upn').textContent()).toBe('alex@contoso.com');
+    await expect(tab.getByTestId('not-admin').textContent()).resolves.toContain(
+      'full access to all mailboxes',
+    );
+    expect(await tab.getByRole('button').count()).toBe(0);
+    expect(await tab.getByRole('radio').count()).toBe(0);
+    expect(await tab.getByRole('navigation', { name: 'Connection steps' }).count()).toBe(0);
+    expect((await hostState(session)).appInitialization.status).toBe('success');
+    expect(await captureAndAudit(session.page, session.frame(), 'tab-not-admin')).toEqual([]);
+  });
+
+  it('cancelled consent: a readable message, nothing connected, and a retry', async () => {
+    const session = await open(ADMIN);
+    const { tab } = session;
+    await tab.getByRole('heading', { name: 'Where are your mailboxes?' }).waitFor();
+    expect(await tab.getByTestId('signed-in-upn').textContent()).toBe(ADMIN);
+    expect(await tab.getByRole('radio', { name: /Exchange Online/ }).isChecked()).toBe(true);
+    await tab.getByRole('button', { name: 'Next' }).click();
+    const heading = tab.getByRole('heading', { name: 'Grant admin consent' });
+    await heading.waitFor();
+    // Focus moved to the new step's heading.
+    expect(await heading.evaluate((h) => h.matches(':focus'))).toBe(true);
+
+    await answerConsentPopup(
+      session.context,
+      () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
+      ADMIN,
+      'cancel',
+    );
+    const message = tab.getByTestId('error-message');
+    await message.waitFor();
+    expect(await message.textContent()).toMatch(/Consent was not granted/);
+    await expect(announcement(tab)).resolves.toBe('Consent was not granted');
+    await tab.getByRole('button', { name: 'Try again' }).waitFor();
+    expect(await captureAndAudit(session.page, session.frame(), 'tab-consent-cancelled')).toEqual([]);
+
+    const consent = await app.sandbox.control<{ grantedBy?: string }>('GET', '/entra/consent/contoso.com');
+    expect(consent.status).toBe(200);
+    expect(consent.body.grantedBy).toBeUndefined();
+  });
+
+  it('full modern flow: choose Modern, consent in the popup, verify, then Connected with rooms', async () => {
+    const session = await open(ADMIN);
+    const { tab } = session;
+    await tab.getByRole('button', { name: 'Next' }).click();
+    await answerConsentPopup(
+      session.context,
+      () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
+      ADMIN,
+      'accept',
+    );
+
+    const connected = tab.getByRole('heading', { name: 'Exchange is connected' });
+    await connected.waitFor({ timeout: 60_000 });
+    expect(await connected.evaluate((h) => h.matches(':focus'))).toBe(true);
+    await expect(announcement(tab)).resolves.toBe('Verified. Exchange is connected.');
+    expect(await tab.getByTestId('status-badge').textContent()).toBe('Connected');
+    const facts = (await tab.getByTestId('connection-facts').textContent()) ?? '';
+    expect(facts).toContain('Exchange Online · Modern Authentication');
+    expect(facts).toContain(`Verified mailbox${ADMIN}`);
+    expect(facts).toContain(`Connected by${ADMIN}`);
+    const rooms = tab.getByTestId('rooms-table').locator('tbody tr');
+    expect(await rooms.allTextContents()).toEqual([
+      expect.stringMatching(/room\.\w+@contoso\.comReachable$/),
+      expect.stringMatching(/room\.\w+@contoso\.comReachable$/),
+      expect.stringMatching(/room\.\w+@contoso\.comReachable$/),
+    ]);
+    const appId = app.sandbox.context.seed.app.clientId;
+    expect(await tab.getByTestId('ews-allow-list-command').textContent()).toBe(
+      `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="${appId}"}`,
+    );
+    expect(await tab.getByTestId('ews-allow-list').textContent()).toMatch(/October 1, 2026.*April 1, 2027/);
+    expect(await captureAndAudit(session.page, session.frame(), 'tab-modern-connected')).toEqual([]);
+  });
+
+  it('follows the Teams theme: dark from the start, then high contrast when Teams switches', async () => {
+    const session = await open(ADMIN, { theme: 'dark' });
+    const { tab, page } = session;
+    await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor();
+    const provider = tab.locator('.fui-FluentProvider').first();
+    expect(await provider.getAttribute('data-theme')).toBe('dark');
+    const background = await provider.evaluate(
+      (el) =>
+        (
+          globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }
+        ).getComputedStyle(el).backgroundColor,
+    );
+    expect(background).not.toBe('rgb(255, 255, 255)');
+    expect((await hostState(session)).registeredHandlers).toContain('themeChange');
+    expect(await captureAndAudit(page, session.frame(), 'tab-dark-connected')).toEqual([]);
+
+    await page.locator('#theme-switcher').selectOption('contrast');
+    await tab.locator('.fui-FluentProvider[data-theme="contrast"]').first().waitFor();
+    expect(await captureAndAudit(page, session.frame(), 'tab-contrast-connected')).toEqual([]);
+  });
+
+  it('disconnect asks for confirmation, then the wizard starts again', async () => {
+    const session = await open(ADMIN);
+    const { tab } = session;
+    await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor();
+    await tab.getByRole('button', { name: 'Disconnect' }).click();
+    const dialog = tab.getByRole('alertdialog', { name: 'Disconnect Exchange?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await tab.getByRole('heading', { name: 'Exchange is connected' }).count()).toBe(1);
+
+    await tab.getByRole('button', { name: 'Disconnect' }).click();
+    await dialog.getByRole('button', { name: 'Disconnect' }).click();
+    await tab.getByRole('heading', { name: 'Where are your mailboxes?' }).waitFor();
+  });
+});

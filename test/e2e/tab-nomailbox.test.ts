@@ -1,0 +1,58 @@
+/**
+ * A Global Admin without a mailbox (admin.nomailbox@contoso.com) grants consent, and verification
+ * fails at the mailbox step with Exchange's ErrorNonExistentMailbox and why a mailbox is needed.
+ */
+import type { Browser } from 'playwright-core';
+import { launch } from '../support/browser';
+import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { answerConsentPopup, announcement, captureAndAudit, openTab, type OpenTab } from './tab-driver';
+
+jest.setTimeout(180_000);
+
+const ADMIN = 'admin.nomailbox@contoso.com';
+
+describe('Teams tab: a Global Admin without a mailbox', () => {
+  let app: AppUnderTest;
+  let browser: Browser;
+  let session: OpenTab | undefined;
+
+  beforeAll(async () => {
+    app = await startAppUnderTest();
+    browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
+  });
+  afterAll(async () => {
+    expect(session?.pageErrors ?? []).toEqual([]);
+    await session?.context.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('the mailbox step fails with ErrorNonExistentMailbox and explains why a mailbox is needed', async () => {
+    session = await openTab(browser, app, ADMIN);
+    const { tab } = session;
+    expect(await tab.getByTestId('signed-in-upn').textContent()).toBe(ADMIN);
+    await tab.getByRole('button', { name: 'Next' }).click();
+    await answerConsentPopup(
+      session.context,
+      () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
+      ADMIN,
+      'accept',
+    );
+
+    await tab.getByTestId('verify-failed').waitFor({ timeout: 60_000 });
+    const checklist = tab.getByTestId('checklist');
+    const mailbox = checklist.locator('[data-step="mailbox"]');
+    expect(await mailbox.getAttribute('data-state')).toBe('failed');
+    expect(await mailbox.textContent()).toContain('ErrorNonExistentMailbox');
+    const remediation = (await tab.getByTestId('remediation-mailbox').textContent()) ?? '';
+    expect(remediation).toMatch(/needs a mailbox/);
+    expect(remediation).toMatch(/may leave the organisation/);
+    for (const step of ['endpoint', 'token', 'permission']) {
+      expect(await checklist.locator(`[data-step="${step}"]`).getAttribute('data-state')).toBe('ok');
+    }
+    expect(await checklist.locator('[data-step="rooms"]').getAttribute('data-state')).toBe('waiting');
+    await expect(announcement(tab)).resolves.toMatch(/^Verification failed with ErrorNonExistentMailbox/);
+    await tab.getByRole('button', { name: 'Verify again' }).waitFor();
+    expect(await captureAndAudit(session.page, session.frame(), 'tab-no-mailbox')).toEqual([]);
+  });
+});

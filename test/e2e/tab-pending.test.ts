@@ -1,0 +1,58 @@
+/**
+ * Microsoft 365 applies admin consent a while after Accept: the tab shows the verification as
+ * pending ("waiting for Microsoft 365") and re-checks by itself until the connection is verified.
+ */
+import type { Browser } from 'playwright-core';
+import { launch } from '../support/browser';
+import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { answerConsentPopup, captureAndAudit, openTab, type OpenTab } from './tab-driver';
+
+jest.setTimeout(180_000);
+
+const ADMIN = 'admin@contoso.com';
+
+describe('Teams tab: consent granted but not yet applied', () => {
+  let app: AppUnderTest;
+  let browser: Browser;
+  let session: OpenTab | undefined;
+
+  beforeAll(async () => {
+    app = await startAppUnderTest();
+    browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
+  });
+  afterAll(async () => {
+    expect(session?.pageErrors ?? []).toEqual([]);
+    await session?.context.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('shows the pending step, then re-checks by itself until Connected', async () => {
+    expect((await app.sandbox.control('PUT', '/entra/propagation', { seconds: 4 })).status).toBe(200);
+    session = await openTab(browser, app, ADMIN);
+    const { tab } = session;
+    await tab.getByRole('button', { name: 'Next' }).click();
+    await answerConsentPopup(
+      session.context,
+      () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
+      ADMIN,
+      'accept',
+    );
+
+    await tab.getByRole('heading', { name: 'Verify the connection' }).waitFor();
+    const pending = tab.getByTestId('pending-message');
+    await pending.waitFor({ timeout: 30_000 });
+    expect(await pending.textContent()).toMatch(
+      /Waiting for Microsoft 365 to apply the consent.*checks again by itself/,
+    );
+    const checklist = tab.getByTestId('checklist');
+    expect(await checklist.locator('[data-step="endpoint"]').getAttribute('data-state')).toBe('ok');
+    expect(await checklist.locator('[data-step="permission"]').getAttribute('data-state')).toBe('pending');
+    expect(await checklist.locator('[data-step="mailbox"]').getAttribute('data-state')).toBe('waiting');
+    expect(await captureAndAudit(session.page, session.frame(), 'tab-modern-pending')).toEqual([]);
+
+    // No click: the tab asks again after the server's retryAfterMs, and Microsoft 365 has caught up.
+    await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor({ timeout: 120_000 });
+    expect(await tab.getByTestId('status-badge').textContent()).toBe('Connected');
+  });
+});

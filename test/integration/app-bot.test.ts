@@ -1,0 +1,99 @@
+/**
+ * The composed app's alert bot: the same process that serves the tab receives the bot's
+ * activities, runs the health checks and drains the outbox to the Teams conversations.
+ */
+import type { HealthView, VerificationView } from '../../api/src/http/contract';
+import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+
+interface FeedEntry {
+  seq: number;
+  conversationId: string;
+  operation: string;
+  activity: { text?: string; attachments?: { contentType: string; content: unknown }[] };
+}
+
+let env: AppUnderTest;
+beforeAll(async () => {
+  env = await startAppUnderTest();
+});
+afterAll(() => env.close());
+
+const CONTOSO = '03017f7d-a934-418b-85f8-86d47d2aa0d0';
+
+async function feed(): Promise<FeedEntry[]> {
+  return (await env.sandbox.control<{ value: FeedEntry[] }>('GET', '/connector/activities')).body.value;
+}
+
+/** Waits (bounded) until the bot posted something matching; the notifier drains in the background. */
+async function eventually(match: (entries: FeedEntry[]) => boolean, what: string): Promise<FeedEntry[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const entries = await feed();
+    if (match(entries)) return entries;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(entries, null, 1)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const cardText = (e: FeedEntry) => JSON.stringify(e.activity.attachments ?? []);
+
+describe('the alert bot in the app process', () => {
+  let conversationId: string;
+
+  it('greets an admin who installs it, and stores the subscription', async () => {
+    const installed = await env.sandbox.control<{
+      conversationId: string;
+      deliveries: { activityType: string; status: number }[];
+    }>('POST', '/connector/install', {
+      upn: 'admin@contoso.com',
+      scope: 'personal',
+    });
+    expect(installed.status).toBe(200);
+    expect(installed.body.deliveries.map((d) => [d.activityType, d.status])).toEqual([
+      ['installationUpdate', 200],
+      ['conversationUpdate', 200],
+    ]);
+    conversationId = installed.body.conversationId;
+    await eventually((e) => e.some((x) => x.conversationId === conversationId), 'the greeting');
+  });
+
+  it('alerts once when consent is revoked, and once when it is back', async () => {
+    await env.consentAs('admin@contoso.com');
+    const verified = await env.call<VerificationView>(
+      'admin@contoso.com',
+      'POST',
+      '/api/integration/verify',
+      {},
+    );
+    expect(verified.body.outcome).toBe('verified');
+    const before = (await feed()).length;
+
+    await env.sandbox.control('DELETE', `/entra/consent/${CONTOSO}`);
+    const first = await env.call<HealthView>('admin@contoso.com', 'POST', '/api/integration/health/check');
+    expect(first.body.checks.find((c) => c.check === 'token')).toMatchObject({
+      status: 'fail',
+      code: 'AADSTS700016',
+    });
+    const second = await env.call<HealthView>('admin@contoso.com', 'POST', '/api/integration/health/check');
+    expect(second.body.state).toBe('failing');
+
+    const alerted = await eventually(
+      (e) => e.slice(before).some((x) => cardText(x).includes('AADSTS700016')),
+      'the failing alert',
+    );
+    expect(alerted.slice(before).filter((x) => cardText(x).includes('AADSTS700016'))).toHaveLength(1);
+
+    await env.sandbox.control('POST', '/entra/consent', { tenant: CONTOSO });
+    const healthy = await env.call<HealthView>('admin@contoso.com', 'POST', '/api/integration/health/check');
+    expect(healthy.body.state).toBe('healthy');
+    const recovered = await eventually(
+      (e) => e.slice(before).some((x) => cardText(x).includes('Exchange connection recovered')),
+      'the recovery card',
+    );
+    expect(
+      recovered.slice(before).filter((x) => cardText(x).includes('Exchange connection recovered')),
+    ).toHaveLength(1);
+    expect(recovered.every((x) => x.conversationId === conversationId)).toBe(true);
+  }, 90_000);
+});
