@@ -92,7 +92,7 @@ describe('sandbox Teams host page with a teams-js probe tab', () => {
       theme: 'default',
       frameContext: 'content',
       hostClientType: 'web',
-      entityId: 'exchangeConnect',
+      entityId: 'connect',
     });
 
     const token = (await tab.locator('#token').textContent()) ?? '';

@@ -11,7 +11,7 @@ export type TeamsTheme = (typeof TEAMS_THEMES)[number];
 export const DEFAULT_SIGNED_IN_UPN = 'admin@contoso.com';
 
 /** The personal tab's `entityId`, as the app manifest's static tab declares it. */
-export const PERSONAL_TAB_ENTITY_ID = 'exchangeConnect';
+export const PERSONAL_TAB_ENTITY_ID = 'connect';
 
 /** The teams-js version this host implements the protocol of (answered to `initialize`). */
 export const HOST_SUPPORTED_SDK_VERSION = '2.58.0';
