@@ -4,6 +4,7 @@
  */
 import type { HealthView, VerificationView } from '../../api/src/http/contract';
 import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { httpsJson } from '../support/sandbox';
 
 interface FeedEntry {
   seq: number;
@@ -58,6 +59,23 @@ describe('the alert bot in the app process', () => {
     await eventually((e) => e.some((x) => x.conversationId === conversationId), 'the greeting');
   });
 
+  it('installs the bot for a user who opens the app in the Teams host', async () => {
+    const openApp = () =>
+      httpsJson<string>(env.sandbox.agent, `${env.sandbox.urls.home}/?user=admin%40fabrikam.com`);
+    expect((await openApp()).status).toBe(200);
+    const greeted = await eventually(
+      (e) => e.some((x) => x.conversationId !== conversationId),
+      'the greeting in the Fabrikam admin’s chat',
+    );
+    const fabrikamChat = greeted.find((x) => x.conversationId !== conversationId)!.conversationId;
+    expect((await openApp()).status).toBe(200);
+    const conversations = await env.sandbox.control<{
+      value: { id: string; members: string[]; botInRoster: boolean }[];
+    }>('GET', '/connector/conversations');
+    const fabrikamChats = conversations.body.value.filter((c) => c.members.includes('admin@fabrikam.com'));
+    expect(fabrikamChats).toEqual([expect.objectContaining({ id: fabrikamChat, botInRoster: true })]);
+  });
+
   it('alerts once when consent is revoked, and once when it is back', async () => {
     await env.consentAs('admin@contoso.com');
     const verified = await env.call<VerificationView>(
@@ -94,6 +112,7 @@ describe('the alert bot in the app process', () => {
     expect(
       recovered.slice(before).filter((x) => cardText(x).includes('Exchange connection recovered')),
     ).toHaveLength(1);
-    expect(recovered.every((x) => x.conversationId === conversationId)).toBe(true);
+    // Contoso's alerts reach Contoso's chat only, never the Fabrikam admin's.
+    expect(recovered.slice(before).every((x) => x.conversationId === conversationId)).toBe(true);
   }, 90_000);
 });

@@ -129,6 +129,20 @@ export async function install(
   );
 }
 
+/**
+ * Adding a Teams app whose bot has the personal scope installs the bot for that user. The host
+ * page does this when a user opens the app; a delivery the bot did not accept leaves it
+ * uninstalled, so the next visit tries again.
+ */
+export async function ensurePersonalInstall(ctx: SandboxContext, upn: string): Promise<void> {
+  const { tenant, user } = findUser(ctx, upn);
+  if (personalConversation(ctx, tenant, user).botInRoster) return;
+  const delivery = await install(ctx, { upn, scope: 'personal' });
+  if (delivery.deliveries.some((d) => d.status < 200 || d.status >= 300)) {
+    personalConversation(ctx, tenant, user).botInRoster = false;
+  }
+}
+
 export async function uninstall(ctx: SandboxContext, input: { conversationId: string }): Promise<Delivery> {
   const state = connectorState(ctx);
   const conversation = findConversation(state, input.conversationId);

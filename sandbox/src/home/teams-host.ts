@@ -3,6 +3,7 @@
  * (in the browser, `teams-host/assets/protocol.js`), plus the one server call the host needs:
  * the signed-in user's Teams SSO token, which Teams itself obtains from Entra ID.
  */
+import { ensurePersonalInstall } from '../connector/channel';
 import express from 'express';
 import path from 'node:path';
 import { z } from 'zod';
@@ -47,6 +48,8 @@ export function createTeamsHostRouter(ctx: SandboxContext): express.Router {
       return;
     }
     res.set('cache-control', 'no-store').type('html').send(renderHostPage(config));
+    // As in Teams: opening the app installs its bot for the user (the chat pane then shows alerts).
+    ensurePersonalInstall(ctx, query.data.user).catch(() => undefined);
   });
 
   return router;
