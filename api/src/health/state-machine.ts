@@ -15,6 +15,7 @@
  * - Mute is not an input: every change is written to the outbox; the notifier honours the mute, so
  *   the history and the `status` command stay complete.
  */
+import { CHECK_LABELS } from './check-labels';
 import type { AlertInput } from '../store/health-port';
 import type { CheckName, CheckResult, HealthState } from '../store/health-types';
 import type { IsoInstant } from '../store/types';
@@ -55,15 +56,6 @@ const CHECK_PRIORITY: readonly CheckName[] = [
   'rooms',
   'certificate',
 ];
-
-const CHECK_LABELS: Record<CheckName, string> = {
-  token: 'App-only token',
-  certificate: 'App certificate',
-  secret: 'Service account password',
-  mailbox: 'Mailbox access',
-  rooms: 'Room calendars',
-  ewsAllowList: 'EWS allow list',
-};
 
 export function observedState(results: readonly CheckResult[]): HealthState {
   if (results.some((r) => r.status === 'fail')) return 'failing';

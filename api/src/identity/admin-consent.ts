@@ -13,7 +13,7 @@ import type { IntegrationStore } from '../store/port';
 import { ConsentStateError } from './errors';
 import { aadstsCodeIn, aadstsSentence, kindForAadsts } from './msal-errors';
 import { EXCHANGE_SCOPE } from './msal-token-provider';
-import type { AppTokenProvider, SignedInUser } from './port';
+import type { AppTokenProvider, SignedInUser, ConsentCompletion } from './port';
 
 export const CONSENT_STATE_TTL_MS = 10 * 60 * 1000;
 export const CONSENT_CALLBACK_PATH = '/auth/consent/callback';
@@ -114,23 +114,6 @@ export function parseConsentCallback(query: Record<string, unknown>): ConsentCal
     };
   }
   return { type: 'error', state, error: 'no_admin_consent' };
-}
-
-export interface ConsentCompletion {
-  /** From the state, never from the query. */
-  tenantId: string;
-  userId: string;
-  upn: string;
-  /** True only when Entra issued an app-only Exchange token for the tenant after the grant. */
-  consented: boolean;
-  /** What the popup hands back to the tab. */
-  result: ConsentPopupResult;
-  /** Why it is not (fully) done: a failure, or a grant whose role has not reached tokens yet. */
-  diagnostic?: Diagnostic;
-  /** Roles of the verifying token; empty while the grant replicates. */
-  roles?: string[];
-  /** The `tenant` Entra reported, kept for the audit entry only. */
-  reportedTenant?: string;
 }
 
 export interface CompleteConsentDeps {

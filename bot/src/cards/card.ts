@@ -2,9 +2,10 @@
  * Adaptive Card basics shared by every card the bot sends: the schema version Teams renders
  * (1.5), the attachment wrapper, the two buttons, and the deep link to the personal tab.
  */
+export { CHECK_LABELS } from '../../../api/src/health/check-labels';
 import type { Attachment } from 'botbuilder';
 import type { JsonObject } from '../../../api/src/store/types';
-import type { AlertSeverity, CheckName, HealthState } from '../../../api/src/store/health-types';
+import type { AlertSeverity, HealthState } from '../../../api/src/store/health-types';
 
 export const ADAPTIVE_CARD_VERSION = '1.5';
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -80,15 +81,6 @@ export const STATE_COLOUR: Record<HealthState, 'attention' | 'warning' | 'good'>
   failing: 'attention',
   degraded: 'warning',
   healthy: 'good',
-};
-
-export const CHECK_LABELS: Record<CheckName, string> = {
-  token: 'App-only token',
-  certificate: 'App certificate',
-  secret: 'Service account password',
-  mailbox: 'Mailbox access',
-  rooms: 'Room calendars',
-  ewsAllowList: 'EWS allow list',
 };
 
 /** A coloured band with the card's headline, as Teams shows severity. */
