@@ -213,7 +213,7 @@ describe('KeyVaultSecretVault against the sandbox Key Vault', () => {
   });
 
   it('reports a request that gets no answer as timeout, and a persistent 500 as unreachable', async () => {
-    const vault = vaultWith({ requestTimeoutMs: 300 });
+    const vault = vaultWith({ requestTimeoutMs: 2_000 });
     const { secretId } = await vault.storePassword(fabrikam, SERVICE_ACCOUNT, 'slow-Pa55');
     sandbox.context.faults.add({ service: 'keyvault', operation: 'getSecret', kind: 'timeout', count: 1 });
     expect(await failureOf(vault.readPassword(secretId))).toMatchObject({
@@ -262,7 +262,7 @@ describe('KeyVaultSecretVault against the sandbox Key Vault', () => {
       level: 'trace',
       destination: { write: (line: string) => void lines.push(line) },
     });
-    const vault = vaultWith({ logger, requestTimeoutMs: 300, retry: { maxRetries: 1, retryDelayInMs: 10 } });
+    const vault = vaultWith({ logger, requestTimeoutMs: 2_000, retry: { maxRetries: 1, retryDelayInMs: 10 } });
     const returned: unknown[] = [];
     const errors: ExchangeConnectError[] = [];
     const expectFailure = async (action: Promise<unknown>, kind: string) => {
