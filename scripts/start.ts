@@ -1,7 +1,8 @@
 /** `npm start`: the sandbox tenant and the app in one process, zero configuration. */
 import { createHash, X509Certificate } from 'node:crypto';
 import { ensureDevCertificates } from './dev-certs';
-import { sandboxAppEnv } from './sandbox-env';
+import { rmSync } from 'node:fs';
+import { LOCAL_DATABASE_FILE, sandboxAppEnv } from './sandbox-env';
 import { startDefaultSandbox, describeSandbox } from '../sandbox/src/main';
 import { loadConfig } from '../api/src/config';
 import { startAppServer } from '../api/src/server';
@@ -14,6 +15,8 @@ function spkiHash(certPem: string): string {
 
 async function main() {
   const certs = await ensureDevCertificates();
+  // The sandbox tenant lives in memory: the demo database starts fresh with it, so the two agree.
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${LOCAL_DATABASE_FILE}${suffix}`, { force: true });
   const sandbox = await startDefaultSandbox();
   const config = loadConfig(sandboxAppEnv({ urls: sandbox.urls, seed: sandbox.context.seed }, certs));
   const app = await startAppServer(config);
@@ -21,7 +24,7 @@ async function main() {
 
   console.log(describeSandbox(sandbox));
   console.log(`
-Exchange Connect is running at ${config.publicUrl}
+Exchange Connect is running at ${config.publicUrl} (demo data: ${LOCAL_DATABASE_FILE}, fresh each start)
 
   Open the demo (Teams host with the tab, sign in as any sandbox user):
     ${sandbox.urls.home}/
