@@ -262,7 +262,11 @@ describe('KeyVaultSecretVault against the sandbox Key Vault', () => {
       level: 'trace',
       destination: { write: (line: string) => void lines.push(line) },
     });
-    const vault = vaultWith({ logger, requestTimeoutMs: 2_000, retry: { maxRetries: 1, retryDelayInMs: 10 } });
+    const vault = vaultWith({
+      logger,
+      requestTimeoutMs: 2_000,
+      retry: { maxRetries: 1, retryDelayInMs: 10 },
+    });
     const returned: unknown[] = [];
     const errors: ExchangeConnectError[] = [];
     const expectFailure = async (action: Promise<unknown>, kind: string) => {
