@@ -16,6 +16,9 @@ const common = {
   setupFiles: ['<rootDir>/test/support/sqlite-error-realm.ts'],
 };
 module.exports = {
+  // A generous limit (jest reads it globally, not per project): RSA key generation, sandbox and
+  // browser start-up are slow on a loaded 2-core machine. It only bounds a hang; no test asserts on time.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

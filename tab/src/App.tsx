@@ -11,7 +11,7 @@ import type {
   SealedPasswordBody,
   VerificationView,
 } from '../../api/src/http/contract';
-import { ApiClient, ApiError } from './api/client';
+import { ApiClient, ApiError, type StepListener } from './api/client';
 import { AnnouncerProvider } from './components/Announcer';
 import { AppHeader } from './components/AppHeader';
 import { ErrorMessage, type ReadableError } from './components/ErrorMessage';
@@ -116,20 +116,25 @@ function pageFor(status: IntegrationStatusView): Page {
 }
 
 /** The first attempt of a verify page: connect with Basic, update the password, or just verify. */
-function verifyStartFor(page: Extract<Page, { kind: 'verify' }>): () => Promise<VerificationView> {
+function verifyStartFor(
+  page: Extract<Page, { kind: 'verify' }>,
+): (onStep: StepListener) => Promise<VerificationView> {
   const { details, sealed } = page;
   if (page.attempt === 'connect-basic' && details && sealed) {
-    return () =>
-      api.connectBasic({
-        ...(details.endpointKind === 'ewsUrl'
-          ? { ewsUrl: details.endpoint }
-          : { autodiscoverAddress: details.endpoint }),
-        serviceAccount: details.serviceAccount,
-        sealedPassword: sealed,
-      });
+    return (onStep) =>
+      api.connectBasic(
+        {
+          ...(details.endpointKind === 'ewsUrl'
+            ? { ewsUrl: details.endpoint }
+            : { autodiscoverAddress: details.endpoint }),
+          serviceAccount: details.serviceAccount,
+          sealedPassword: sealed,
+        },
+        onStep,
+      );
   }
-  if (sealed) return () => api.updatePassword({ sealedPassword: sealed });
-  return () => api.verify();
+  if (sealed) return (onStep) => api.updatePassword({ sealedPassword: sealed }, onStep);
+  return (onStep) => api.verify({}, onStep);
 }
 
 function stageOf(page: Page): 'choose' | 'connect' | 'verify' | undefined {
@@ -264,7 +269,7 @@ export function App() {
           mailbox={user.upn}
           appId={appId}
           start={verifyStartFor(page)}
-          recheck={(attempt) => api.verify({ attempt })}
+          recheck={(attempt, onStep) => api.verify({ attempt }, onStep)}
           onVerified={showStatusOrError}
           fixLabel={method === 'modern' ? 'Back to consent' : 'Change connection details'}
           onFix={() =>

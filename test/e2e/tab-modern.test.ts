@@ -94,6 +94,14 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
   it('full modern flow: choose Modern, consent in the popup, verify, then Connected with rooms', async () => {
     const session = await open(ADMIN);
     const { tab } = session;
+    // Exchange answers the room lists slowly, so the checklist can be seen mid-verification.
+    await app.sandbox.control('POST', '/faults', {
+      service: 'ews',
+      operation: 'GetRoomLists',
+      kind: 'latency',
+      ms: 8000,
+      count: 1,
+    });
     await tab.getByRole('button', { name: 'Next' }).click();
     await answerConsentPopup(
       session.context,
@@ -101,6 +109,16 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
       ADMIN,
       'accept',
     );
+
+    const checklist = tab.getByTestId('checklist');
+    await checklist.locator('[data-step="rooms"][data-state="running"]').waitFor({ timeout: 30_000 });
+    const states = await checklist
+      .locator('li')
+      .evaluateAll((rows) =>
+        rows.map((r) => `${r.getAttribute('data-step')}:${r.getAttribute('data-state')}`),
+      );
+    expect(states).toEqual(['endpoint:ok', 'token:ok', 'permission:ok', 'mailbox:ok', 'rooms:running']);
+    expect(await captureAndAudit(session.page, session.frame(), 'tab-modern-verifying')).toEqual([]);
 
     const connected = tab.getByRole('heading', { name: 'Exchange is connected' });
     await connected.waitFor({ timeout: 60_000 });

@@ -56,6 +56,26 @@ describe('authentication and authorisation', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('not_global_admin');
     expect(refused.body.remediation).toMatch(/Global Administrator/);
+    for (const [method, path] of [
+      ['GET', '/api/integration'],
+      ['GET', '/api/integration/audit'],
+      ['POST', '/api/integration/health/check'],
+      ['POST', '/api/integration/verify'],
+      ['DELETE', '/api/integration'],
+    ] as const) {
+      const res = await call<ProblemBody>(
+        'alex@contoso.com',
+        method,
+        path,
+        method === 'POST' ? {} : undefined,
+      );
+      expect({ method, path, status: res.status, code: res.body?.code }).toEqual({
+        method,
+        path,
+        status: 403,
+        code: 'not_global_admin',
+      });
+    }
   });
 
   it('rejects malformed input with problem+json naming the field, storing nothing', async () => {
@@ -71,6 +91,27 @@ describe('authentication and authorisation', () => {
     );
     const status = await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration');
     expect(status.body.integration).toBeNull();
+  });
+});
+
+describe('requests the server cannot use', () => {
+  it('a password sealed to an unknown key is a 400 telling the admin to reload, not a 500', async () => {
+    const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+      serviceAccount: 'svc-ews@fabrikam.com',
+      sealedPassword: { kid: 'not-our-key', ciphertext: 'AAAA' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_sealed_password');
+    expect(res.body.detail).toMatch(/Reload the page/);
+  });
+
+  it('an oversized body is a 413 problem, not a 500', async () => {
+    const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integration/verify', {
+      mailbox: `${'a'.repeat(40_000)}@fabrikam.com`,
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   });
 });
 
@@ -153,16 +194,24 @@ describe('Exchange Online: admin consent and verification', () => {
     expect(mailboxStep?.remediation).toMatch(/needs a mailbox/);
 
     await env.sandbox.control('PUT', `/exchange/ews/${CONTOSO}`, { enabled: null, allowedAppIds: [] });
-    const blocked = await call<VerificationView>('admin@contoso.com', 'POST', '/api/integration/verify', {});
-    expect(blocked.body.diagnostic?.kind).toBe('ews_blocked');
-    expect(blocked.body.diagnostic?.remediation).toContain(
-      'Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="52c54a6a-55a3-4c79-a19b-df6eae6b8dda"}',
-    );
-    expect(blocked.body.diagnostic?.remediation).toContain('2027-04-01');
-    await env.sandbox.control('PUT', `/exchange/ews/${CONTOSO}`, {
-      enabled: true,
-      allowedAppIds: ['52c54a6a-55a3-4c79-a19b-df6eae6b8dda'],
-    });
+    try {
+      const blocked = await call<VerificationView>(
+        'admin@contoso.com',
+        'POST',
+        '/api/integration/verify',
+        {},
+      );
+      expect(blocked.body.diagnostic?.kind).toBe('ews_blocked');
+      expect(blocked.body.diagnostic?.remediation).toContain(
+        'Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="52c54a6a-55a3-4c79-a19b-df6eae6b8dda"}',
+      );
+      expect(blocked.body.diagnostic?.remediation).toContain('2027-04-01');
+    } finally {
+      await env.sandbox.control('PUT', `/exchange/ews/${CONTOSO}`, {
+        enabled: true,
+        allowedAppIds: ['52c54a6a-55a3-4c79-a19b-df6eae6b8dda'],
+      });
+    }
   });
 
   it('verifies with a room mailbox when the admin picks one, and says which mailbox was used', async () => {
@@ -260,17 +309,25 @@ describe('Exchange Server: service account in Key Vault', () => {
     await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {
       granted: false,
     });
-    const denied = await call<VerificationView>('admin@fabrikam.com', 'POST', '/api/integration/verify', {});
-    expect(denied.body.diagnostic).toMatchObject({
-      kind: 'impersonation_denied',
-      code: 'ErrorImpersonateUserDenied',
-    });
-    expect(denied.body.diagnostic?.remediation).toContain(
-      'New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "svc-ews@fabrikam.com"',
-    );
-    await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {
-      granted: true,
-    });
+    try {
+      const denied = await call<VerificationView>(
+        'admin@fabrikam.com',
+        'POST',
+        '/api/integration/verify',
+        {},
+      );
+      expect(denied.body.diagnostic).toMatchObject({
+        kind: 'impersonation_denied',
+        code: 'ErrorImpersonateUserDenied',
+      });
+      expect(denied.body.diagnostic?.remediation).toContain(
+        'New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "svc-ews@fabrikam.com"',
+      );
+    } finally {
+      await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {
+        granted: true,
+      });
+    }
   });
 
   it('never lets the password reach the database, logs, responses or audit entries', async () => {

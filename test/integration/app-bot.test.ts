@@ -38,6 +38,9 @@ async function eventually(match: (entries: FeedEntry[]) => boolean, what: string
 }
 
 const cardText = (e: FeedEntry) => JSON.stringify(e.activity.attachments ?? []);
+/** A failing alert by its headline (the recovery card quotes the incident's code, not its headline). */
+const isFailingAlert = (e: FeedEntry) =>
+  cardText(e).includes('"text":"Exchange connection failing') && cardText(e).includes('AADSTS700016');
 
 describe('the alert bot in the app process', () => {
   let conversationId: string;
@@ -96,11 +99,8 @@ describe('the alert bot in the app process', () => {
     const second = await env.call<HealthView>('admin@contoso.com', 'POST', '/api/integration/health/check');
     expect(second.body.state).toBe('failing');
 
-    const alerted = await eventually(
-      (e) => e.slice(before).some((x) => cardText(x).includes('AADSTS700016')),
-      'the failing alert',
-    );
-    expect(alerted.slice(before).filter((x) => cardText(x).includes('AADSTS700016'))).toHaveLength(1);
+    const alerted = await eventually((e) => e.slice(before).some(isFailingAlert), 'the failing alert');
+    expect(alerted.slice(before).filter(isFailingAlert)).toHaveLength(1);
 
     await env.sandbox.control('POST', '/entra/consent', { tenant: CONTOSO });
     const healthy = await env.call<HealthView>('admin@contoso.com', 'POST', '/api/integration/health/check');
@@ -112,7 +112,9 @@ describe('the alert bot in the app process', () => {
     expect(
       recovered.slice(before).filter((x) => cardText(x).includes('Exchange connection recovered')),
     ).toHaveLength(1);
+    // Counted again on the final feed: a duplicate failing card arriving late fails here too.
+    expect(recovered.slice(before).filter(isFailingAlert)).toHaveLength(1);
     // Contoso's alerts reach Contoso's chat only, never the Fabrikam admin's.
     expect(recovered.slice(before).every((x) => x.conversationId === conversationId)).toBe(true);
-  }, 90_000);
+  });
 });

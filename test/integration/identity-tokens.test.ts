@@ -217,24 +217,25 @@ describe('throttling and transport failures', () => {
   });
 
   it('429 → throttled with Retry-After; while it runs, no request is sent; afterwards tokens flow again', async () => {
-    const rule = { service: 'entra', operation: 'token', kind: 'throttle', ms: 1000, count: 1 };
+    // 4 s: long enough that the second call surely falls inside the wait, even on a loaded machine.
+    const rule = { service: 'entra', operation: 'token', kind: 'throttle', ms: 4000, count: 1 };
     expect((await sandbox.control('POST', '/faults', rule)).status).toBe(201);
     const { counts, transport } = countingTransport();
     const provider = new MsalAppTokenProvider(config(), { networkClient: transport });
 
     const first = await failure(provider.getExchangeToken(contoso));
-    expectDiagnostic(first, 'throttled', 'AADSTS50196', 1000);
-    expect(first.retryAfterMs).toBe(1000);
+    expectDiagnostic(first, 'throttled', 'AADSTS50196', 4000);
+    expect(first.retryAfterMs).toBe(4000);
     expect(counts.post).toBe(1);
 
     const second = await failure(provider.getExchangeToken(contoso));
     expect(second.kind).toBe('throttled');
     expect(second.code).toBe('AADSTS50196');
     expect(second.retryAfterMs).toBeGreaterThan(0);
-    expect(second.retryAfterMs).toBeLessThanOrEqual(1000);
+    expect(second.retryAfterMs).toBeLessThanOrEqual(4000);
     expect(counts.post).toBe(1);
 
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await new Promise((resolve) => setTimeout(resolve, 4200));
     await expect(provider.getExchangeToken(contoso)).resolves.toMatchObject({
       roles: ['full_access_as_app'],
     });

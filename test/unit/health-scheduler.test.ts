@@ -317,7 +317,8 @@ describe('start and stop', () => {
     const stopping = scheduler.stop();
     let stopped = false;
     void stopping.then(() => (stopped = true));
-    await Promise.resolve();
+    // A whole turn of the event loop: a stop() that does not wait for the run would have settled.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(stopped).toBe(false);
 
     answer({ accessToken: 't', expiresOn: new Date(NOW + 3600_000), roles: ['full_access_as_app'] });

@@ -5,7 +5,6 @@ import type { ExchangeGateway } from '../../api/src/exchange/port';
 import type { SecretVault } from '../../api/src/secrets/port';
 import {
   verifyIntegration,
-  pendingBackoffMs,
   type VerificationDeps,
   type VerifiableIntegration,
 } from '../../api/src/integrations/verification';
@@ -99,7 +98,7 @@ describe('verifyIntegration', () => {
     });
     expect(result.outcome).toBe('pending');
     expect(result.diagnostic?.kind).toBe('consent_pending');
-    expect(result.retryAfterMs).toBe(pendingBackoffMs(2));
+    expect(result.retryAfterMs).toBe(20_000); // 5 s doubled per attempt
     expect(result.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
       'endpoint:ok',
       'token:ok',

@@ -11,12 +11,17 @@
  *   GET    /auth/consent/start?state=…      (opened by authentication.authenticate: 302 to Entra)
  *   GET    /auth/consent/callback           (Entra's redirect: 302 to /tab/consent-end.html#result=…)
  *   GET    /api/sealing-key                 → SealingKeyView
- *   POST   /api/integrations/basic          ConnectBasicRequest → VerificationView
- *   PUT    /api/integration/password        UpdatePasswordRequest → VerificationView
- *   POST   /api/integration/verify          VerifyRequest → VerificationView
+ *   POST   /api/integrations/basic          ConnectBasicRequest → VerificationView ¹
+ *   PUT    /api/integration/password        UpdatePasswordRequest → VerificationView ¹
+ *   POST   /api/integration/verify          VerifyRequest → VerificationView ¹
  *   DELETE /api/integration                 → 204
  *   GET    /api/integration/audit           → AuditView
  *   POST   /api/integration/health/check    → HealthView (runs the health checks now)
+ *
+ * ¹ With `Accept: application/x-ndjson` these answer 200 `application/x-ndjson` once verification
+ *   has started: one VerificationStreamEvent per line, a `step` line as each step settles, then one
+ *   `result` line (or an `error` line if it broke off). Refusals before verification starts
+ *   (invalid request, not a Global Admin, endpoint not allowed, …) stay problem+json.
  */
 
 /** A public JSON Web Key, as WebCrypto imports it. */
@@ -82,6 +87,12 @@ export interface VerificationView {
   diagnostic?: DiagnosticView;
   retryAfterMs?: number;
 }
+
+/** One line of a verification's NDJSON stream (see ¹ above). */
+export type VerificationStreamEvent =
+  | { type: 'step'; step: StepView }
+  | { type: 'result'; verification: VerificationView }
+  | { type: 'error'; problem: ProblemBody };
 
 export interface IntegrationView {
   id: string;

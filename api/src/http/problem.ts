@@ -3,6 +3,8 @@ import type { Response } from 'express';
 import { ZodError } from 'zod';
 import { ExchangeConnectError, type ErrorKind } from '../errors';
 import { UseCaseError } from '../integrations/service';
+import { InvalidSealedPasswordError } from '../secrets/password-sealer';
+import { StoreConflictError, StoreNotFoundError } from '../store/errors';
 import type { ProblemBody } from './contract';
 
 /** Raised by routes for malformed requests and authentication failures. */
@@ -74,6 +76,16 @@ export function problemFromError(error: unknown): ProblemBody | undefined {
       ...(error.remediation ? { remediation: error.remediation } : {}),
     };
   }
+  if (error instanceof InvalidSealedPasswordError) {
+    return problem(error.httpStatus, error.code, error.message);
+  }
+  if (error instanceof StoreConflictError || error instanceof StoreNotFoundError) {
+    // Someone else changed the connection at the same moment: reading it again shows what won.
+    return problem(409, 'conflict', 'The connection changed while this request ran. Reload and try again.');
+  }
+  if (isClientHttpError(error)) {
+    return problem(error.status, error.type ?? 'invalid_request', error.message);
+  }
   if (error instanceof ExchangeConnectError) {
     return {
       type: `urn:exchange-connect:problem:${error.kind}`,
@@ -86,6 +98,17 @@ export function problemFromError(error: unknown): ProblemBody | undefined {
     };
   }
   return undefined;
+}
+
+function problem(status: number, code: string, detail: string): ProblemBody {
+  return { type: `urn:exchange-connect:problem:${code}`, title: code, status, code, detail };
+}
+
+/** body-parser's errors (413 too large, 415 wrong charset, 400 bad JSON) say what went wrong. */
+function isClientHttpError(error: unknown): error is Error & { status: number; type?: string } {
+  if (!(error instanceof Error)) return false;
+  const { status, expose } = error as Error & { status?: unknown; expose?: unknown };
+  return expose === true && typeof status === 'number' && status >= 400 && status < 500;
 }
 
 export function sendProblem(res: Response, problem: ProblemBody): void {

@@ -1,16 +1,27 @@
 /** The tab's JSON API under `/api` (see contract.ts), Global Admins only for every change. */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { SsoTokenValidator } from '../identity/port';
+import { remediationFor } from '../remediation';
+import type { SignedInUser, SsoTokenValidator } from '../identity/port';
 import type { PasswordSealer } from '../secrets/port';
-import type { IntegrationService } from '../integrations/service';
+import type { IntegrationService, StepListener } from '../integrations/service';
+import type { VerificationResult } from '../integrations/verification';
 import type { IntegrationStore } from '../store/port';
 import type { Logger } from '../logger';
 import { authenticate, signedInUser } from './auth';
 import { HttpProblem, INTERNAL_ERROR, problemFromError, sendProblem } from './problem';
 import { healthView, integrationView, verificationView } from './views';
 import type { CheckNowOutcome } from '../health/scheduler';
-import type { AuditView, ConsentStartView, IntegrationStatusView, MeView, SealingKeyView } from './contract';
+import type {
+  AuditView,
+  ConsentStartView,
+  IntegrationStatusView,
+  MeView,
+  ProblemBody,
+  SealingKeyView,
+  StepView,
+  VerificationStreamEvent,
+} from './contract';
 
 const email = z.string().trim().toLowerCase().email().max(320);
 const sealedPassword = z.object({ kid: z.string().min(1).max(200), ciphertext: z.string().min(1).max(4096) });
@@ -45,6 +56,22 @@ export interface ApiRouterDeps {
 /** Enough results to hold one whole run (six checks at most). */
 const RECENT_RESULTS = 12;
 
+/** The signed-in user, who must be a Global Administrator of their organisation (403 otherwise). */
+function globalAdmin(res: Response): SignedInUser {
+  const user = signedInUser(res);
+  if (!user.isGlobalAdmin) {
+    throw new HttpProblem(
+      403,
+      'not_global_admin',
+      'Only Global Administrators can see or change the Exchange connection.',
+      {
+        remediation: remediationFor('not_global_admin', { appId: '' }),
+      },
+    );
+  }
+  return user;
+}
+
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -74,7 +101,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   router.get(
     '/integration',
     route(async (_req, res) => {
-      const user = signedInUser(res);
+      const user = globalAdmin(res);
       const { integration, latestTrace } = await deps.service.status(user);
       const view: IntegrationStatusView = {
         appId: deps.appId,
@@ -124,7 +151,10 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
             serviceAccount: body.serviceAccount,
             sealedPassword: body.sealedPassword,
           };
-      res.json(verificationView(await deps.service.connectBasic(signedInUser(res), input)));
+      const user = signedInUser(res);
+      await answerVerification(req, res, deps.log, (onStep) =>
+        deps.service.connectBasic(user, input, onStep),
+      );
     }),
   );
 
@@ -132,7 +162,10 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/integration/password',
     route(async (req, res) => {
       const body = updatePasswordSchema.parse(req.body);
-      res.json(verificationView(await deps.service.updatePassword(signedInUser(res), body.sealedPassword)));
+      const user = signedInUser(res);
+      await answerVerification(req, res, deps.log, (onStep) =>
+        deps.service.updatePassword(user, body.sealedPassword, onStep),
+      );
     }),
   );
 
@@ -140,7 +173,10 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/integration/verify',
     route(async (req, res) => {
       const body = verifySchema.parse(req.body ?? {});
-      res.json(verificationView(await deps.service.verify(signedInUser(res), body)));
+      const user = signedInUser(res);
+      await answerVerification(req, res, deps.log, (onStep) =>
+        deps.service.verify(user, { ...body, onStep }),
+      );
     }),
   );
 
@@ -155,9 +191,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   router.post(
     '/integration/health/check',
     route(async (_req, res) => {
-      const user = signedInUser(res);
-      if (!user.isGlobalAdmin)
-        throw new HttpProblem(403, 'not_global_admin', 'Only Global Administrators can run the checks.');
+      const user = globalAdmin(res);
       const outcome = await deps.checkNow(user.tenantId);
       if (outcome.status === 'not_connected')
         throw new HttpProblem(404, 'not_connected', 'Exchange is not connected.');
@@ -176,9 +210,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   router.get(
     '/integration/audit',
     route(async (req, res) => {
-      const user = signedInUser(res);
-      if (!user.isGlobalAdmin)
-        throw new HttpProblem(403, 'not_global_admin', 'Only Global Administrators can read the audit log.');
+      const user = globalAdmin(res);
       const limit = z.coerce.number().int().min(1).max(200).default(50).parse(req.query.limit);
       const entries = await deps.store.listAudit(user.tenantId, { limit });
       const view: AuditView = {
@@ -206,6 +238,75 @@ async function currentHealth(store: IntegrationStore, tenantId: string) {
     : null;
 }
 
+const NDJSON = 'application/x-ndjson';
+
+/** The NDJSON answer of a verification: headers go out with the first line, each line is flushed. */
+class VerificationStream {
+  private started = false;
+  constructor(private readonly res: Response) {}
+
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  send(event: VerificationStreamEvent): void {
+    if (!this.started) {
+      this.started = true;
+      this.res.status(200).set({
+        'content-type': `${NDJSON}; charset=utf-8`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      this.res.flushHeaders();
+    }
+    // Not flushed when the client went away: the verification still finishes and is recorded.
+    if (!this.res.destroyed) this.res.write(`${JSON.stringify(event)}\n`);
+  }
+
+  end(): void {
+    if (this.started && !this.res.writableEnded) this.res.end();
+  }
+}
+
+/**
+ * One VerificationView, or — when the client prefers NDJSON — each step as it settles, then the
+ * result. The stream starts with the first step, so refusals before verification (validation,
+ * authorisation, a refused endpoint) stay ordinary problem+json answers with their status.
+ */
+async function answerVerification(
+  req: Request,
+  res: Response,
+  log: Logger,
+  run: (onStep?: StepListener) => Promise<VerificationResult>,
+): Promise<void> {
+  if (req.accepts(['application/json', NDJSON]) !== NDJSON) {
+    res.json(verificationView(await run()));
+    return;
+  }
+  const stream = new VerificationStream(res);
+  try {
+    const result = await run((step) => stream.send({ type: 'step', step: step as StepView }));
+    stream.send({ type: 'result', verification: verificationView(result) });
+  } catch (error) {
+    if (!stream.hasStarted) throw error;
+    stream.send({ type: 'error', problem: problemToSend(error, log, req.path) });
+  } finally {
+    stream.end();
+  }
+}
+
+/** Known errors become their problem; anything else is logged and hidden behind a 500. */
+function problemToSend(error: unknown, log: Logger, path: string): ProblemBody {
+  const problem = problemFromError(error);
+  if (!problem) {
+    log.error({ err: error, path }, 'unhandled error');
+    return INTERNAL_ERROR;
+  }
+  if (problem.status >= 500)
+    log.warn({ code: problem.code, microsoftCode: problem.microsoftCode, path }, problem.detail);
+  return problem;
+}
+
 /** The last handler: known errors become their problem, anything else a logged 500. */
 export function problemHandler(log: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -220,17 +321,6 @@ export function problemHandler(log: Logger) {
       });
       return;
     }
-    const problem = problemFromError(error);
-    if (problem) {
-      if (problem.status >= 500)
-        log.warn(
-          { code: problem.code, microsoftCode: problem.microsoftCode, path: req.path },
-          problem.detail,
-        );
-      sendProblem(res, problem);
-      return;
-    }
-    log.error({ err: error, path: req.path }, 'unhandled error');
-    sendProblem(res, INTERNAL_ERROR);
+    sendProblem(res, problemToSend(error, log, req.path));
   };
 }

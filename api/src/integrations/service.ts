@@ -10,7 +10,7 @@ import type { AdminConsentFlow, ConsentCompletion, SignedInUser } from '../ident
 import type { AutodiscoverClient } from '../exchange/port';
 import type { PasswordSealer, SealedPassword } from '../secrets/port';
 import type { IntegrationInput, IntegrationStore } from '../store/port';
-import type { Integration, JsonObject, VerificationTrace } from '../store/types';
+import type { Integration, JsonObject, VerificationStep, VerificationTrace } from '../store/types';
 import { StoreConflictError } from '../store/errors';
 import { verifyIntegration, type VerificationDeps, type VerificationResult } from './verification';
 
@@ -21,6 +21,9 @@ export interface IntegrationServiceDeps extends VerificationDeps {
   consent: AdminConsentFlow;
   pendingWindowMs: number;
 }
+
+/** Called as each verification step settles, for live progress (the tab's NDJSON stream). */
+export type StepListener = (step: VerificationStep) => void;
 
 export type BasicConnectInput = {
   serviceAccount: string;
@@ -88,7 +91,11 @@ export class IntegrationService {
     return completion;
   }
 
-  async connectBasic(user: SignedInUser, input: BasicConnectInput): Promise<VerificationResult> {
+  async connectBasic(
+    user: SignedInUser,
+    input: BasicConnectInput,
+    onStep?: StepListener,
+  ): Promise<VerificationResult> {
     this.requireAdmin(user);
     const password = this.deps.sealer.open(input.sealedPassword);
     const ewsUrl =
@@ -115,10 +122,14 @@ export class IntegrationService {
       secretId,
       ...(input.autodiscoverAddress ? { autodiscoverAddress: input.autodiscoverAddress } : {}),
     }));
-    return this.runVerification(user, integration, user.upn);
+    return this.runVerification(user, integration, user.upn, { onStep });
   }
 
-  async updatePassword(user: SignedInUser, sealed: SealedPassword): Promise<VerificationResult> {
+  async updatePassword(
+    user: SignedInUser,
+    sealed: SealedPassword,
+    onStep?: StepListener,
+  ): Promise<VerificationResult> {
     this.requireAdmin(user);
     const integration = await this.requireIntegration(user);
     if (integration.method !== 'basic' || !integration.serviceAccount) {
@@ -134,26 +145,25 @@ export class IntegrationService {
       ...(current ?? integration),
       secretId,
     }));
-    return this.runVerification(user, updated, user.upn);
+    return this.runVerification(user, updated, user.upn, { onStep });
   }
 
   async verify(
     user: SignedInUser,
-    options: { mailbox?: string; attempt?: number } = {},
+    options: { mailbox?: string; attempt?: number; onStep?: StepListener } = {},
   ): Promise<VerificationResult> {
     this.requireAdmin(user);
     const integration = await this.requireIntegration(user);
-    return this.runVerification(user, integration, options.mailbox ?? user.upn, options.attempt);
+    return this.runVerification(user, integration, options.mailbox ?? user.upn, options);
   }
 
   async disconnect(user: SignedInUser): Promise<void> {
     this.requireAdmin(user);
     const integration = await this.requireIntegration(user);
     if (integration.secretId) await this.deps.vault.deletePassword(integration.secretId);
-    await this.saveWithAudit(user, 'integration.disconnect', async (current) => {
-      const { secretId: _dropped, ...rest } = current ?? integration;
-      return { ...rest, status: 'disconnected' };
-    });
+    await this.saveWithAudit(user, 'integration.disconnect', async (current) =>
+      disconnected(current ?? integration),
+    );
   }
 
   async audit(
@@ -176,31 +186,36 @@ export class IntegrationService {
     user: SignedInUser,
     integration: Integration,
     mailbox: string,
-    attempt = 0,
+    { attempt = 0, onStep }: { attempt?: number; onStep?: StepListener | undefined },
   ): Promise<VerificationResult> {
     const result = await verifyIntegration(this.deps, {
       integration,
       mailbox,
       attempt,
       pendingWindowMs: this.deps.pendingWindowMs,
+      ...(onStep ? { onStep } : {}),
     });
     await this.deps.store.transaction(async (tx) => {
-      const current = (await tx.getIntegration(user.tenantId)) ?? integration;
-      if (current.id !== integration.id) return; // disconnected or replaced meanwhile
-      const { lastError: _previous, ...rest } = current;
-      await tx.saveIntegration(
-        {
-          ...rest,
-          status: result.outcome,
-          ...(result.outcome === 'verified'
-            ? { verifiedMailbox: mailbox, verifiedAt: result.finishedAt }
-            : {}),
-          ...(result.diagnostic && result.outcome === 'failed'
-            ? { lastError: pickError(result.diagnostic) }
-            : {}),
-        },
-        { expectedVersion: current.version },
-      );
+      const current = await tx.getIntegration(user.tenantId);
+      // Disconnected or replaced while Exchange answered: the result belongs to no connection now.
+      if (!current || current.id !== integration.id) return;
+      // Changed meanwhile (a newer password, another verification): keep the trace, not the status.
+      if (current.version === integration.version) {
+        const { lastError: _previous, ...rest } = current;
+        await tx.saveIntegration(
+          {
+            ...rest,
+            status: result.outcome,
+            ...(result.outcome === 'verified'
+              ? { verifiedMailbox: mailbox, verifiedAt: result.finishedAt }
+              : {}),
+            ...(result.diagnostic && result.outcome === 'failed'
+              ? { lastError: pickError(result.diagnostic) }
+              : {}),
+          },
+          { expectedVersion: current.version },
+        );
+      }
       await tx.addTrace({
         integrationId: current.id,
         tenantId: user.tenantId,
@@ -231,21 +246,31 @@ export class IntegrationService {
   ): Promise<Integration> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deps.store.transaction(async (tx) => {
+        const { saved, retired } = await this.deps.store.transaction(async (tx) => {
           const current = await tx.getIntegration(user.tenantId);
-          const saved = await tx.saveIntegration(await change(current), {
-            expectedVersion: current?.version ?? 0,
+          const next = await change(current);
+          // A change of method retires the old connection first: one active integration per tenant.
+          const retiring = current && current.id !== next.id ? current : undefined;
+          if (retiring)
+            await tx.saveIntegration(disconnected(retiring), { expectedVersion: retiring.version });
+          const written = await tx.saveIntegration(next, {
+            expectedVersion: retiring ? 0 : (current?.version ?? 0),
           });
           await tx.appendAudit({
             tenantId: user.tenantId,
             actorOid: user.oid,
             actorUpn: user.upn,
             action,
-            target: saved.id,
+            target: written.id,
             result: 'success',
+            ...(retiring ? { detail: { replaced: retiring.id, replacedMethod: retiring.method } } : {}),
           });
-          return saved;
+          return { saved: written, retired: retiring };
         });
+        if (retired?.secretId && retired.secretId !== saved.secretId) {
+          await this.deps.vault.deletePassword(retired.secretId);
+        }
+        return saved;
       } catch (error) {
         if (!(error instanceof StoreConflictError) || attempt >= 2) throw error;
       }
@@ -285,6 +310,12 @@ export class IntegrationService {
   private nowIso(): string {
     return new Date(this.deps.now()).toISOString();
   }
+}
+
+/** The record of a connection that ended: kept as history, without its secret's reference. */
+function disconnected(integration: Integration): IntegrationInput {
+  const { secretId: _secret, createdAt: _c, updatedAt: _u, version: _v, ...rest } = integration;
+  return { ...rest, status: 'disconnected' };
 }
 
 /** Entra's `tenant` parameter is recorded for the audit trail only; it is never trusted. */

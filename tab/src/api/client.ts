@@ -1,6 +1,7 @@
 /**
  * The API client: every call carries the Teams SSO token as Bearer; problem+json errors become
  * ApiError with the server's stable `code` (and Microsoft's code and remediation when present).
+ * Verifications are read as an NDJSON stream, so the checklist shows each step as it settles.
  */
 import type {
   ConnectBasicRequest,
@@ -9,10 +10,17 @@ import type {
   MeView,
   ProblemBody,
   SealingKeyView,
+  StepView,
   UpdatePasswordRequest,
   VerificationView,
+  VerificationStreamEvent,
   VerifyRequest,
 } from '../../../api/src/http/contract';
+
+/** Told each verification step as it settles, before the whole verification answers. */
+export type StepListener = (step: StepView) => void;
+
+const NDJSON = 'application/x-ndjson';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -34,6 +42,39 @@ function isProblem(value: unknown): value is Partial<ProblemBody> {
   return typeof value === 'object' && value !== null;
 }
 
+function isStreamEvent(value: unknown): value is VerificationStreamEvent {
+  if (typeof value !== 'object' || value === null || !('type' in value)) return false;
+  return value.type === 'step' || value.type === 'result' || value.type === 'error';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined; // not JSON: the caller reports it as an HTTP error
+  }
+}
+
+/** The lines of an NDJSON body as they arrive, parsed; a broken line ends the stream. */
+async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    buffered += decoder.decode(value, { stream: !done });
+    const lines = buffered.split('\n');
+    buffered = done ? '' : (lines.pop() ?? '');
+    for (const line of lines) if (line.trim()) yield JSON.parse(line);
+    if (done) return;
+  }
+}
+
+const STREAM_BROKEN: Partial<ProblemBody> = {
+  code: 'stream_broken',
+  detail: 'The connection to Exchange Connect broke off before the verification finished. Try again.',
+};
+
 export class ApiClient {
   constructor(
     private readonly getToken: () => Promise<string>,
@@ -44,23 +85,59 @@ export class ApiClient {
   integration = () => this.request<IntegrationStatusView>('GET', '/api/integration');
   startConsent = () => this.request<ConsentStartView>('POST', '/api/integrations/modern/consent', {});
   sealingKey = () => this.request<SealingKeyView>('GET', '/api/sealing-key');
-  connectBasic = (body: ConnectBasicRequest) =>
-    this.request<VerificationView>('POST', '/api/integrations/basic', body);
-  updatePassword = (body: UpdatePasswordRequest) =>
-    this.request<VerificationView>('PUT', '/api/integration/password', body);
-  verify = (body: VerifyRequest = {}) =>
-    this.request<VerificationView>('POST', '/api/integration/verify', body);
+  connectBasic = (body: ConnectBasicRequest, onStep: StepListener) =>
+    this.verification('POST', '/api/integrations/basic', body, onStep);
+  updatePassword = (body: UpdatePasswordRequest, onStep: StepListener) =>
+    this.verification('PUT', '/api/integration/password', body, onStep);
+  verify = (body: VerifyRequest, onStep: StepListener) =>
+    this.verification('POST', '/api/integration/verify', body, onStep);
   disconnect = () => this.request<void>('DELETE', '/api/integration');
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const token = await this.getToken();
-    let response: Response;
+    const response = await this.send(method, path, 'application/json', body);
+    if (response.status === 204) return undefined as T;
+    const parsed = parseJson(await response.text());
+    if (!response.ok) throw new ApiError(response.status, isProblem(parsed) ? parsed : {});
+    return parsed as T;
+  }
+
+  /** Runs a verification, telling `onStep` each step as the server streams it; answers its result. */
+  private async verification(
+    method: string,
+    path: string,
+    body: unknown,
+    onStep: StepListener,
+  ): Promise<VerificationView> {
+    const response = await this.send(method, path, `${NDJSON}, application/problem+json`, body);
+    const streamed = response.headers.get('content-type')?.startsWith(NDJSON) ?? false;
+    if (!response.ok || !streamed || !response.body) {
+      const parsed = parseJson(await response.text());
+      if (!response.ok) throw new ApiError(response.status, isProblem(parsed) ? parsed : {});
+      // A server (or proxy) that does not stream answers the whole verification at once.
+      return parsed as VerificationView;
+    }
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      for await (const event of ndjsonLines(response.body)) {
+        if (!isStreamEvent(event)) continue;
+        if (event.type === 'step') onStep(event.step);
+        else if (event.type === 'result') return event.verification;
+        else throw new ApiError(event.problem.status, event.problem);
+      }
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(0, STREAM_BROKEN);
+    }
+    throw new ApiError(0, STREAM_BROKEN);
+  }
+
+  private async send(method: string, path: string, accept: string, body?: unknown): Promise<Response> {
+    const token = await this.getToken();
+    try {
+      return await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
-          accept: 'application/json',
+          accept,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -71,15 +148,5 @@ export class ApiClient {
         detail: 'Exchange Connect could not be reached. Check your network connection and try again.',
       });
     }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: reported below as an HTTP error
-    }
-    if (!response.ok) throw new ApiError(response.status, isProblem(parsed) ? parsed : {});
-    return parsed as T;
   }
 }

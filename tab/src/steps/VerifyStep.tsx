@@ -1,6 +1,7 @@
 /**
- * Step 3: runs the verification and shows its checklist. "pending" (Microsoft 365 still applying
- * the consent) re-checks by itself after the server's retryAfterMs; "verified" hands over.
+ * Step 3: runs the verification and shows its checklist, step by step as the server streams them.
+ * "pending" (Microsoft 365 still applying the consent) re-checks by itself after the server's
+ * retryAfterMs; "verified" hands over.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
@@ -12,15 +13,15 @@ import {
   Spinner,
   tokens,
 } from '@fluentui/react-components';
-import type { Method, VerificationView } from '../../../api/src/http/contract';
+import type { Method, StepView, VerificationView } from '../../../api/src/http/contract';
 import { ewsAllowListCommand } from '../../../api/src/remediation';
-import { ApiError } from '../api/client';
+import { ApiError, type StepListener } from '../api/client';
 import { useAnnounce } from '../components/Announcer';
 import { CommandBlock } from '../components/CommandBlock';
 import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
 import { StepHeading } from '../components/StepHeading';
 import { stepLabel } from '../verification/step-labels';
-import { VerificationChecklist } from '../verification/VerificationChecklist';
+import { stepAnnouncement, VerificationChecklist } from '../verification/VerificationChecklist';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXL },
@@ -33,6 +34,9 @@ type Phase =
   | { kind: 'failed' }
   | { kind: 'verified' }
   | { kind: 'error'; error: ReadableError };
+
+/** One verification request, telling `onStep` each step as it settles. */
+type Attempt = (onStep: StepListener) => Promise<VerificationView>;
 
 function requestError(error: unknown): ReadableError {
   if (error instanceof ApiError) {
@@ -79,9 +83,9 @@ export function VerifyStep({
   mailbox: string;
   appId: string;
   /** The first attempt (connect with Basic, or verify after consent). */
-  start: () => Promise<VerificationView>;
+  start: Attempt;
   /** A re-check; `attempt` counts the automatic re-checks while pending (the server backs off). */
-  recheck: (attempt: number) => Promise<VerificationView>;
+  recheck: (attempt: number, onStep: StepListener) => Promise<VerificationView>;
   onVerified: (view: VerificationView) => void;
   fixLabel: string;
   onFix: () => void;
@@ -90,23 +94,25 @@ export function VerifyStep({
   const announce = useAnnounce();
   const [phase, setPhase] = useState<Phase>({ kind: 'running' });
   const [view, setView] = useState<VerificationView | null>(null);
+  const [liveSteps, setLiveSteps] = useState<StepView[]>([]);
   const mounted = useRef(true);
   const pendingChecks = useRef(0);
+  const latestAttempt = useRef(0);
 
-  /** Waits for one attempt and shows its outcome. */
+  /** Waits for one attempt and shows its outcome, unless a newer attempt replaced it. */
   const settle = useCallback(
-    async (attempt: Promise<VerificationView>) => {
+    async (attempt: Promise<VerificationView>, isCurrent: () => boolean) => {
       let result: VerificationView;
       try {
         result = await attempt;
       } catch (e) {
-        if (!mounted.current) return;
+        if (!isCurrent()) return;
         const error = requestError(e);
         setPhase({ kind: 'error', error });
         announce(`${error.title}. ${error.message}`);
         return;
       }
-      if (!mounted.current) return;
+      if (!isCurrent()) return;
       setView(result);
       if (result.outcome === 'verified') {
         setPhase({ kind: 'verified' });
@@ -128,30 +134,48 @@ export function VerifyStep({
     [announce, onVerified],
   );
 
-  /** A new attempt: the checklist goes back to spinners until it settles. */
+  /** Sends one attempt; each step it streams fills in its row and is announced. */
+  const launch = useCallback(
+    (attempt: Attempt) => {
+      const id = ++latestAttempt.current;
+      const isCurrent = () => mounted.current && latestAttempt.current === id;
+      const onStep = (step: StepView) => {
+        if (!isCurrent()) return;
+        setLiveSteps((settled) => [...settled, step]);
+        announce(stepAnnouncement(step, mailbox));
+      };
+      void settle(attempt(onStep), isCurrent);
+    },
+    [announce, mailbox, settle],
+  );
+
+  /** A new attempt: the checklist starts again from the first step. */
   const run = useCallback(
-    (attempt: () => Promise<VerificationView>) => {
+    (attempt: Attempt) => {
       setPhase({ kind: 'running' });
       setView(null);
+      setLiveSteps([]);
       announce('Verifying the connection to Exchange…');
-      void settle(attempt());
+      launch(attempt);
     },
-    [announce, settle],
+    [announce, launch],
   );
 
   // While pending, check again by itself once the server's retryAfterMs has passed.
   useEffect(() => {
     if (phase.kind !== 'pending') return;
     const { attempt, nextCheckAt } = phase;
-    const timer = setTimeout(() => run(() => recheck(attempt)), Math.max(0, nextCheckAt - Date.now()));
+    const timer = setTimeout(
+      () => run((onStep) => recheck(attempt, onStep)),
+      Math.max(0, nextCheckAt - Date.now()),
+    );
     return () => clearTimeout(timer);
   }, [phase, run, recheck]);
 
   useEffect(() => {
     mounted.current = true;
-    // settle() sets state only once the request has answered, never synchronously.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    void settle(start());
+    // launch() sets state only as the request streams and answers, never synchronously.
+    launch(start);
     return () => {
       mounted.current = false;
     };
@@ -203,17 +227,20 @@ export function VerifyStep({
         />
       ) : null}
       {phase.kind === 'error' ? (
-        <ErrorMessage error={phase.error} onRetry={() => run(() => recheck(0))} />
+        <ErrorMessage error={phase.error} onRetry={() => run((onStep) => recheck(0, onStep))} />
       ) : null}
       <VerificationChecklist
         method={method}
         mailbox={view?.mailbox ?? mailbox}
-        steps={view?.steps ?? []}
+        steps={view?.steps ?? liveSteps}
         running={phase.kind === 'running'}
       />
       <div className={styles.actions}>
         {phase.kind === 'failed' || phase.kind === 'pending' ? (
-          <Button appearance="primary" onClick={() => run(() => recheck(pendingChecks.current))}>
+          <Button
+            appearance="primary"
+            onClick={() => run((onStep) => recheck(pendingChecks.current, onStep))}
+          >
             {phase.kind === 'pending' ? 'Check now' : 'Verify again'}
           </Button>
         ) : null}

@@ -1,6 +1,7 @@
 /**
- * The live checklist of a verification: each expected step with a spinner while the check runs,
- * then its result, duration and, for a failure, Microsoft's code and what to do about it.
+ * The live checklist of a verification: steps fill in as the server streams them, a spinner on
+ * the one running now, then each result, duration and, for a failure, Microsoft's code and what
+ * to do about it.
  */
 import { makeStyles, mergeClasses, Spinner, Text, tokens } from '@fluentui/react-components';
 import {
@@ -54,7 +55,8 @@ const useStyles = makeStyles({
   duration: { color: tokens.colorNeutralForeground3, whiteSpace: 'nowrap' },
 });
 
-type RowState = 'running' | 'ok' | 'failed' | 'pending' | 'skipped' | 'waiting';
+/** `queued`: not reached yet in a running verification; `waiting`: never reached. */
+type RowState = 'running' | 'queued' | 'ok' | 'failed' | 'pending' | 'skipped' | 'waiting';
 
 function stepDetail(step: StepView | undefined): string | undefined {
   if (!step) return undefined;
@@ -93,6 +95,7 @@ function StatusIcon({ state }: { state: RowState }) {
       return <DismissCircleFilled className={styles.failed} aria-hidden="true" />;
     case 'pending':
       return <ClockFilled className={styles.pending} aria-hidden="true" />;
+    case 'queued':
     case 'skipped':
     case 'waiting':
       return <CircleRegular className={styles.waiting} aria-hidden="true" />;
@@ -101,12 +104,37 @@ function StatusIcon({ state }: { state: RowState }) {
 
 const STATE_TEXT: Record<RowState, string> = {
   running: 'Checking',
+  queued: 'Not started yet',
   ok: 'Passed',
   failed: 'Failed',
   pending: 'Waiting for Microsoft 365',
   skipped: 'Not checked',
   waiting: 'Not checked',
 };
+
+/** What a screen reader hears when a step settles. */
+export function stepAnnouncement(step: StepView, mailbox: string): string {
+  const code = step.code && step.status !== 'ok' ? ` (${step.code})` : '';
+  return `${stepLabel(step.name, mailbox)}: ${STATE_TEXT[step.status]}${code}.`;
+}
+
+/** The step running now: the first one not settled, unless the run already stopped at a failure. */
+function runningStep(expected: StepName[], steps: StepView[]): StepName | undefined {
+  if (steps.some((s) => s.status === 'failed' || s.status === 'pending')) return undefined;
+  const settled = new Set(steps.map((s) => s.name));
+  return expected.find((name) => !settled.has(name));
+}
+
+function rowState(
+  name: StepName,
+  step: StepView | undefined,
+  running: boolean,
+  current?: StepName,
+): RowState {
+  if (step) return step.status;
+  if (!running) return 'waiting';
+  return name === current ? 'running' : 'queued';
+}
 
 export function VerificationChecklist({
   method,
@@ -123,11 +151,12 @@ export function VerificationChecklist({
   const byName = new Map<StepName, StepView>(steps.map((s) => [s.name, s]));
   const expected = EXPECTED_STEPS[method];
   const names = [...expected, ...steps.map((s) => s.name).filter((n) => !expected.includes(n))];
+  const current = running ? runningStep(expected, steps) : undefined;
   return (
     <ol className={styles.list} aria-label="Verification steps" aria-busy={running} data-testid="checklist">
       {names.map((name) => {
         const step = byName.get(name);
-        const state: RowState = step ? step.status : running ? 'running' : 'waiting';
+        const state = rowState(name, step, running, current);
         const detail = stepDetail(step);
         return (
           <li

@@ -1,0 +1,148 @@
+/**
+ * The use cases against the real SQLite store, with fake ports for Microsoft's services: what
+ * happens when admin actions overlap or change the connection method.
+ */
+import { IntegrationService, type IntegrationServiceDeps } from '../../api/src/integrations/service';
+import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
+import type { IntegrationStore } from '../../api/src/store/port';
+import type { SignedInUser } from '../../api/src/identity/port';
+import type { CalendarFolderInfo } from '../../api/src/exchange/port';
+
+const ADMIN: SignedInUser = {
+  tenantId: 'tid-a',
+  oid: 'oid-a',
+  upn: 'admin@fabrikam.com',
+  isGlobalAdmin: true,
+};
+const deleted: string[] = [];
+let store: IntegrationStore;
+let openCalendar: () => Promise<CalendarFolderInfo>;
+
+function service(): IntegrationService {
+  const deps: IntegrationServiceDeps = {
+    appId: 'app',
+    exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+    tokens: {
+      getExchangeToken: async () => ({
+        accessToken: 't',
+        expiresOn: new Date(),
+        roles: ['full_access_as_app'],
+      }),
+    },
+    exchange: {
+      openCalendar: () => openCalendar(),
+      listRoomLists: async () => [],
+      listRooms: async () => [],
+      countCalendarItems: async () => 0,
+    },
+    vault: {
+      storePassword: async (tenantId) => ({ secretId: `https://vault/secrets/ews-svc-${tenantId}` }),
+      readPassword: async () => 'pw',
+      deletePassword: async (id) => void deleted.push(id),
+    },
+    sealer: { publicKey: () => ({ kid: 'k', jwk: {} }), open: () => 'pw' },
+    autodiscover: { discoverEwsUrl: async () => 'https://mail.fabrikam.com/EWS/Exchange.asmx' },
+    consent: {
+      start: async () => ({ consentUrl: 'https://login/consent', expiresAt: new Date().toISOString() }),
+      complete: async () => ({
+        tenantId: ADMIN.tenantId,
+        userId: ADMIN.oid,
+        upn: ADMIN.upn,
+        consented: true,
+        result: { outcome: 'granted' },
+      }),
+    },
+    checkEndpoint: async () => undefined,
+    discoverRooms: async () => ({ roomLists: 0, rooms: [] }),
+    pendingWindowMs: 600_000,
+    store,
+    now: Date.now,
+  };
+  return new IntegrationService(deps);
+}
+
+const connectBasic = (svc: IntegrationService) =>
+  svc.connectBasic(ADMIN, {
+    ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+    serviceAccount: 'svc-ews@fabrikam.com',
+    sealedPassword: { kid: 'k', ciphertext: 'c' },
+  });
+
+beforeEach(() => {
+  store = openSqliteStore({ file: ':memory:' });
+  deleted.length = 0;
+  openCalendar = async () => ({ displayName: 'Calendar', totalCount: 0 });
+});
+afterEach(() => store.close());
+
+describe('IntegrationService', () => {
+  it('switching from Exchange Server to Exchange Online retires the old connection and its secret', async () => {
+    const svc = service();
+    expect((await connectBasic(svc)).outcome).toBe('verified');
+    const basic = await store.getIntegration(ADMIN.tenantId);
+
+    await svc.completeModernConsent({ state: 's', admin_consent: 'True' });
+
+    const current = await store.getIntegration(ADMIN.tenantId);
+    expect(current).toMatchObject({ method: 'modern', status: 'verifying', consentedBy: ADMIN.upn });
+    expect(current?.id).not.toBe(basic?.id);
+    expect(current?.secretId).toBeUndefined();
+    expect(deleted).toEqual([basic?.secretId]);
+    const audit = await store.listAudit(ADMIN.tenantId, { limit: 1 });
+    expect(audit[0]).toMatchObject({
+      action: 'consent.complete',
+      result: 'success',
+      detail: { replaced: basic?.id, replacedMethod: 'basic' },
+    });
+  });
+
+  it('switching from Exchange Online to Exchange Server starts a new connection', async () => {
+    const svc = service();
+    await svc.completeModernConsent({ state: 's', admin_consent: 'True' });
+    const modern = await store.getIntegration(ADMIN.tenantId);
+    expect((await connectBasic(svc)).outcome).toBe('verified');
+    const current = await store.getIntegration(ADMIN.tenantId);
+    expect(current).toMatchObject({ method: 'basic', status: 'verified' });
+    expect(current?.id).not.toBe(modern?.id);
+  });
+
+  it('a verification that ends after a disconnect changes nothing and does not fail', async () => {
+    const svc = service();
+    await connectBasic(svc);
+    let answer!: (folder: CalendarFolderInfo) => void;
+    let opened!: () => void;
+    const calling = new Promise<void>((resolve) => (opened = resolve));
+    openCalendar = () =>
+      new Promise((resolve) => {
+        answer = resolve;
+        opened();
+      });
+    const verifying = svc.verify(ADMIN);
+    await calling;
+    await svc.disconnect(ADMIN);
+    answer({ displayName: 'Calendar', totalCount: 0 });
+    expect((await verifying).outcome).toBe('verified');
+    expect(await store.getIntegration(ADMIN.tenantId)).toBeUndefined();
+  });
+
+  it('a slow verification with an old password does not overwrite a newer verified state', async () => {
+    const svc = service();
+    await connectBasic(svc);
+    let fail!: (error: unknown) => void;
+    let opened!: () => void;
+    const calling = new Promise<void>((resolve) => (opened = resolve));
+    openCalendar = () =>
+      new Promise((_resolve, reject) => {
+        fail = reject;
+        opened();
+      });
+    const stale = svc.verify(ADMIN);
+    await calling;
+    openCalendar = async () => ({ displayName: 'Calendar', totalCount: 0 });
+    expect((await svc.updatePassword(ADMIN, { kid: 'k', ciphertext: 'c2' })).outcome).toBe('verified');
+    fail(new Error('401 with the old password'));
+    expect((await stale).outcome).toBe('failed');
+    expect(await store.getIntegration(ADMIN.tenantId)).toMatchObject({ status: 'verified' });
+    expect((await store.listTraces(ADMIN.tenantId, { limit: 10 })).map((t) => t.outcome)).toContain('failed');
+  });
+});
