@@ -56,7 +56,7 @@ export interface AlertBotDeps {
   log: Logger;
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  /** How long "Check again" waits for the checks before answering with the state as it is (Teams waits ~10 s). */
+  /** How long `check` and "Check again" wait for the checks before answering with the state as it is (Teams waits ~10 s). */
   checkAgainWaitMs?: number;
 }
 
@@ -169,7 +169,7 @@ export class AlertBot extends TeamsActivityHandler {
         return;
       case 'check': {
         await context.sendActivity({ type: ActivityTypes.Typing });
-        const note = await this.runChecks(tenantId, undefined);
+        const note = await this.runChecks(tenantId, this.checkWaitMs());
         await reply(await this.statusCard(subscription, note));
         return;
       }
@@ -188,8 +188,13 @@ export class AlertBot extends TeamsActivityHandler {
     }
   }
 
+  /** Teams waits about 10 s for an answer: answer with the last known state rather than time out. */
+  private checkWaitMs(): number {
+    return this.deps.checkAgainWaitMs ?? 8_000;
+  }
+
   /** Runs the checks; a note for the card when they failed to run or are still running. */
-  private async runChecks(tenantId: string, waitMs: number | undefined): Promise<string | undefined> {
+  private async runChecks(tenantId: string, waitMs: number): Promise<string | undefined> {
     const run = this.deps.checkNow(tenantId).then(
       (outcome) => noteFor(outcome),
       (error: unknown) => {
@@ -200,7 +205,6 @@ export class AlertBot extends TeamsActivityHandler {
         return 'The checks could not run just now; this is the last known state.';
       },
     );
-    if (waitMs === undefined) return run;
     const timeout = this.sleep(waitMs).then(
       () => 'The checks are still running; this is the last known state.',
     );
@@ -237,7 +241,7 @@ export class AlertBot extends TeamsActivityHandler {
         value: helpCard(this.deps.tab, NOT_SUBSCRIBED),
       };
     }
-    const note = await this.runChecks(subscription.tenantId, this.deps.checkAgainWaitMs ?? 8_000);
+    const note = await this.runChecks(subscription.tenantId, this.checkWaitMs());
     return {
       statusCode: 200,
       type: ADAPTIVE_CARD_CONTENT_TYPE,

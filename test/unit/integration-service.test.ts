@@ -145,4 +145,32 @@ describe('IntegrationService', () => {
     expect(await store.getIntegration(ADMIN.tenantId)).toMatchObject({ status: 'verified' });
     expect((await store.listTraces(ADMIN.tenantId, { limit: 10 })).map((t) => t.outcome)).toContain('failed');
   });
+
+  it('audits refused and failed admin actions with their code, never their input', async () => {
+    const svc = service();
+    const notAdmin = { ...ADMIN, oid: 'oid-b', upn: 'lee@fabrikam.com', isGlobalAdmin: false };
+    await expect(
+      connectBasic(svc).then(() =>
+        svc.connectBasic(notAdmin, {
+          ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+          serviceAccount: 'svc-ews@fabrikam.com',
+          sealedPassword: { kid: 'k', ciphertext: 'c' },
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'not_global_admin' });
+    await expect(
+      svc.connectBasic(ADMIN, {
+        ewsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+        serviceAccount: 'svc-ews@fabrikam.com',
+        sealedPassword: { kid: 'k', ciphertext: 'c' },
+      }),
+    ).rejects.toMatchObject({ code: 'wrong_method' });
+    const failures = (await store.listAudit(ADMIN.tenantId, { limit: 20 })).filter(
+      (e) => e.result === 'failure',
+    );
+    expect(failures.map((e) => [e.actorUpn, e.action, e.detail])).toEqual([
+      ['admin@fabrikam.com', 'integration.connect.basic', { code: 'wrong_method' }],
+      ['lee@fabrikam.com', 'integration.connect.basic', { code: 'not_global_admin' }],
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 /** Every `/api` call: a Teams SSO token, validated, and the signed-in user on `res.locals.user`. */
 import type { NextFunction, Request, Response } from 'express';
+import { ExchangeConnectError } from '../errors';
 import type { SignedInUser, SsoTokenValidator } from '../identity/port';
 import { HttpProblem } from './problem';
 
@@ -15,6 +16,11 @@ export function authenticate(validator: SsoTokenValidator) {
       res.locals.user = await validator.validate(match[1]);
       next();
     } catch (error) {
+      // Entra's signing keys could not be fetched: an outage on Microsoft's side, not a bad token.
+      if (error instanceof ExchangeConnectError) {
+        next(error);
+        return;
+      }
       const reason = error instanceof Error ? error.message : 'invalid token';
       next(new HttpProblem(401, 'invalid_token', `The Teams SSO token was rejected: ${reason}`));
     }

@@ -4,7 +4,7 @@
  * Imports ports only; adapters are wired in server.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { Diagnostic } from '../errors';
+import { ExchangeConnectError, type Diagnostic } from '../errors';
 import { remediationFor } from '../remediation';
 import type { AdminConsentFlow, ConsentCompletion, SignedInUser } from '../identity/port';
 import type { AutodiscoverClient } from '../exchange/port';
@@ -58,11 +58,13 @@ export class IntegrationService {
   }
 
   async startModernConsent(user: SignedInUser): Promise<{ consentUrl: string; expiresAt: string }> {
-    this.requireAdmin(user);
-    await this.deps.store.upsertTenant({ id: user.tenantId });
-    const started = await this.deps.consent.start(user);
-    await this.audit(user, 'consent.start', 'success');
-    return started;
+    return this.auditFailures(user, 'consent.start', async () => {
+      this.requireAdmin(user);
+      await this.deps.store.upsertTenant({ id: user.tenantId });
+      const started = await this.deps.consent.start(user);
+      await this.audit(user, 'consent.start', 'success');
+      return started;
+    });
   }
 
   /** Entra's redirect. The tenant and admin are those bound to `state`, never the query's. */
@@ -96,33 +98,35 @@ export class IntegrationService {
     input: BasicConnectInput,
     onStep?: StepListener,
   ): Promise<VerificationResult> {
-    this.requireAdmin(user);
-    const password = this.deps.sealer.open(input.sealedPassword);
-    const ewsUrl =
-      input.ewsUrl ??
-      (await this.deps.autodiscover.discoverEwsUrl(input.autodiscoverAddress, {
-        username: input.serviceAccount,
-        password,
+    return this.auditFailures(user, 'integration.connect.basic', async () => {
+      this.requireAdmin(user);
+      const password = this.deps.sealer.open(input.sealedPassword);
+      const ewsUrl =
+        input.ewsUrl ??
+        (await this.deps.autodiscover.discoverEwsUrl(input.autodiscoverAddress, {
+          username: input.serviceAccount,
+          password,
+        }));
+      if (EXCHANGE_ONLINE_HOSTS.test(new URL(ewsUrl).hostname)) {
+        throw new UseCaseError(
+          'wrong_method',
+          'This is Exchange Online, which accepts only Modern Authentication.',
+          remediationFor('wrong_method', { appId: this.deps.appId }),
+        );
+      }
+      await this.deps.checkEndpoint(ewsUrl);
+      await this.deps.store.upsertTenant({ id: user.tenantId });
+      const { secretId } = await this.deps.vault.storePassword(user.tenantId, input.serviceAccount, password);
+      const integration = await this.saveWithAudit(user, 'integration.connect.basic', async (current) => ({
+        ...this.fresh(user.tenantId, 'basic', current),
+        status: 'verifying',
+        ewsUrl,
+        serviceAccount: input.serviceAccount,
+        secretId,
+        ...(input.autodiscoverAddress ? { autodiscoverAddress: input.autodiscoverAddress } : {}),
       }));
-    if (EXCHANGE_ONLINE_HOSTS.test(new URL(ewsUrl).hostname)) {
-      throw new UseCaseError(
-        'wrong_method',
-        'This is Exchange Online, which accepts only Modern Authentication.',
-        remediationFor('wrong_method', { appId: this.deps.appId }),
-      );
-    }
-    await this.deps.checkEndpoint(ewsUrl);
-    await this.deps.store.upsertTenant({ id: user.tenantId });
-    const { secretId } = await this.deps.vault.storePassword(user.tenantId, input.serviceAccount, password);
-    const integration = await this.saveWithAudit(user, 'integration.connect.basic', async (current) => ({
-      ...this.fresh(user.tenantId, 'basic', current),
-      status: 'verifying',
-      ewsUrl,
-      serviceAccount: input.serviceAccount,
-      secretId,
-      ...(input.autodiscoverAddress ? { autodiscoverAddress: input.autodiscoverAddress } : {}),
-    }));
-    return this.runVerification(user, integration, user.upn, { onStep });
+      return this.runVerification(user, integration, user.upn, { onStep });
+    });
   }
 
   async updatePassword(
@@ -130,40 +134,46 @@ export class IntegrationService {
     sealed: SealedPassword,
     onStep?: StepListener,
   ): Promise<VerificationResult> {
-    this.requireAdmin(user);
-    const integration = await this.requireIntegration(user);
-    if (integration.method !== 'basic' || !integration.serviceAccount) {
-      throw new UseCaseError('wrong_method', 'Exchange Online connections have no password.');
-    }
-    const password = this.deps.sealer.open(sealed);
-    const { secretId } = await this.deps.vault.storePassword(
-      user.tenantId,
-      integration.serviceAccount,
-      password,
-    );
-    const updated = await this.saveWithAudit(user, 'integration.password.update', async (current) => ({
-      ...(current ?? integration),
-      secretId,
-    }));
-    return this.runVerification(user, updated, user.upn, { onStep });
+    return this.auditFailures(user, 'integration.password.update', async () => {
+      this.requireAdmin(user);
+      const integration = await this.requireIntegration(user);
+      if (integration.method !== 'basic' || !integration.serviceAccount) {
+        throw new UseCaseError('wrong_method', 'Exchange Online connections have no password.');
+      }
+      const password = this.deps.sealer.open(sealed);
+      const { secretId } = await this.deps.vault.storePassword(
+        user.tenantId,
+        integration.serviceAccount,
+        password,
+      );
+      const updated = await this.saveWithAudit(user, 'integration.password.update', async (current) => ({
+        ...(current ?? integration),
+        secretId,
+      }));
+      return this.runVerification(user, updated, user.upn, { onStep });
+    });
   }
 
   async verify(
     user: SignedInUser,
     options: { mailbox?: string; attempt?: number; onStep?: StepListener } = {},
   ): Promise<VerificationResult> {
-    this.requireAdmin(user);
-    const integration = await this.requireIntegration(user);
-    return this.runVerification(user, integration, options.mailbox ?? user.upn, options);
+    return this.auditFailures(user, 'integration.verify', async () => {
+      this.requireAdmin(user);
+      const integration = await this.requireIntegration(user);
+      return this.runVerification(user, integration, options.mailbox ?? user.upn, options);
+    });
   }
 
   async disconnect(user: SignedInUser): Promise<void> {
-    this.requireAdmin(user);
-    const integration = await this.requireIntegration(user);
-    if (integration.secretId) await this.deps.vault.deletePassword(integration.secretId);
-    await this.saveWithAudit(user, 'integration.disconnect', async (current) =>
-      disconnected(current ?? integration),
-    );
+    return this.auditFailures(user, 'integration.disconnect', async () => {
+      this.requireAdmin(user);
+      const integration = await this.requireIntegration(user);
+      if (integration.secretId) await this.deps.vault.deletePassword(integration.secretId);
+      await this.saveWithAudit(user, 'integration.disconnect', async (current) =>
+        disconnected(current ?? integration),
+      );
+    });
   }
 
   async audit(
@@ -238,6 +248,19 @@ export class IntegrationService {
     return result;
   }
 
+  /**
+   * Runs an admin action and, when it throws, records the failure in the audit log (kind and
+   * code only: messages can echo input) before passing the error on.
+   */
+  private async auditFailures<T>(user: SignedInUser, action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.audit(user, action, 'failure', failureDetail(error)).catch(() => undefined);
+      throw error;
+    }
+  }
+
   /** Reads, changes and writes the integration with its audit entry in one transaction. */
   private async saveWithAudit(
     user: Pick<SignedInUser, 'tenantId' | 'oid' | 'upn'>,
@@ -310,6 +333,14 @@ export class IntegrationService {
   private nowIso(): string {
     return new Date(this.deps.now()).toISOString();
   }
+}
+
+/** What the audit log keeps of a failed action: the error's kind and code, nothing it quoted. */
+function failureDetail(error: unknown): JsonObject {
+  if (error instanceof UseCaseError) return { code: error.code };
+  if (error instanceof ExchangeConnectError) return { kind: error.kind, code: error.code };
+  const code = (error as { code?: unknown } | null)?.code;
+  return { code: typeof code === 'string' ? code : 'unexpected' };
 }
 
 /** The record of a connection that ended: kept as history, without its secret's reference. */
