@@ -50,9 +50,14 @@ export function sandboxAppEnv(
     EC_TEAMS_APP_ID: LOCAL_TEAMS_APP_ID,
     EC_LOG_LEVEL: 'info',
     EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS: 'true',
-    // Autodiscover looks up <domain> and autodiscover.<domain>: both are the sandbox Exchange Server.
+    // Autodiscover looks up <domain> and autodiscover.<domain>, and answers EWS at mail.<domain>:
+    // all three are the sandbox Exchange Server.
     EC_DANGEROUSLY_RESOLVE_HOSTS: fabrikamDomains
-      .flatMap((d) => [`${d}=${exchangeServer}`, `autodiscover.${d}=${exchangeServer}`])
+      .flatMap((d) => [
+        `${d}=${exchangeServer}`,
+        `autodiscover.${d}=${exchangeServer}`,
+        `mail.${d}=${exchangeServer}`,
+      ])
       .join(','),
     EC_TEAMS_HOST_ORIGINS: sandbox.urls.home,
     EC_KEY_VAULT_AUTH: 'app-certificate',

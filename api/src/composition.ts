@@ -10,7 +10,8 @@ import { completeAdminConsent, startAdminConsent } from './identity/admin-consen
 import type { AdminConsentFlow } from './identity/port';
 import { EwsGateway } from './exchange/ews-gateway';
 import { PoxAutodiscoverClient } from './exchange/autodiscover';
-import { assertSafeEwsUrl } from './exchange/endpoint-policy';
+import { assertSafeEwsUrl, systemResolver } from './exchange/endpoint-policy';
+import { hostMapFrom, mappedResolver } from './exchange/host-mapping';
 import { discoverRooms } from './exchange/rooms';
 import { throttleRetry } from './exchange/retry-policy';
 import { KeyVaultSecretVault } from './secrets/key-vault-secret-vault';
@@ -53,6 +54,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     appId: config.clientId,
     ...(config.caPem ? { caPem: config.caPem } : {}),
     dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
+    dangerouslyResolveHosts: config.dangerouslyResolveHosts,
     retry: throttleRetry({ maxRetries: 2 }),
   });
   const autodiscover = new PoxAutodiscoverClient({
@@ -94,6 +96,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     checkEndpoint: async (url) => {
       await assertSafeEwsUrl(url, {
         dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
+        resolve: mappedResolver(hostMapFrom(config.dangerouslyResolveHosts), systemResolver),
         remediation: { appId: config.clientId, ewsUrl: url },
       });
     },

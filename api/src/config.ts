@@ -43,7 +43,10 @@ const envSchema = {
   EC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Lets credentials go to loopback/private EWS hosts: development against the sandbox only. */
   EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS: flag.default(false),
-  /** `host=ip:port,…`: where Autodiscover connects for a host name (TLS still checks the name). Development only. */
+  /**
+   * `host=ip:port,…`: where Autodiscover and EWS connect for a host name (TLS still checks the name;
+   * EWS keeps the URL's port). Development only: it is how the sandbox's fabrikam.com is reached.
+   */
   EC_DANGEROUSLY_RESOLVE_HOSTS: z.string().default(''),
   /** Teams host origins teams-js must accept besides Microsoft's own (the sandbox Teams host). */
   EC_TEAMS_HOST_ORIGINS: z.string().default(''),

@@ -21,7 +21,7 @@ export function describeSandbox(sandbox: Sandbox): string {
     `  Teams host + control API  ${urls.home}   (control: ${urls.home}/_sandbox)`,
     `  Entra ID                  ${urls.entra}/${contoso.id}/v2.0/.well-known/openid-configuration`,
     `  Exchange Online EWS       ${urls.exchangeOnline}/EWS/Exchange.asmx`,
-    `  Exchange Server EWS       ${urls.exchangeServer}/EWS/Exchange.asmx (Autodiscover: /autodiscover/autodiscover.xml)`,
+    `  Exchange Server EWS       ${urls.exchangeServer}/EWS/Exchange.asmx, as https://mail.fabrikam.com:${new URL(urls.exchangeServer).port}/EWS/Exchange.asmx to the app (Autodiscover: /autodiscover/autodiscover.xml)`,
     `  Key Vault                 ${urls.keyVault}`,
     `  Bot connector             ${urls.connector}`,
     `  Consent propagation delay ${context.directory.consentPropagationMs / 1000} s`,

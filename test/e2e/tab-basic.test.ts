@@ -6,6 +6,7 @@
 import type { Browser, Request } from 'playwright-core';
 import { launch } from '../support/browser';
 import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { closeThenCheckPageErrors } from '../support/teardown';
 import { captureAndAudit, openTab, type OpenTab } from './tab-driver';
 
 jest.setTimeout(180_000);
@@ -23,12 +24,13 @@ describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
     app = await startAppUnderTest();
     browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
   });
-  afterAll(async () => {
-    expect(session?.pageErrors ?? []).toEqual([]);
-    await session?.context.close();
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() =>
+    closeThenCheckPageErrors(
+      session ? [session] : [],
+      () => browser?.close(),
+      () => app?.close(),
+    ),
+  );
 
   function servicePassword(): string {
     const user = app.sandbox.context.seed.tenants

@@ -3,12 +3,21 @@
  * walks the Entra consent popup, runs axe-core in the tab's frame and saves screenshots.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Frame, FrameLocator, Page } from 'playwright-core';
+import {
+  errors,
+  type Browser,
+  type BrowserContext,
+  type Frame,
+  type FrameLocator,
+  type Page,
+} from 'playwright-core';
 import { newPage, screenshot, type CapturedPage } from '../support/browser';
 import type { AppUnderTest } from '../support/app-under-test';
 
 /** Tall enough that the whole tab (status page included) fits in the screenshot. */
 const VIEWPORT = { width: 1440, height: 1300 };
+/** Generous: the tab announces right after it renders, but a loaded machine can be slow. */
+const ANNOUNCEMENT_TIMEOUT_MS = 15_000;
 
 export interface OpenTab extends CapturedPage {
   tab: FrameLocator;
@@ -86,7 +95,18 @@ export async function captureAndAudit(page: Page, frame: Frame, name: string): P
   return seriousAxeViolations(frame);
 }
 
-/** The text the tab last announced to screen readers (its polite live region). */
-export function announcement(tab: FrameLocator): Promise<string | null> {
-  return tab.getByTestId('announcer').textContent();
+/**
+ * The tab's announcement to screen readers (its polite live region) once it contains `expected`.
+ * The announcer empties the region and fills it 50 ms later (so a repeat is read again): a single
+ * read can land in between. If `expected` never shows, returns what is there for the assertion.
+ */
+export async function announcement(tab: FrameLocator, expected: string | RegExp): Promise<string | null> {
+  const announcer = tab.getByTestId('announcer');
+  try {
+    // One locator call: the filter's match and the read happen together in the page.
+    return await announcer.filter({ hasText: expected }).textContent({ timeout: ANNOUNCEMENT_TIMEOUT_MS });
+  } catch (error) {
+    if (!(error instanceof errors.TimeoutError)) throw error;
+    return announcer.textContent();
+  }
 }

@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { launch } from '../support/browser';
 import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { closeInOrder, closeThenCheckPageErrors } from '../support/teardown';
 import { answerConsentPopup, announcement, captureAndAudit, openTab, type OpenTab } from './tab-driver';
 
 jest.setTimeout(180_000);
@@ -26,16 +27,13 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
     app = await startAppUnderTest();
     browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
   });
-  afterEach(async () => {
-    for (const session of opened.splice(0)) {
-      expect(session.pageErrors).toEqual([]);
-      await session.context.close();
-    }
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterEach(() => closeThenCheckPageErrors(opened.splice(0)));
+  afterAll(() =>
+    closeInOrder(
+      () => browser?.close(),
+      () => app?.close(),
+    ),
+  );
 
   async function open(upn: string, extra: Record<string, string> = {}): Promise<OpenTab> {
     const session = await openTab(browser, app, upn, extra);
@@ -82,7 +80,7 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
     const message = tab.getByTestId('error-message');
     await message.waitFor();
     expect(await message.textContent()).toMatch(/Consent was not granted/);
-    await expect(announcement(tab)).resolves.toBe('Consent was not granted');
+    await expect(announcement(tab, 'Consent was not granted')).resolves.toBe('Consent was not granted');
     await tab.getByRole('button', { name: 'Try again' }).waitFor();
     expect(await captureAndAudit(session.page, session.frame(), 'tab-consent-cancelled')).toEqual([]);
 
@@ -123,7 +121,9 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
     const connected = tab.getByRole('heading', { name: 'Exchange is connected' });
     await connected.waitFor({ timeout: 60_000 });
     expect(await connected.evaluate((h) => h.matches(':focus'))).toBe(true);
-    await expect(announcement(tab)).resolves.toBe('Verified. Exchange is connected.');
+    await expect(announcement(tab, 'Verified. Exchange is connected.')).resolves.toBe(
+      'Verified. Exchange is connected.',
+    );
     expect(await tab.getByTestId('status-badge').textContent()).toBe('Connected');
     const facts = (await tab.getByTestId('connection-facts').textContent()) ?? '';
     expect(facts).toContain('Exchange Online · Modern Authentication');

@@ -5,11 +5,13 @@
 import type { Browser } from 'playwright-core';
 import { launch } from '../support/browser';
 import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { closeThenCheckPageErrors } from '../support/teardown';
 import { answerConsentPopup, announcement, captureAndAudit, openTab, type OpenTab } from './tab-driver';
 
 jest.setTimeout(180_000);
 
 const ADMIN = 'admin.nomailbox@contoso.com';
+const FAILED_ANNOUNCEMENT = /^Verification failed with ErrorNonExistentMailbox/;
 
 describe('Teams tab: a Global Admin without a mailbox', () => {
   let app: AppUnderTest;
@@ -20,12 +22,13 @@ describe('Teams tab: a Global Admin without a mailbox', () => {
     app = await startAppUnderTest();
     browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
   });
-  afterAll(async () => {
-    expect(session?.pageErrors ?? []).toEqual([]);
-    await session?.context.close();
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() =>
+    closeThenCheckPageErrors(
+      session ? [session] : [],
+      () => browser?.close(),
+      () => app?.close(),
+    ),
+  );
 
   it('the mailbox step fails with ErrorNonExistentMailbox and explains why a mailbox is needed', async () => {
     session = await openTab(browser, app, ADMIN);
@@ -51,7 +54,7 @@ describe('Teams tab: a Global Admin without a mailbox', () => {
       expect(await checklist.locator(`[data-step="${step}"]`).getAttribute('data-state')).toBe('ok');
     }
     expect(await checklist.locator('[data-step="rooms"]').getAttribute('data-state')).toBe('waiting');
-    await expect(announcement(tab)).resolves.toMatch(/^Verification failed with ErrorNonExistentMailbox/);
+    await expect(announcement(tab, FAILED_ANNOUNCEMENT)).resolves.toMatch(FAILED_ANNOUNCEMENT);
     await tab.getByRole('button', { name: 'Verify again' }).waitFor();
     expect(await captureAndAudit(session.page, session.frame(), 'tab-no-mailbox')).toEqual([]);
   });

@@ -6,6 +6,7 @@ import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { startTestSandbox, httpsJson, type TestSandbox } from '../support/sandbox';
 import { launch, newPage, screenshot, type CapturedPage } from '../support/browser';
+import { closeInOrder, closeThenCheckPageErrors } from '../support/teardown';
 import { startProbeServer, type ProbeServer } from './fixtures/probe-server';
 import { personalConversation } from '../../sandbox/src/connector/channel';
 import { connectorState } from '../../sandbox/src/connector/state';
@@ -46,17 +47,14 @@ describe('sandbox Teams host page with a teams-js probe tab', () => {
     probe = await startProbeServer({ certPem: sandbox.certs.tlsCertPem, keyPem: sandbox.certs.tlsKeyPem });
     browser = await launch({ trustedTlsCertPems: [sandbox.certs.tlsCertPem] });
   });
-  afterEach(async () => {
-    for (const captured of opened.splice(0)) {
-      expect(captured.pageErrors).toEqual([]);
-      await captured.context.close();
-    }
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await probe?.close();
-    await sandbox?.close();
-  });
+  afterEach(() => closeThenCheckPageErrors(opened.splice(0)));
+  afterAll(() =>
+    closeInOrder(
+      () => browser?.close(),
+      () => probe?.close(),
+      () => sandbox?.close(),
+    ),
+  );
 
   async function openHost(
     query: Record<string, string> = {},

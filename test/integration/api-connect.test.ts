@@ -302,7 +302,9 @@ describe('Exchange Server: service account in Key Vault', () => {
     });
     expect(found.body.outcome).toBe('verified');
     const status = await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration');
-    expect(status.body.integration?.ewsUrl).toBe(ewsUrl());
+    expect(status.body.integration?.ewsUrl).toBe(
+      `https://mail.fabrikam.com:${new URL(env.sandbox.urls.exchangeServer).port}/EWS/Exchange.asmx`,
+    );
   });
 
   it('gives the ApplicationImpersonation command when impersonation was removed', async () => {

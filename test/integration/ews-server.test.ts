@@ -178,7 +178,9 @@ describe('Exchange Server EWS with a Basic service account', () => {
       expect(res.body).toContain('<Action>settings</Action>');
       expect(res.body).toMatch(/<Protocol><Type>EXCH<\/Type>.*<EwsUrl>/);
       expect(res.body).toMatch(/<Protocol><Type>EXPR<\/Type>.*<\/Protocol>/);
-      expect(res.body).toContain(`<EwsUrl>${sandbox.urls.exchangeServer}/EWS/Exchange.asmx</EwsUrl>`);
+      expect(res.body).toContain(
+        `<EwsUrl>https://mail.fabrikam.com:${new URL(sandbox.urls.exchangeServer).port}/EWS/Exchange.asmx</EwsUrl>`,
+      );
     });
 
     it('answers an unknown address with the POX error 500', async () => {

@@ -1,20 +1,23 @@
 /**
- * POX Autodiscover for admin@fabrikam.com against the sandbox's Exchange Server, with fabrikam.com
- * and autodiscover.fabrikam.com mapped to the sandbox (TLS still checks those names). Redirects are
- * driven with `/_sandbox/exchange/autodiscover`; what the sandbox refuses to send (an http redirect,
- * an endless chain) comes from a small hostile redirector on the same certificate.
+ * POX Autodiscover for admin@fabrikam.com against the sandbox's Exchange Server, with fabrikam.com,
+ * autodiscover.fabrikam.com and mail.fabrikam.com mapped to the sandbox (TLS still checks those
+ * names). Redirects are driven with `/_sandbox/exchange/autodiscover`; what the sandbox refuses to
+ * send (an http redirect, an endless chain, an EwsUrl in another domain) comes from small hostile
+ * servers on the same certificate.
  */
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
 import { PoxAutodiscoverClient, type PoxAutodiscoverOptions } from '../../api/src/exchange/autodiscover';
+import { EwsGateway } from '../../api/src/exchange/ews-gateway';
 import { exchangeFailure } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 const CREDENTIALS = { username: 'svc-ews@fabrikam.com', password: 'Sandbox-Only-Pa55!' };
 let sandbox: TestSandbox;
 let exchangeServer: string; // 127.0.0.1:port
-const clients: PoxAutodiscoverClient[] = [];
+let fabrikamEwsUrl: string; // what a real Exchange Server publishes: https://mail.fabrikam.com:port/EWS/…
+const clients: { close(): void }[] = [];
 
 function client(options: Partial<PoxAutodiscoverOptions> = {}): PoxAutodiscoverClient {
   const c = new PoxAutodiscoverClient({
@@ -42,6 +45,7 @@ const redirect = (rule: object | null) =>
 beforeAll(async () => {
   sandbox = await startTestSandbox();
   exchangeServer = new URL(sandbox.urls.exchangeServer).host;
+  fabrikamEwsUrl = `https://mail.fabrikam.com:${new URL(sandbox.urls.exchangeServer).port}/EWS/Exchange.asmx`;
 });
 beforeEach(() => ewsTraffic(sandbox.context).clear());
 afterEach(() => redirect(null));
@@ -50,11 +54,49 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-test('admin@fabrikam.com → the EWS URL from the EXPR settings', async () => {
+test('admin@fabrikam.com → the EWS URL from the EXPR settings, and the gateway opens the mailbox there', async () => {
   const url = await client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS);
-  expect(url).toBe(`${sandbox.urls.exchangeServer}/EWS/Exchange.asmx`);
+  expect(url).toBe(fabrikamEwsUrl);
   const [request] = autodiscoverRequests();
   expect(request?.requestBody).toContain('<EMailAddress>admin@fabrikam.com</EMailAddress>');
+
+  // mail.fabrikam.com maps to the sandbox's address only; the port is the URL's.
+  const gateway = new EwsGateway({
+    appId: sandbox.context.seed.app.clientId,
+    caPem: sandbox.certs.caCertPem,
+    dangerouslyAllowPrivateHosts: true,
+    dangerouslyResolveHosts: { 'mail.fabrikam.com': '127.0.0.1:1' },
+  });
+  clients.push(gateway);
+  const connection = {
+    method: 'basic' as const,
+    tenantId: sandbox.context.seed.tenants.find((t) => t.exchange.kind === 'server')!.id,
+    ewsUrl: url,
+    ...CREDENTIALS,
+  };
+  await expect(gateway.openCalendar(connection, 'admin@fabrikam.com')).resolves.toMatchObject({
+    displayName: 'Calendar',
+  });
+  expect(ewsTraffic(sandbox.context).list().at(-1)).toMatchObject({ operation: 'GetFolder', status: 200 });
+});
+
+test('the gateway keeps the private-address guard for a mapped name', async () => {
+  const gateway = new EwsGateway({
+    appId: sandbox.context.seed.app.clientId,
+    caPem: sandbox.certs.caCertPem,
+    dangerouslyAllowPrivateHosts: false,
+    dangerouslyResolveHosts: { 'mail.fabrikam.com': exchangeServer },
+  });
+  clients.push(gateway);
+  const tenantId = sandbox.context.seed.tenants.find((t) => t.exchange.kind === 'server')!.id;
+  const error = await exchangeFailure(
+    gateway.openCalendar(
+      { method: 'basic', tenantId, ewsUrl: fabrikamEwsUrl, ...CREDENTIALS },
+      'admin@fabrikam.com',
+    ),
+  );
+  expect(error).toMatchObject({ kind: 'endpoint_not_allowed', code: 'EndpointPrivateAddress' });
+  expect(ewsTraffic(sandbox.context).list()).toHaveLength(0);
 });
 
 test('a wrong password → invalid_credentials', async () => {
@@ -76,9 +118,7 @@ test('follows an HTTP 302 to autodiscover.fabrikam.com', async () => {
     target: 'https://autodiscover.fabrikam.com/autodiscover/autodiscover.xml',
     count: 1,
   });
-  await expect(client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS)).resolves.toBe(
-    `${sandbox.urls.exchangeServer}/EWS/Exchange.asmx`,
-  );
+  await expect(client().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS)).resolves.toBe(fabrikamEwsUrl);
 });
 
 test('follows a POX redirectUrl, then a redirectAddr to another address of the domain', async () => {
@@ -169,5 +209,102 @@ describe('a hostile redirector', () => {
     clients.push(viaSandbox);
     const error = await exchangeFailure(viaSandbox.discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
     expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverRedirectNotHttps' });
+  });
+});
+
+describe("settings whose EwsUrl is outside the admin's domain", () => {
+  let autodiscover: https.Server;
+  let autodiscoverHost: string;
+  let ewsUrlAnswered = '';
+  let elsewhere: https.Server;
+  let elsewhereHost: string;
+  const elsewhereRequests: string[] = [];
+
+  const settings = (ewsUrl: string) =>
+    '<?xml version="1.0" encoding="utf-8"?>' +
+    '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">' +
+    '<Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">' +
+    '<Account><AccountType>email</AccountType><Action>settings</Action>' +
+    `<Protocol><Type>EXPR</Type><EwsUrl>${ewsUrl}</EwsUrl></Protocol>` +
+    '</Account></Response></Autodiscover>';
+
+  beforeAll(async () => {
+    const tls = { cert: sandbox.certs.tlsCertPem, key: sandbox.certs.tlsKeyPem };
+    // An EWS endpoint in another organisation, on a certificate valid for its name: credentials would arrive.
+    elsewhere = https.createServer(tls, (req, res) => {
+      elsewhereRequests.push(req.headers.authorization ?? '');
+      res.writeHead(401).end();
+    });
+    autodiscover = https.createServer(tls, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/xml' }).end(settings(ewsUrlAnswered)));
+    });
+    for (const server of [elsewhere, autodiscover]) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    }
+    elsewhereHost = `127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    autodiscoverHost = `127.0.0.1:${(autodiscover.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const server of [elsewhere, autodiscover]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  const hosts = () => ({
+    'fabrikam.com': autodiscoverHost,
+    'autodiscover.fabrikam.com': autodiscoverHost,
+    'mail.contoso.com': elsewhereHost,
+    'fabrikam.com.contoso.com': elsewhereHost,
+    'notfabrikam.com': elsewhereHost,
+  });
+
+  test('refused with AutodiscoverEwsUrlOutsideDomain; the credentials never reach that host', async () => {
+    const port = Number(elsewhereHost.split(':')[1]);
+    ewsUrlAnswered = `https://mail.contoso.com:${port}/EWS/Exchange.asmx`;
+    const gateway = new EwsGateway({
+      appId: sandbox.context.seed.app.clientId,
+      caPem: sandbox.certs.caCertPem,
+      dangerouslyAllowPrivateHosts: true,
+      dangerouslyResolveHosts: hosts(),
+    });
+    clients.push(gateway);
+    // What connectBasic does: discover, then send the credentials to the EWS URL found.
+    const connect = async () => {
+      const ewsUrl = await client({ dangerouslyResolveHosts: hosts() }).discoverEwsUrl(
+        'admin@fabrikam.com',
+        CREDENTIALS,
+      );
+      const tenantId = sandbox.context.seed.tenants.find((t) => t.exchange.kind === 'server')!.id;
+      return gateway.openCalendar(
+        { method: 'basic', tenantId, ewsUrl, ...CREDENTIALS },
+        'admin@fabrikam.com',
+      );
+    };
+    const error = await exchangeFailure(connect());
+    expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverEwsUrlOutsideDomain' });
+    expect(error.message).toContain(ewsUrlAnswered);
+    expect(error.message).toContain('credentials were not sent there');
+    expect(error.remediation).toContain('Enter the EWS URL directly');
+    expect(elsewhereRequests).toEqual([]);
+  });
+
+  test.each([
+    'https://fabrikam.com.contoso.com/EWS/Exchange.asmx',
+    'https://notfabrikam.com/EWS/Exchange.asmx',
+  ])('a look-alike host (%s) is outside the domain too', async (ewsUrl) => {
+    ewsUrlAnswered = ewsUrl;
+    const error = await exchangeFailure(
+      client({ dangerouslyResolveHosts: hosts() }).discoverEwsUrl('admin@fabrikam.com', CREDENTIALS),
+    );
+    expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverEwsUrlOutsideDomain' });
+  });
+
+  test("a subdomain of the admin's domain is accepted", async () => {
+    ewsUrlAnswered = 'https://ews.eu.fabrikam.com/EWS/Exchange.asmx';
+    await expect(
+      client({ dangerouslyResolveHosts: hosts() }).discoverEwsUrl('admin@fabrikam.com', CREDENTIALS),
+    ).resolves.toBe(ewsUrlAnswered);
   });
 });

@@ -2,8 +2,9 @@
  * POX Autodiscover for Exchange Server (request schema 2006, response 2006a). Tries the standard
  * https candidates of the address's domain and follows https redirects (HTTP 301/302/307/308,
  * redirectUrl, redirectAddr) for at most 10 hops, refusing loops. Credentials go only to hosts in
- * the admin's domain (the address's domain and its subdomains) that pass the endpoint policy;
- * the unauthenticated http://autodiscover.<domain> redirect is never used.
+ * the admin's domain (the address's domain and its subdomains) that pass the endpoint policy, and
+ * the EwsUrl Autodiscover settles on must be in that domain as well; the unauthenticated
+ * http://autodiscover.<domain> redirect is never used.
  */
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
@@ -11,7 +12,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { ExchangeConnectError, isExchangeConnectError } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import { assertSafeEwsUrl, guardedLookup, systemResolver, type HostResolver } from './endpoint-policy';
-import { parseHostMapping, postXml, type HostMapping } from './autodiscover-http';
+import { postXml } from './autodiscover-http';
+import { hostMapFrom, mappedResolver, type HostMap } from './host-mapping';
 import type { AutodiscoverClient } from './port';
 
 const REQUEST_NS = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006';
@@ -141,18 +143,13 @@ class Refusal extends Error {
 
 export class PoxAutodiscoverClient implements AutodiscoverClient {
   private readonly agent: https.Agent;
-  private readonly hostMap: Map<string, HostMapping>;
+  private readonly hostMap: HostMap;
 
   constructor(private readonly options: PoxAutodiscoverOptions) {
     this.agent = new https.Agent({
       ca: options.caPem ? [...rootCertificates, options.caPem] : [...rootCertificates],
     });
-    this.hostMap = new Map(
-      Object.entries(options.dangerouslyResolveHosts ?? {}).map(([host, target]) => [
-        host.toLowerCase(),
-        parseHostMapping(target),
-      ]),
-    );
+    this.hostMap = hostMapFrom(options.dangerouslyResolveHosts);
   }
 
   close(): void {
@@ -176,6 +173,7 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
       while (address) {
         const outcome: Outcome = await this.tryAddress(address, walk);
         if (outcome.ewsUrl) {
+          this.assertEwsUrlInDomain(outcome.ewsUrl, walk.adminDomain);
           await this.checkEndpoint(outcome.ewsUrl, walk.remediation);
           return outcome.ewsUrl;
         }
@@ -276,6 +274,18 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
     return target.toString();
   }
 
+  /** The service account's credentials go to the EwsUrl next: it must belong to the admin's domain too. */
+  private assertEwsUrlInDomain(ewsUrl: string, adminDomain: string): void {
+    if (!URL.canParse(ewsUrl)) return; // the endpoint policy refuses it as an invalid URL
+    const host = new URL(ewsUrl).hostname.toLowerCase();
+    if (!this.inDomain(host, adminDomain)) {
+      throw new Refusal(
+        'AutodiscoverEwsUrlOutsideDomain',
+        `Autodiscover answered with the EWS URL ${ewsUrl}, whose host ${host} is outside ${adminDomain}; the service account's credentials were not sent there.`,
+      );
+    }
+  }
+
   private inDomain(host: string, adminDomain: string): boolean {
     return host === adminDomain || host.endsWith(`.${adminDomain}`);
   }
@@ -292,7 +302,6 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
       throw new Refusal('AutodiscoverRedirectOutsideDomain', `${target.hostname} is outside ${adminDomain}.`);
     }
     await this.checkEndpoint(url, remediation);
-    const mapping = this.hostMap.get(target.hostname.toLowerCase());
     let answer;
     try {
       answer = await postXml(
@@ -302,9 +311,9 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
         {
           agent: this.agent,
           timeoutMs: this.options.requestTimeoutMs ?? 30_000,
-          ...(mapping
-            ? { mapping }
-            : { lookup: guardedLookup(this.options.dangerouslyAllowPrivateHosts ?? false) }),
+          lookup: guardedLookup(this.options.dangerouslyAllowPrivateHosts ?? false, this.hostMap),
+          // A mapped name has no port of its own: the standard candidates are all on 443.
+          port: this.hostMap.get(target.hostname.toLowerCase())?.port,
         },
       );
     } catch (error) {
@@ -334,14 +343,9 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
   }
 
   private checkEndpoint(url: string, remediation: RemediationContext): Promise<URL> {
-    const mappedResolver: HostResolver = async (hostname) => {
-      const mapping = this.hostMap.get(hostname.toLowerCase());
-      if (mapping) return [{ address: mapping.address, family: mapping.address.includes(':') ? 6 : 4 }];
-      return (this.options.resolveHost ?? systemResolver)(hostname);
-    };
     return assertSafeEwsUrl(url, {
       dangerouslyAllowPrivateHosts: this.options.dangerouslyAllowPrivateHosts ?? false,
-      resolve: mappedResolver,
+      resolve: mappedResolver(this.hostMap, this.options.resolveHost ?? systemResolver),
       remediation: { ...remediation, ewsUrl: url },
     });
   }

@@ -26,7 +26,8 @@ import {
 import type { CalendarFolderInfo, EwsConnection, ExchangeGateway, Room, RoomList } from './port';
 import { classifyEwsError } from './ews-errors';
 import { EwsTransport } from './ews-transport';
-import { assertSafeEwsUrl, guardedLookup, type HostResolver } from './endpoint-policy';
+import { assertSafeEwsUrl, guardedLookup, systemResolver, type HostResolver } from './endpoint-policy';
+import { hostMapFrom, mappedResolver, type HostMap } from './host-mapping';
 import { FAIL_FAST, withThrottleRetry, type RetryPolicy } from './retry-policy';
 import { TenantConcurrency } from './tenant-concurrency';
 
@@ -45,18 +46,22 @@ export interface EwsGatewayOptions {
   /** Shared across gateways of one process so the per-tenant limit holds. */
   concurrency?: TenantConcurrency;
   resolveHost?: HostResolver;
+  /** Development only: host name → `'<ip>:<port>'`; only the address is used, the port comes from the EWS URL. */
+  dangerouslyResolveHosts?: Record<string, string>;
 }
 
 export class EwsGateway implements ExchangeGateway {
   private readonly agent: https.Agent;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
+  private readonly hostMap: HostMap;
   readonly concurrency: TenantConcurrency;
 
   constructor(private readonly options: EwsGatewayOptions) {
+    this.hostMap = hostMapFrom(options.dangerouslyResolveHosts);
     this.agent = new https.Agent({
       keepAlive: true,
-      lookup: guardedLookup(options.dangerouslyAllowPrivateHosts ?? false),
+      lookup: guardedLookup(options.dangerouslyAllowPrivateHosts ?? false, this.hostMap),
       // Node's bundled public roots plus the configured CA, and nothing else: NODE_EXTRA_CA_CERTS
       // does not widen what EWS credentials are sent to.
       ca: options.caPem ? [...rootCertificates, options.caPem] : [...rootCertificates],
@@ -120,7 +125,7 @@ export class EwsGateway implements ExchangeGateway {
     // Credentials never leave before the endpoint passes the policy.
     await assertSafeEwsUrl(connection.ewsUrl, {
       dangerouslyAllowPrivateHosts: this.options.dangerouslyAllowPrivateHosts ?? false,
-      ...(this.options.resolveHost ? { resolve: this.options.resolveHost } : {}),
+      resolve: mappedResolver(this.hostMap, this.options.resolveHost ?? systemResolver),
       remediation,
     });
     return withThrottleRetry(this.retry, () =>

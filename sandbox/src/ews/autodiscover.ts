@@ -39,13 +39,24 @@ function outlookResponse(account: string): string {
   return xmlDocument(el('Response', { xmlns: OUTLOOK_NS }, account));
 }
 
+/**
+ * Where the organisation publishes EWS: mail.<domain>, as a real Exchange Server's external URL
+ * would be, on the sandbox Exchange Server's port (the app maps the name to 127.0.0.1 in development).
+ */
+function publishedExchangeOrigin(ctx: SandboxContext, domain: string): string {
+  const origin = new URL(ctx.urls.exchangeServer);
+  origin.hostname = `mail.${domain}`;
+  return origin.origin;
+}
+
 function settingsResponse(ctx: SandboxContext, address: string): string {
   const tenant = organisationTenant(ctx, 'server');
-  const ewsUrl = `${ctx.urls.exchangeServer}/EWS/Exchange.asmx`;
-  const host = new URL(ctx.urls.exchangeServer).host;
+  const domain = address.split('@')[1] ?? '';
+  const published = publishedExchangeOrigin(ctx, domain);
+  const ewsUrl = `${published}/EWS/Exchange.asmx`;
+  const host = new URL(published).host;
   const mailboxGuid = createHash('sha256').update(address).digest('hex');
   const guid = `${mailboxGuid.slice(0, 8)}-${mailboxGuid.slice(8, 12)}-${mailboxGuid.slice(12, 16)}-${mailboxGuid.slice(16, 20)}-${mailboxGuid.slice(20, 32)}`;
-  const domain = address.split('@')[1] ?? '';
   const user =
     textEl('DisplayName', mailboxDisplayName(tenant, address)) +
     textEl(
@@ -63,11 +74,11 @@ function settingsResponse(ctx: SandboxContext, address: string): string {
     ) +
     textEl('ServerVersion', '73C0862C') +
     textEl('AuthPackage', 'Anonymous') +
-    textEl('ASUrl', `${ctx.urls.exchangeServer}/EWS/Exchange.asmx`) +
+    textEl('ASUrl', ewsUrl) +
     textEl('EwsUrl', ewsUrl) +
     textEl('EmwsUrl', ewsUrl) +
     textEl('OOFUrl', ewsUrl) +
-    textEl('UMUrl', `${ctx.urls.exchangeServer}/EWS/UM2007Legacy.asmx`);
+    textEl('UMUrl', `${published}/EWS/UM2007Legacy.asmx`);
   const expr =
     textEl('Type', 'EXPR') +
     textEl('Server', host) +

@@ -1,0 +1,298 @@
+/**
+ * The EWS error classifier fed with what the real ews-javascript-api and @ewsjs/xhr produce over
+ * real sockets, through the production EwsGateway: local HTTPS servers answer with the sandbox's
+ * own wire bodies (soap.ts, auth.ts), and TLS and network failures come from real handshakes and
+ * connects (an untrusted or self-signed certificate, a wrong host name, a closed port, an
+ * unresolvable name, a server that never answers).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ExchangeConnectError } from '../../api/src/errors';
+import { classifyEwsError } from '../../api/src/exchange/ews-errors';
+import { EwsGateway, type EwsGatewayOptions } from '../../api/src/exchange/ews-gateway';
+import type { EwsConnection } from '../../api/src/exchange/port';
+import { createAppCertificate, ensureDevCertificates, type DevCertificates } from '../../scripts/dev-certs';
+import { DIAGNOSTICS } from '../../sandbox/src/ews/auth';
+import {
+  errorMessage,
+  fault,
+  faultEnvelope,
+  operationResponse,
+  responseEnvelope,
+  responseMessageContent,
+} from '../../sandbox/src/ews/soap';
+import { el } from '../../sandbox/src/ews/xml';
+import {
+  closedPort,
+  startCannedServer,
+  startSilentServer,
+  type CannedAnswer,
+  type CannedServer,
+  type LocalServer,
+} from '../support/canned-https';
+
+const SERVER = { major: 15, minor: 20, build: 8293, revision: 25, version: 'V2018_01_08' };
+const MAILBOX = 'admin@contoso.com';
+/** A name outside the sandbox certificate's altnames, pointed at loopback by the gateway's host map. */
+const OTHER_HOST = 'mail.northwind.example';
+/** `.invalid` never resolves (RFC 6761). */
+const UNRESOLVABLE_HOST = 'mail.fabrikam.invalid';
+const SILENT_TIMEOUT_MS = 1000;
+
+let certs: DevCertificates;
+let trusted: CannedServer;
+let leafOnly: CannedServer;
+let selfSigned: CannedServer;
+let silent: LocalServer;
+let strangerDir: string | undefined;
+
+beforeAll(async () => {
+  certs = await ensureDevCertificates();
+  const sandboxTls = { certPem: certs.tlsCertPem, keyPem: certs.tlsKeyPem };
+  // A second, throw-away CA: nothing trusts it, not even this process's NODE_EXTRA_CA_CERTS (a
+  // server completes its chain from that store). Its leaf, served alone, has an unknown issuer.
+  strangerDir = mkdtempSync(path.join(tmpdir(), 'ews-errors-'));
+  const stranger = await ensureDevCertificates(strangerDir);
+  const leafPem = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(stranger.tlsCertPem)![0];
+  const ownCert = await createAppCertificate({ commonName: 'localhost' });
+  trusted = await startCannedServer(sandboxTls);
+  leafOnly = await startCannedServer({ certPem: `${leafPem}\n`, keyPem: stranger.tlsKeyPem });
+  selfSigned = await startCannedServer({ certPem: ownCert.certPem, keyPem: ownCert.keyPem });
+  silent = await startSilentServer(sandboxTls);
+});
+afterAll(async () => {
+  for (const server of [trusted, leafOnly, selfSigned, silent]) await server?.close();
+  if (strangerDir) rmSync(strangerDir, { recursive: true, force: true });
+});
+
+function connectionTo(ewsUrl: string, method: 'modern' | 'basic'): EwsConnection {
+  return method === 'modern'
+    ? { method, tenantId: 'contoso', ewsUrl, accessToken: 'eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2ln' }
+    : { method, tenantId: 'fabrikam', ewsUrl, username: 'svc-ews@fabrikam.com', password: 'secret' };
+}
+
+/** GetFolder (Calendar) through the production gateway; what it rejects with, already classified. */
+async function openCalendarFails(
+  ewsUrl: string,
+  options: Partial<EwsGatewayOptions> = {},
+  method: 'modern' | 'basic' = 'modern',
+): Promise<ExchangeConnectError> {
+  const gateway = new EwsGateway({ appId: 'app-id', dangerouslyAllowPrivateHosts: true, ...options });
+  try {
+    await gateway.openCalendar(connectionTo(ewsUrl, method), MAILBOX);
+  } catch (error) {
+    if (error instanceof ExchangeConnectError) return error;
+    throw error;
+  } finally {
+    gateway.close();
+  }
+  throw new Error('GetFolder unexpectedly succeeded');
+}
+
+/** `answer` from a server whose certificate the gateway trusts (the sandbox CA). */
+const classifyAnswer = (answer: CannedAnswer, method: 'modern' | 'basic' = 'modern') =>
+  openCalendarFails(trusted.urlFor(answer), { caPem: certs.caCertPem }, method);
+
+const soapFault = (body: string) => ({
+  status: 500,
+  headers: { 'content-type': 'text/xml; charset=utf-8' },
+  body,
+});
+const getFolderError = (message: ReturnType<typeof errorMessage>) => ({
+  status: 200,
+  headers: { 'content-type': 'text/xml; charset=utf-8' },
+  body: responseEnvelope(
+    SERVER,
+    operationResponse(
+      'GetFolder',
+      el(
+        'm:ResponseMessages',
+        {},
+        el('m:GetFolderResponseMessage', { ResponseClass: 'Error' }, responseMessageContent(message)),
+      ),
+    ),
+  ),
+});
+
+describe('SOAP faults (HTTP 500) → SoapFaultDetails', () => {
+  test.each([
+    ['ErrorNonExistentMailbox', 'mailbox_not_found', { SmtpAddress: 'admin@contoso.com' }],
+    ['ErrorImpersonateUserDenied', 'impersonation_denied', undefined],
+    ['ErrorInvalidExchangeImpersonationHeaderData', 'impersonation_header_missing', undefined],
+    ['ErrorAccessDenied', 'access_policy_denied', undefined],
+  ] as const)('%s → %s', async (code, kind, values) => {
+    const error = await classifyAnswer(soapFault(faultEnvelope(fault(code, values))));
+    expect(error).toMatchObject({ kind, code });
+    expect(error.remediation.length).toBeGreaterThan(20);
+  });
+
+  test('ErrorServerBusy → throttled with BackOffMilliseconds (sent as a string)', async () => {
+    const error = await classifyAnswer(
+      soapFault(faultEnvelope(fault('ErrorServerBusy', { BackOffMilliseconds: '29000' }))),
+    );
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 29000 });
+    expect(error.remediation).toContain('29 s');
+  });
+
+  test('a fault with a code we do not map → unexpected, keeping the code', async () => {
+    const error = await classifyAnswer(soapFault(faultEnvelope(fault('ErrorFolderNotFound'))));
+    expect(error).toMatchObject({ kind: 'unexpected', code: 'ErrorFolderNotFound' });
+  });
+});
+
+describe('error response messages (HTTP 200) → ServiceResponseException', () => {
+  test('ErrorNonExistentMailbox in a GetFolder response message → mailbox_not_found', async () => {
+    const error = await classifyAnswer(
+      getFolderError(errorMessage('ErrorNonExistentMailbox', { SmtpAddress: 'x@contoso.com' })),
+    );
+    expect(error).toMatchObject({ kind: 'mailbox_not_found', code: 'ErrorNonExistentMailbox' });
+  });
+
+  test('ErrorServerBusy in a response message keeps its back-off', async () => {
+    const error = await classifyAnswer(
+      getFolderError(errorMessage('ErrorServerBusy', { BackOffMilliseconds: '750' })),
+    );
+    expect(error).toMatchObject({ kind: 'throttled', retryAfterMs: 750 });
+  });
+});
+
+describe('HTTP failures', () => {
+  test('Bearer 401 with x-ms-diagnostics 2000008 → consent_missing', async () => {
+    const error = await classifyAnswer({
+      status: 401,
+      headers: { 'x-ms-diagnostics': DIAGNOSTICS.noPermissions },
+    });
+    expect(error).toMatchObject({ kind: 'consent_missing', code: 'HTTP 401 2000008' });
+  });
+
+  test('Bearer 401 for an expired token → unexpected with the diagnostics code', async () => {
+    const error = await classifyAnswer({ status: 401, headers: { 'x-ms-diagnostics': DIAGNOSTICS.expired } });
+    expect(error).toMatchObject({ kind: 'unexpected', code: 'HTTP 401 2000003' });
+    expect(error.message).toContain('The token has expired.');
+  });
+
+  test('Basic 401 → invalid_credentials', async () => {
+    const error = await classifyAnswer(
+      { status: 401, headers: { 'www-authenticate': 'Basic realm="mail.fabrikam.com"' } },
+      'basic',
+    );
+    expect(error).toMatchObject({ kind: 'invalid_credentials', code: 'HTTP 401' });
+  });
+
+  test('a bare 403 from Exchange Online → ews_blocked', async () => {
+    const error = await classifyAnswer({ status: 403 });
+    expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
+    expect(error.remediation).toContain('-EwsAllowedAppIDs @{Add="app-id"}');
+  });
+
+  test.each([502, 503, 504])('HTTP %i → unreachable', async (status) => {
+    await expect(classifyAnswer({ status, body: 'Service Unavailable' })).resolves.toMatchObject({
+      kind: 'unreachable',
+      code: `HTTP ${status}`,
+    });
+  });
+
+  test('HTTP 404 (not an EWS URL) → protocol_error', async () => {
+    await expect(classifyAnswer({ status: 404, body: 'Not Found' })).resolves.toMatchObject({
+      kind: 'protocol_error',
+      code: 'HTTP 404',
+    });
+  });
+
+  test('a truncated 200 answer → protocol_error', async () => {
+    const spies = [
+      jest.spyOn(console, 'warn').mockImplementation(() => {}),
+      jest.spyOn(console, 'error').mockImplementation(() => {}),
+    ];
+    try {
+      const error = await classifyAnswer({
+        status: 200,
+        headers: { 'content-type': 'text/xml; charset=utf-8' },
+        body: '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Bo',
+      });
+      expect(error).toMatchObject({ kind: 'protocol_error', code: 'InvalidResponse' });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+});
+
+describe('network and TLS failures (the Node error code, or only its message)', () => {
+  const ok = { status: 200 };
+  /** Each row's failure, made by a real connect or handshake. */
+  const cases: Array<[code: string, how: string, kind: string, fail: () => Promise<ExchangeConnectError>]> = [
+    [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'the sandbox chain, its CA not trusted',
+      'untrusted_certificate',
+      () => openCalendarFails(trusted.urlFor(ok)),
+    ],
+    [
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'a self-signed server certificate',
+      'untrusted_certificate',
+      () => openCalendarFails(selfSigned.urlFor(ok), { caPem: certs.caCertPem }),
+    ],
+    [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'the leaf alone, its issuer unknown',
+      'untrusted_certificate',
+      () => openCalendarFails(leafOnly.urlFor(ok)),
+    ],
+    [
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      `a trusted certificate that does not name ${OTHER_HOST}`,
+      'untrusted_certificate',
+      () =>
+        openCalendarFails(trusted.urlFor(ok, OTHER_HOST), {
+          caPem: certs.caCertPem,
+          dangerouslyResolveHosts: { [OTHER_HOST]: `127.0.0.1:${trusted.port}` },
+        }),
+    ],
+    [
+      'ECONNREFUSED',
+      'a closed port',
+      'unreachable',
+      async () => openCalendarFails(`https://127.0.0.1:${await closedPort()}/EWS/Exchange.asmx`),
+    ],
+    [
+      'ENOTFOUND',
+      `an unresolvable name (${UNRESOLVABLE_HOST})`,
+      'unreachable',
+      () => openCalendarFails(`https://${UNRESOLVABLE_HOST}/EWS/Exchange.asmx`),
+    ],
+    [
+      'ECONNABORTED',
+      'a server that never answers, past the request timeout',
+      'timeout',
+      () =>
+        openCalendarFails(`https://localhost:${silent.port}/EWS/Exchange.asmx`, {
+          caPem: certs.caCertPem,
+          requestTimeoutMs: SILENT_TIMEOUT_MS,
+        }),
+    ],
+  ];
+  const failures = new Map<string, Promise<ExchangeConnectError>>();
+  /** One real failure per row, shared by both classifications below. */
+  const failureOf = (code: string, fail: () => Promise<ExchangeConnectError>) => {
+    if (!failures.has(code)) failures.set(code, fail());
+    return failures.get(code)!;
+  };
+
+  test.each(cases)('%s (%s) → %s', async (code, _how, kind, fail) => {
+    await expect(failureOf(code, fail)).resolves.toMatchObject({ kind, code });
+  });
+
+  test.each(cases)('%s recognised from the SDK message alone (%s) → %s', async (code, _how, kind, fail) => {
+    // What the SDK rejected with: a SoapFaultDetails built from the message, without an HTTP status.
+    const sdkError = (await failureOf(code, fail)).cause;
+    const classified = classifyEwsError(sdkError, { method: 'basic', remediation: { appId: 'a' } });
+    expect(classified).toMatchObject({ kind, code });
+  });
+});
+
+test('an ExchangeConnectError passes through unchanged', () => {
+  const original = new ExchangeConnectError({ kind: 'timeout', code: 'X', message: 'm', remediation: 'r' });
+  expect(classifyEwsError(original, { method: 'modern', remediation: { appId: 'a' } })).toBe(original);
+});
