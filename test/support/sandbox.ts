@@ -21,6 +21,9 @@ export async function startTestSandbox(
   const sandbox = await startSandbox({
     tls: { certPem: certs.tlsCertPem, keyPem: certs.tlsKeyPem, caCertPem: certs.caCertPem },
     appCertificatePems: [certs.appCertPem],
+    // Nothing listens here: a test sandbox must never reach a developer's running `npm start`
+    // (its Teams host installs the bot for whoever opens it). Tests with an app set their own.
+    appBaseUrl: 'https://127.0.0.1:1',
     ...options,
   });
   const agent = new https.Agent({ ca: certs.caCertPem, keepAlive: true });
