@@ -3,11 +3,8 @@
  * and a fix; the right one connects. The password is sealed in the browser: it never travels in
  * clear and the field is emptied after each submit.
  */
-import type { Browser, Request } from 'playwright-core';
-import { launch } from '../support/browser';
-import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
-import { closeThenCheckPageErrors } from '../support/teardown';
-import { captureAndAudit, openTab, type OpenTab } from './tab-driver';
+import type { Request } from 'playwright-core';
+import { captureAndAudit, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
 
@@ -16,24 +13,10 @@ const SERVICE_ACCOUNT = 'svc-ews@fabrikam.com';
 const WRONG_PASSWORD = 'Not-The-Password-1!';
 
 describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
-  let app: AppUnderTest;
-  let browser: Browser;
-  let session: OpenTab | undefined;
-
-  beforeAll(async () => {
-    app = await startAppUnderTest();
-    browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
-  });
-  afterAll(() =>
-    closeThenCheckPageErrors(
-      session ? [session] : [],
-      () => browser?.close(),
-      () => app?.close(),
-    ),
-  );
+  const file = tabTestFile();
 
   function servicePassword(): string {
-    const user = app.sandbox.context.seed.tenants
+    const user = file.app.sandbox.context.seed.tenants
       .flatMap((t) => t.users)
       .find((u) => u.upn === SERVICE_ACCOUNT);
     const password = user?.serviceAccount?.password;
@@ -43,7 +26,7 @@ describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
 
   it('a wrong password fails with a readable fix; the right one connects', async () => {
     const rightPassword = servicePassword();
-    session = await openTab(browser, app, ADMIN);
+    const session = await file.open(ADMIN);
     const { tab, page } = session;
     const bodies: string[] = [];
     page.on('request', (request: Request) => bodies.push(`${request.url()} ${request.postData() ?? ''}`));
@@ -51,7 +34,7 @@ describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
     await tab.getByRole('radio', { name: /Exchange Server/ }).check();
     await tab.getByRole('button', { name: 'Next' }).click();
     await tab.getByRole('heading', { name: 'Connect Exchange Server' }).waitFor();
-    const ewsUrl = `${app.sandbox.urls.exchangeServer}/EWS/Exchange.asmx`;
+    const ewsUrl = `${file.app.sandbox.urls.exchangeServer}/EWS/Exchange.asmx`;
     await tab.getByRole('textbox', { name: 'EWS URL' }).fill(ewsUrl);
     await tab.getByRole('textbox', { name: 'Service account' }).fill(SERVICE_ACCOUNT);
     const password = tab.getByLabel('Password');

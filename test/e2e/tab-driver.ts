@@ -11,8 +11,9 @@ import {
   type FrameLocator,
   type Page,
 } from 'playwright-core';
-import { newPage, screenshot, type CapturedPage } from '../support/browser';
-import type { AppUnderTest } from '../support/app-under-test';
+import { launch, newPage, screenshot, type CapturedPage } from '../support/browser';
+import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
+import { closeThenCheckPageErrors } from '../support/teardown';
 
 /** Tall enough that the whole tab (status page included) fits in the screenshot. */
 const VIEWPORT = { width: 1440, height: 1300 };
@@ -109,4 +110,43 @@ export async function announcement(tab: FrameLocator, expected: string | RegExp)
     if (!(error instanceof errors.TimeoutError)) throw error;
     return announcer.textContent();
   }
+}
+
+export interface TabTestFile {
+  readonly app: AppUnderTest;
+  /** Opens the host signed in as `upn`; the page is closed (and its errors checked) after the file. */
+  open(upn: string): Promise<OpenTab>;
+}
+
+/** One app, sandbox and Chromium for a test file, all closed after it; then no page may have thrown. */
+export function tabTestFile(): TabTestFile {
+  let app: AppUnderTest | undefined;
+  let browser: Browser | undefined;
+  const sessions: OpenTab[] = [];
+  beforeAll(async () => {
+    app = await startAppUnderTest();
+    browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
+  });
+  afterAll(() =>
+    closeThenCheckPageErrors(
+      sessions,
+      () => browser?.close(),
+      () => app?.close(),
+    ),
+  );
+  const started = () => {
+    if (!app || !browser) throw new Error('the app and browser start in beforeAll');
+    return { app, browser };
+  };
+  return {
+    get app() {
+      return started().app;
+    },
+    async open(upn) {
+      const { app: running, browser: chromium } = started();
+      const session = await openTab(chromium, running, upn);
+      sessions.push(session);
+      return session;
+    },
+  };
 }

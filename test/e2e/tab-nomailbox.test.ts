@@ -2,11 +2,7 @@
  * A Global Admin without a mailbox (admin.nomailbox@contoso.com) grants consent, and verification
  * fails at the mailbox step with Exchange's ErrorNonExistentMailbox and why a mailbox is needed.
  */
-import type { Browser } from 'playwright-core';
-import { launch } from '../support/browser';
-import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
-import { closeThenCheckPageErrors } from '../support/teardown';
-import { answerConsentPopup, announcement, captureAndAudit, openTab, type OpenTab } from './tab-driver';
+import { announcement, answerConsentPopup, captureAndAudit, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
 
@@ -14,24 +10,10 @@ const ADMIN = 'admin.nomailbox@contoso.com';
 const FAILED_ANNOUNCEMENT = /^Verification failed with ErrorNonExistentMailbox/;
 
 describe('Teams tab: a Global Admin without a mailbox', () => {
-  let app: AppUnderTest;
-  let browser: Browser;
-  let session: OpenTab | undefined;
-
-  beforeAll(async () => {
-    app = await startAppUnderTest();
-    browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
-  });
-  afterAll(() =>
-    closeThenCheckPageErrors(
-      session ? [session] : [],
-      () => browser?.close(),
-      () => app?.close(),
-    ),
-  );
+  const file = tabTestFile();
 
   it('the mailbox step fails with ErrorNonExistentMailbox and explains why a mailbox is needed', async () => {
-    session = await openTab(browser, app, ADMIN);
+    const session = await file.open(ADMIN);
     const { tab } = session;
     expect(await tab.getByTestId('signed-in-upn').textContent()).toBe(ADMIN);
     await tab.getByRole('button', { name: 'Next' }).click();

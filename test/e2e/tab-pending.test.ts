@@ -2,11 +2,7 @@
  * Microsoft 365 applies admin consent a while after Accept: the tab shows the verification as
  * pending ("waiting for Microsoft 365") and re-checks by itself until the connection is verified.
  */
-import type { Browser } from 'playwright-core';
-import { launch } from '../support/browser';
-import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
-import { closeThenCheckPageErrors } from '../support/teardown';
-import { answerConsentPopup, captureAndAudit, openTab, type OpenTab } from './tab-driver';
+import { answerConsentPopup, captureAndAudit, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
 
@@ -15,28 +11,14 @@ const ADMIN = 'admin@contoso.com';
 const NOT_DURING_THIS_TEST_SECONDS = 600;
 
 describe('Teams tab: consent granted but not yet applied', () => {
-  let app: AppUnderTest;
-  let browser: Browser;
-  let session: OpenTab | undefined;
-
-  beforeAll(async () => {
-    app = await startAppUnderTest();
-    browser = await launch({ trustedTlsCertPems: [app.sandbox.certs.tlsCertPem] });
-  });
-  afterAll(() =>
-    closeThenCheckPageErrors(
-      session ? [session] : [],
-      () => browser?.close(),
-      () => app?.close(),
-    ),
-  );
+  const file = tabTestFile();
 
   it('shows the pending step, then re-checks by itself until Connected', async () => {
-    const slow = await app.sandbox.control('PUT', '/entra/propagation', {
+    const slow = await file.app.sandbox.control('PUT', '/entra/propagation', {
       seconds: NOT_DURING_THIS_TEST_SECONDS,
     });
     expect(slow.status).toBe(200);
-    session = await openTab(browser, app, ADMIN);
+    const session = await file.open(ADMIN);
     const { tab } = session;
     await tab.getByRole('button', { name: 'Next' }).click();
     await answerConsentPopup(
@@ -57,13 +39,13 @@ describe('Teams tab: consent granted but not yet applied', () => {
     expect(await checklist.locator('[data-step="permission"]').getAttribute('data-state')).toBe('pending');
     expect(await checklist.locator('[data-step="mailbox"]').getAttribute('data-state')).toBe('waiting');
     expect(await captureAndAudit(session.page, session.frame(), 'tab-modern-pending')).toEqual([]);
-    const consent = await app.sandbox.control<{ state: string }>('GET', '/entra/consent/contoso.com');
+    const consent = await file.app.sandbox.control<{ state: string }>('GET', '/entra/consent/contoso.com');
     expect(consent.body.state).toBe('propagating');
 
     // Microsoft 365 catches up: the grant (made before) is effective from now on.
-    expect((await app.sandbox.control('PUT', '/entra/propagation', { seconds: 0 })).status).toBe(200);
+    expect((await file.app.sandbox.control('PUT', '/entra/propagation', { seconds: 0 })).status).toBe(200);
     expect(
-      (await app.sandbox.control<{ state: string }>('GET', '/entra/consent/contoso.com')).body.state,
+      (await file.app.sandbox.control<{ state: string }>('GET', '/entra/consent/contoso.com')).body.state,
     ).toBe('effective');
     // No click: the tab asks again after the server's retryAfterMs.
     await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor({ timeout: 120_000 });
