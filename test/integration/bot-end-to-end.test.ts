@@ -11,21 +11,16 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../api/src/config';
 import { buildAppGraph, type AppGraph } from '../../api/src/composition';
-import { createHealthScheduler } from '../../api/src/health/create-scheduler';
-import type { HealthScheduler } from '../../api/src/health/scheduler';
 import { createLogger } from '../../api/src/logger';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { cardText, feed, startBotHarness, type BotHarness, type ChannelDelivery } from './bot-harness';
-
-jest.setTimeout(120_000);
 
 const CONTOSO = '03017f7d-a934-418b-85f8-86d47d2aa0d0';
 
 describe('revoke consent → one failing card per subscribed conversation → fix → one recovery card', () => {
   let sandbox: TestSandbox;
   let graph: AppGraph;
-  let scheduler: HealthScheduler;
   let harness: BotHarness;
   let dir: string;
 
@@ -38,24 +33,15 @@ describe('revoke consent → one failing card per subscribed conversation → fi
         EC_LOG_LEVEL: 'silent',
       }),
     );
+    // The app's own health scheduler, wired by the composition root as in production.
     graph = buildAppGraph(config, createLogger({ level: 'silent' }));
-    scheduler = createHealthScheduler({
-      store: graph.store,
-      appId: config.clientId,
-      exchangeOnlineEwsUrl: config.exchangeOnlineEwsUrl,
-      appCertificatePem: config.appCertificate.certPem,
-      tokens: graph.tokens,
-      exchange: graph.exchange,
-      vault: graph.verification.vault,
-    });
     harness = await startBotHarness(sandbox, {
       store: graph.store,
-      checkNow: (tenant) => scheduler.checkNow(tenant),
+      checkNow: (tenant) => graph.health.checkNow(tenant),
     });
   });
   afterAll(async () => {
     await harness?.close();
-    await scheduler?.stop();
     await graph?.close();
     await sandbox?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
