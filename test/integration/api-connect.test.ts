@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import { sealPassword } from '../../api/src/secrets/seal-password';
 import type {
   ConsentPopupResult,
@@ -104,6 +105,22 @@ describe('requests the server cannot use', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('invalid_sealed_password');
     expect(res.body.detail).toMatch(/Reload the page/);
+  });
+
+  it('a body that is not JSON is a 400 invalid_json problem', async () => {
+    const res = await httpsJson<ProblemBody>(
+      env.sandbox.agent,
+      `${env.appUrl}/api/integration/verify`,
+      'POST',
+      '{"mailbox":',
+      {
+        authorization: `Bearer ${await issueSsoToken(env.sandbox.context, 'admin@fabrikam.com')}`,
+        'content-type': 'application/json',
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.code).toBe('invalid_json');
   });
 
   it('an oversized body is a 413 problem, not a 500', async () => {

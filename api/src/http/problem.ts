@@ -84,6 +84,9 @@ export function problemFromError(error: unknown): ProblemBody | undefined {
     return problem(409, 'conflict', 'The connection changed while this request ran. Reload and try again.');
   }
   if (isClientHttpError(error)) {
+    if (error.type === 'entity.parse.failed') {
+      return problem(400, 'invalid_json', 'The request body is not valid JSON.');
+    }
     return problem(error.status, error.type ?? 'invalid_request', error.message);
   }
   if (error instanceof ExchangeConnectError) {

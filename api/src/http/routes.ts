@@ -310,17 +310,6 @@ function problemToSend(error: unknown, log: Logger, path: string): ProblemBody {
 /** The last handler: known errors become their problem, anything else a logged 500. */
 export function problemHandler(log: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof SyntaxError && 'body' in error) {
-      sendProblem(res, {
-        ...INTERNAL_ERROR,
-        status: 400,
-        code: 'invalid_json',
-        title: 'invalid_json',
-        type: 'urn:exchange-connect:problem:invalid_json',
-        detail: 'The request body is not valid JSON.',
-      });
-      return;
-    }
     sendProblem(res, problemToSend(error, log, req.path));
   };
 }
