@@ -17,7 +17,7 @@ const SOURCES = [
   'tab/src',
   'api/src/http/contract.ts',
   'api/src/secrets/seal-password.ts',
-  'api/src/remediation.ts',
+  'api/src/powershell-commands.ts',
   'package-lock.json',
 ];
 

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { LOCAL_DATABASE_FILE, sandboxAppEnv } from './sandbox-env';
 import { startDefaultSandbox, describeSandbox } from '../sandbox/src/main';
 import { loadConfig } from '../api/src/config';
-import { startAppServer } from '../api/src/server';
+import { startAppServer } from '../app/src/server';
 
 /** Chromium's flag to trust exactly the sandbox TLS key, without trusting anything else. */
 function spkiHash(certPem: string): string {

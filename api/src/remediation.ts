@@ -3,10 +3,14 @@
  * when they convert an SDK error, so every surface (tab, CLI, bot) gives the same advice.
  */
 import type { ErrorKind } from './errors';
+import {
+  EWS_DEFAULT_OFF_DATE,
+  EWS_SHUTDOWN_DATE,
+  ewsAllowListCommand,
+  impersonationCommand,
+} from './powershell-commands';
 
-/** EWS in Exchange Online: off by default for apps not on the allow list, then switched off. */
-export const EWS_DEFAULT_OFF_DATE = '2026-10-01';
-export const EWS_SHUTDOWN_DATE = '2027-04-01';
+export { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE, ewsAllowListCommand, impersonationCommand };
 
 /** Which Microsoft service failed: transport failures (throttled, unreachable…) advise differently. */
 export type FailingService = 'exchange' | 'entra' | 'keyvault';
@@ -20,14 +24,6 @@ export interface RemediationContext {
   serviceAccount?: string;
   ewsUrl?: string;
   retryAfterMs?: number;
-}
-
-export function ewsAllowListCommand(appId: string): string {
-  return `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="${appId}"}`;
-}
-
-export function impersonationCommand(serviceAccount: string): string {
-  return `New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "${serviceAccount}"`;
 }
 
 const seconds = (ms: number | undefined) => Math.max(1, Math.ceil((ms ?? 0) / 1000));

@@ -16,11 +16,9 @@ import {
   type AdaptiveCardInvokeValue,
   type ChannelAccount,
 } from 'botbuilder';
-import type { CheckNowOutcome } from '../../api/src/health/scheduler';
-import type { Logger } from '../../api/src/logger';
 import type { ConversationSubscription } from '../../api/src/store/conversation-types';
-import type { IntegrationStore } from '../../api/src/store/port';
 import type { JsonObject } from '../../api/src/store/types';
+import type { CheckNow, CheckNowOutcome, ConversationDirectory, Logger, StatusSource } from './ports';
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   CHECK_AGAIN_VERB,
@@ -33,9 +31,6 @@ import { statusCard } from './cards/status-card';
 import { parseCommand } from './commands';
 import { loadStatusView } from './status-view';
 import { tenantOf } from './tenant';
-
-/** The health scheduler's "check now" (HealthScheduler.checkNow): resolves once the run is recorded. */
-export type CheckNow = (tenantId: string) => Promise<CheckNowOutcome>;
 
 function noteFor(outcome: CheckNowOutcome): string | undefined {
   switch (outcome.status) {
@@ -50,7 +45,7 @@ function noteFor(outcome: CheckNowOutcome): string | undefined {
 }
 
 export interface AlertBotDeps {
-  store: IntegrationStore;
+  store: ConversationDirectory & StatusSource;
   checkNow: CheckNow;
   tab: TabLink;
   log: Logger;

@@ -13,7 +13,7 @@ import {
   MsalServiceClientCredentialsFactory,
   type BotFrameworkAuthentication,
 } from 'botframework-connector';
-import type { Logger } from '../../api/src/logger';
+import type { Logger } from './ports';
 import type { BotCredentials, BotFrameworkEndpoints } from './settings';
 
 function sha256Thumbprint(certPem: string): string {

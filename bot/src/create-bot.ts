@@ -8,9 +8,8 @@
  */
 import express from 'express';
 import type { CloudAdapter } from 'botbuilder';
-import type { Logger } from '../../api/src/logger';
-import type { IntegrationStore } from '../../api/src/store/port';
-import { AlertBot, type CheckNow } from './activity-handler';
+import { AlertBot } from './activity-handler';
+import type { BotStore, CheckNow, Logger } from './ports';
 import {
   botFrameworkAuthentication,
   createCloudAdapter,
@@ -22,7 +21,7 @@ import type { BotSettings } from './settings';
 
 export interface BotDeps {
   settings: BotSettings;
-  store: IntegrationStore;
+  store: BotStore;
   checkNow: CheckNow;
   log: Logger;
   clock?: () => Date;

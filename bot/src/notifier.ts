@@ -22,15 +22,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
-import type { Logger } from '../../api/src/logger';
 import type { ClaimedDelivery, DeliveryOutcome } from '../../api/src/store/health-port';
 import type { HealthAlert } from '../../api/src/store/health-types';
-import type { IntegrationStore } from '../../api/src/store/port';
 import { StoreConflictError } from '../../api/src/store/errors';
 import { alertCard, recoveryCard } from './cards/alert-card';
 import type { TabLink } from './cards/card';
 import { DeliveryError, toDeliveryError, type AlertSender } from './proactive-sender';
 import { TeamsRateLimiter } from './rate-limiter';
+import type { AlertOutbox, ConversationDirectory, Logger } from './ports';
 
 export interface NotifierOptions {
   /** Deliveries leased per claim. */
@@ -60,7 +59,7 @@ export const DEFAULT_NOTIFIER_OPTIONS: NotifierOptions = {
 };
 
 export interface NotifierDeps {
-  store: IntegrationStore;
+  store: AlertOutbox & ConversationDirectory;
   sender: AlertSender;
   tab: TabLink;
   log: Logger;

@@ -1,9 +1,9 @@
 /** Reads what the status card shows, for one tenant, from the store. */
-import type { StoreOperations } from '../../api/src/store/port';
+import type { StatusSource } from './ports';
 import type { StatusView } from './cards/status-card';
 
 export async function loadStatusView(
-  store: StoreOperations,
+  store: StatusSource,
   tenantId: string,
   conversationMutedUntil: string | undefined,
   now: Date,

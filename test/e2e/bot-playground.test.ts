@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createLogger } from '../../api/src/logger';
-import { startPlaygroundBot, startPlaygroundUi, type PlaygroundBot } from '../../bot/src/playground';
+import { startPlaygroundBot, startPlaygroundUi, type PlaygroundBot } from '../../scripts/playground';
 import { launch, newPage, screenshot } from '../support/browser';
 
 jest.setTimeout(120_000);

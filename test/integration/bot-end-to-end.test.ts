@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../api/src/config';
-import { buildAppGraph, type AppGraph } from '../../api/src/composition';
+import { buildAppGraph, type AppGraph } from '../../app/src/composition';
 import { createLogger } from '../../api/src/logger';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';

@@ -15,7 +15,7 @@ import type { IntegrationStore } from '../../api/src/store/port';
 import type { Integration } from '../../api/src/store/types';
 import { createBot, type Bot } from '../../bot/src/create-bot';
 import type { NotifierOptions } from '../../bot/src/notifier';
-import type { CheckNow } from '../../bot/src/activity-handler';
+import type { CheckNow } from '../../bot/src/ports';
 import type { BotSettings } from '../../bot/src/settings';
 import type { TestSandbox } from '../support/sandbox';
 

@@ -12,7 +12,7 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { loadConfig } from '../../api/src/config';
 import { createLogger } from '../../api/src/logger';
-import { buildAppGraph, type AppGraph } from '../../api/src/composition';
+import { buildAppGraph, type AppGraph } from '../../app/src/composition';
 import type { SignedInUser } from '../../api/src/identity/port';
 
 const CONTOSO = '03017f7d-a934-418b-85f8-86d47d2aa0d0';

@@ -15,6 +15,7 @@ import {
   startAdminConsent,
   type ConsentSettings,
 } from '../../api/src/identity/admin-consent';
+import { consentPopupResult } from '../../api/src/http/consent-routes';
 import { ConsentStateError } from '../../api/src/identity/errors';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { createHttpsAgent, createMsalNetworkClient } from '../../api/src/identity/network-client';
@@ -132,7 +133,7 @@ describe('completeAdminConsent after the real consent pages', () => {
       userId: admin.oid,
       upn: 'admin@contoso.com',
       consented: true,
-      result: { outcome: 'granted' },
+      outcome: 'granted',
       roles: ['full_access_as_app'],
       reportedTenant: contoso,
     });
@@ -148,7 +149,7 @@ describe('completeAdminConsent after the real consent pages', () => {
       expect(done.consented).toBe(true);
       expect(done.roles).toEqual([]);
       expect(done.diagnostic).toMatchObject({ kind: 'consent_pending', code: 'role_not_yet_in_token' });
-      expect(done.result).toMatchObject({
+      expect(consentPopupResult(done)).toMatchObject({
         outcome: 'granted',
         remediation: remediationFor('consent_pending', { appId }),
       });
@@ -162,7 +163,7 @@ describe('completeAdminConsent after the real consent pages', () => {
     const query = await walkConsent(consentUrl, 'admin@contoso.com', { decision: 'cancel' });
     const done = await completeAdminConsent(deps(), query);
     expect(done.consented).toBe(false);
-    expect(done.result).toEqual({
+    expect(consentPopupResult(done)).toEqual({
       outcome: 'declined',
       code: 'AADSTS65004',
       message: 'Admin consent was cancelled; nothing was granted.',
@@ -177,9 +178,9 @@ describe('completeAdminConsent after the real consent pages', () => {
     const done = await completeAdminConsent(deps(), query);
     expect(done.consented).toBe(false);
     expect(done.diagnostic).toMatchObject({ kind: 'not_global_admin', code: 'AADSTS90094' });
-    expect(done.result).toMatchObject({ outcome: 'failed', code: 'AADSTS90094' });
-    expect(done.result.message).toContain('AADSTS90094: The grant requires admin permission.');
-    expect(done.result.message).not.toContain('Trace ID');
+    expect(consentPopupResult(done)).toMatchObject({ outcome: 'failed', code: 'AADSTS90094' });
+    expect(consentPopupResult(done).message).toContain('AADSTS90094: The grant requires admin permission.');
+    expect(consentPopupResult(done).message).not.toContain('Trace ID');
     expect(done.userId).toBe(admin.oid);
   });
 
@@ -189,7 +190,7 @@ describe('completeAdminConsent after the real consent pages', () => {
     await sandbox.control('DELETE', `/entra/consent/${contoso}`);
     const done = await completeAdminConsent(deps(), query);
     expect(done.consented).toBe(false);
-    expect(done.result).toMatchObject({ outcome: 'failed', code: 'AADSTS700016' });
+    expect(consentPopupResult(done)).toMatchObject({ outcome: 'failed', code: 'AADSTS700016' });
     expect(done.diagnostic?.kind).toBe('consent_missing');
   });
 });

@@ -11,7 +11,7 @@ import { startTestSandbox, type TestSandbox } from './sandbox';
 import type { SandboxOptions } from '../../sandbox/src/sandbox';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { loadConfig, type EnvName } from '../../api/src/config';
-import { startAppServer, type AppServer } from '../../api/src/server';
+import { startAppServer, type AppServer } from '../../app/src/server';
 import { createLogger } from '../../api/src/logger';
 import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import type { ConsentStartView } from '../../api/src/http/contract';

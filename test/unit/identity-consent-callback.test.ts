@@ -8,6 +8,7 @@ import {
   parseConsentCallback,
   startAdminConsent,
 } from '../../api/src/identity/admin-consent';
+import { consentPopupResult } from '../../api/src/http/consent-routes';
 import type { AppTokenProvider } from '../../api/src/identity/port';
 import { remediationFor } from '../../api/src/remediation';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
@@ -115,7 +116,7 @@ describe('completeAdminConsent with an error redirect', () => {
         },
       );
       expect(done).toMatchObject({ tenantId: TENANT, userId: 'oid-1', consented: false });
-      expect(done.result).toMatchObject({
+      expect(consentPopupResult(done)).toMatchObject({
         outcome: 'failed',
         code: 'AADSTS50020',
         remediation: remediationFor('wrong_directory', { appId: APP }),

@@ -49,7 +49,7 @@ function service(): IntegrationService {
         userId: ADMIN.oid,
         upn: ADMIN.upn,
         consented: true,
-        result: { outcome: 'granted' },
+        outcome: 'granted' as const,
       }),
     },
     checkEndpoint: async () => undefined,

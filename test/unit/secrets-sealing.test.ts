@@ -9,7 +9,7 @@ import {
   RsaOaepPasswordSealer,
   type InvalidSealedPasswordReason,
 } from '../../api/src/secrets/password-sealer';
-import { sealedPasswordSchema } from '../../api/src/secrets/sealed-password-schema';
+import { sealedPasswordBodySchema as sealedPasswordSchema } from '../../api/src/http/contract';
 import type { PublicJwk } from '../../api/src/http/contract';
 
 const PASSWORD = 'Sandbox-Only-Pa55!-ünïcødé-🔑';

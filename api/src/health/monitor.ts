@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IntegrationStore } from '../store/port';
 import type { HealthClaim } from '../store/health-port';
-import type { CheckResult, HealthAlert, HealthState } from '../store/health-types';
+import type { CheckResult } from '../store/health-types';
+import type { HealthRunOutcome } from './port';
 import type { Integration, VerificationTrace } from '../store/types';
 import type { HealthChecks } from './checks';
 import { DEFAULT_STATE_MACHINE_OPTIONS, evaluateHealth, type StateMachineOptions } from './state-machine';
@@ -24,17 +25,6 @@ export interface HealthMonitorOptions {
   /** In [0, 1), like Math.random. */
   random?: () => number;
   clock: () => Date;
-}
-
-export interface HealthRunOutcome {
-  tenantId: string;
-  integrationId: string;
-  state: HealthState;
-  results: CheckResult[];
-  alert?: HealthAlert;
-  nextRunAt: string;
-  /** Set when Exchange or Entra throttled the run: no run before this. */
-  backoffUntil?: string;
 }
 
 /** Room addresses the latest verification of this integration listed, if it listed any. */

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { IntegrationStore } from '../store/port';
 import type { HealthClaim } from '../store/health-port';
 import type { IntegrationStatus } from '../store/types';
-import type { HealthMonitor, HealthRunOutcome } from './monitor';
+import type { HealthMonitor } from './monitor';
+import type { CheckNowOutcome, HealthRunOutcome } from './port';
 import { realTimers, type Timers } from './timers';
 
 /** Connected integrations: verified, failed, or waiting for consent to apply; not disconnected. */
@@ -33,12 +34,6 @@ export interface HealthSchedulerOptions {
   historyRetentionMs?: number;
   onError?: (error: unknown, claim?: HealthClaim) => void;
 }
-
-export type CheckNowOutcome =
-  | { status: 'checked'; outcome: HealthRunOutcome }
-  | { status: 'throttled'; retryAfterMs: number }
-  | { status: 'busy' }
-  | { status: 'not_connected' };
 
 export class HealthScheduler {
   readonly owner: string;

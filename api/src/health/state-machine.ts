@@ -15,7 +15,7 @@
  * - Mute is not an input: every change is written to the outbox; the notifier honours the mute, so
  *   the history and the `status` command stay complete.
  */
-import { CHECK_LABELS } from './check-labels';
+import { CHECK_LABELS } from './port';
 import type { AlertInput } from '../store/health-port';
 import type { CheckName, CheckResult, HealthState } from '../store/health-types';
 import type { IsoInstant } from '../store/types';

@@ -5,6 +5,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { IntegrationService } from '../integrations/service';
+import type { ConsentCompletion } from '../identity/port';
 import type { ConsentPopupResult } from './contract';
 import { HttpProblem } from './problem';
 
@@ -38,6 +39,15 @@ function queryStrings(req: Request): Record<string, string | undefined> {
   return out;
 }
 
+/** What the popup hands back to the tab: the outcome, and the diagnostic when there is one. */
+export function consentPopupResult(completion: ConsentCompletion): ConsentPopupResult {
+  const d = completion.diagnostic;
+  return {
+    outcome: completion.outcome,
+    ...(d ? { code: d.code, message: d.message, remediation: d.remediation } : {}),
+  };
+}
+
 const encodeResult = (result: ConsentPopupResult) =>
   Buffer.from(JSON.stringify(result)).toString('base64url');
 
@@ -58,7 +68,7 @@ export function createConsentRouter(deps: ConsentRouterDeps): express.Router {
   router.get('/callback', (req: Request, res: Response, next) => {
     deps.service.completeModernConsent(queryStrings(req)).then(
       (completion) => {
-        res.redirect(302, `/tab/consent-end.html#result=${encodeResult(completion.result)}`);
+        res.redirect(302, `/tab/consent-end.html#result=${encodeResult(consentPopupResult(completion))}`);
       },
       (error: unknown) => {
         if (!deps.isInvalidState(error)) {

@@ -1,6 +1,7 @@
 /**
- * The tab ↔ API contract: JSON shapes of every `/api/…` route. Types only, no runtime imports, so
- * the tab (browser bundle) and the server share one definition.
+ * The tab ↔ API contract, single-sourced: zod schemas for every `/api/…` route, from which the
+ * routes validate their input and both sides take their TypeScript types (`z.infer`). The tab
+ * imports types only (`import type`), so no schema code reaches the browser bundle.
  *
  * Every call carries `Authorization: Bearer <Teams SSO token>`. Errors are
  * `application/problem+json` bodies of type ProblemBody with a stable `code`.
@@ -23,171 +24,229 @@
  *   `result` line (or an `error` line if it broke off). Refusals before verification starts
  *   (invalid request, not a Global Admin, endpoint not allowed, …) stay problem+json.
  */
+import { z } from 'zod';
 
-/** A public JSON Web Key, as WebCrypto imports it. */
-export interface PublicJwk {
-  kty: string;
-  n?: string;
-  e?: string;
-  alg?: string;
-  kid?: string;
-  use?: string;
-}
+const email = z.string().trim().toLowerCase().email().max(320);
+const base64Url = /^[A-Za-z0-9_-]+$/;
+const isoInstant = z.string();
+const record = z.record(z.string(), z.unknown());
 
-export type Method = 'modern' | 'basic';
-export type IntegrationStatus =
-  'pending_consent' | 'verifying' | 'pending' | 'verified' | 'failed' | 'disconnected';
-export type StepStatus = 'ok' | 'failed' | 'skipped' | 'pending';
-export type Outcome = 'verified' | 'pending' | 'failed';
+export const methodSchema = z.enum(['modern', 'basic']);
+export const integrationStatusSchema = z.enum([
+  'pending_consent',
+  'verifying',
+  'pending',
+  'verified',
+  'failed',
+  'disconnected',
+]);
+export const stepStatusSchema = z.enum(['ok', 'failed', 'skipped', 'pending']);
+export const outcomeSchema = z.enum(['verified', 'pending', 'failed']);
+export const stepNameSchema = z.enum(['endpoint', 'token', 'permission', 'credentials', 'mailbox', 'rooms']);
+export const checkNameSchema = z.enum(['token', 'certificate', 'secret', 'mailbox', 'rooms', 'ewsAllowList']);
 
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
+export const problemBodySchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
   /** Stable, machine-readable: `invalid_request`, `not_global_admin`, `invalid_state`, an error kind… */
-  code: string;
-  detail: string;
+  code: z.string(),
+  detail: z.string(),
   /** Microsoft's code, when the problem comes from a Microsoft service. */
-  microsoftCode?: string;
-  remediation?: string;
-  issues?: { path: (string | number)[]; message: string }[];
-}
+  microsoftCode: z.string().optional(),
+  remediation: z.string().optional(),
+  /** Quote it to support: the same id is in the server's log line for this request. */
+  correlationId: z.string().optional(),
+  issues: z
+    .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
+    .optional(),
+});
 
-export interface DiagnosticView {
-  kind: string;
-  code: string;
-  message: string;
-  remediation: string;
-  retryAfterMs?: number;
-}
+export const diagnosticViewSchema = z.object({
+  kind: z.string(),
+  code: z.string(),
+  message: z.string(),
+  remediation: z.string(),
+  retryAfterMs: z.number().optional(),
+});
 
-export interface MeView {
-  upn: string;
-  tenantId: string;
-  name?: string;
-  isGlobalAdmin: boolean;
-}
+export const meViewSchema = z.object({
+  upn: z.string(),
+  tenantId: z.string(),
+  name: z.string().optional(),
+  isGlobalAdmin: z.boolean(),
+});
 
-export interface StepView {
-  name: 'endpoint' | 'token' | 'permission' | 'credentials' | 'mailbox' | 'rooms';
-  status: StepStatus;
-  durationMs: number;
-  code?: string;
-  message?: string;
-  remediation?: string;
-  detail?: Record<string, unknown>;
-}
+export const stepViewSchema = z.object({
+  name: stepNameSchema,
+  status: stepStatusSchema,
+  durationMs: z.number(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  remediation: z.string().optional(),
+  detail: record.optional(),
+});
 
-export interface VerificationView {
-  outcome: Outcome;
-  mailbox: string;
-  startedAt: string;
-  finishedAt: string;
-  steps: StepView[];
-  diagnostic?: DiagnosticView;
-  retryAfterMs?: number;
-}
+export const verificationViewSchema = z.object({
+  outcome: outcomeSchema,
+  mailbox: z.string(),
+  startedAt: isoInstant,
+  finishedAt: isoInstant,
+  steps: z.array(stepViewSchema),
+  diagnostic: diagnosticViewSchema.optional(),
+  retryAfterMs: z.number().optional(),
+});
 
 /** One line of a verification's NDJSON stream (see ¹ above). */
-export type VerificationStreamEvent =
-  | { type: 'step'; step: StepView }
-  | { type: 'result'; verification: VerificationView }
-  | { type: 'error'; problem: ProblemBody };
+export const verificationStreamEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('step'), step: stepViewSchema }),
+  z.object({ type: z.literal('result'), verification: verificationViewSchema }),
+  z.object({ type: z.literal('error'), problem: problemBodySchema }),
+]);
 
-export interface IntegrationView {
-  id: string;
-  method: Method;
-  status: IntegrationStatus;
-  ewsUrl?: string;
-  serviceAccount?: string;
-  verifiedMailbox?: string;
-  verifiedAt?: string;
-  consentedBy?: string;
-  consentedAt?: string;
-  lastError?: DiagnosticView;
-  updatedAt: string;
-}
+export const integrationViewSchema = z.object({
+  id: z.string(),
+  method: methodSchema,
+  status: integrationStatusSchema,
+  ewsUrl: z.string().optional(),
+  serviceAccount: z.string().optional(),
+  verifiedMailbox: z.string().optional(),
+  verifiedAt: isoInstant.optional(),
+  consentedBy: z.string().optional(),
+  consentedAt: isoInstant.optional(),
+  lastError: diagnosticViewSchema.optional(),
+  updatedAt: isoInstant,
+});
 
-export interface HealthCheckView {
-  check: 'token' | 'certificate' | 'secret' | 'mailbox' | 'rooms' | 'ewsAllowList';
-  status: 'ok' | 'warn' | 'fail';
-  checkedAt: string;
-  code?: string;
-  message?: string;
-  remediation?: string;
-  detail?: Record<string, unknown>;
-}
+export const healthCheckViewSchema = z.object({
+  check: checkNameSchema,
+  status: z.enum(['ok', 'warn', 'fail']),
+  checkedAt: isoInstant,
+  code: z.string().optional(),
+  message: z.string().optional(),
+  remediation: z.string().optional(),
+  detail: record.optional(),
+});
 
 /** The scheduled health monitoring of the connection. */
-export interface HealthView {
-  state: 'healthy' | 'degraded' | 'failing';
+export const healthViewSchema = z.object({
+  state: z.enum(['healthy', 'degraded', 'failing']),
   /** When the current state began. */
-  since: string;
-  lastRunAt?: string;
-  nextRunAt: string;
-  mutedUntil?: string;
+  since: isoInstant,
+  lastRunAt: isoInstant.optional(),
+  nextRunAt: isoInstant,
+  mutedUntil: isoInstant.optional(),
   /** The results of the last run. */
-  checks: HealthCheckView[];
-}
+  checks: z.array(healthCheckViewSchema),
+});
 
-export interface IntegrationStatusView {
+export const integrationStatusViewSchema = z.object({
   /** Our app registration's client id (for the EWS allow-list command). */
-  appId: string;
-  integration: IntegrationView | null;
-  latestVerification: VerificationView | null;
+  appId: z.string(),
+  integration: integrationViewSchema.nullable(),
+  latestVerification: verificationViewSchema.nullable(),
   /** Null until the first health check ran. */
-  health: HealthView | null;
-}
+  health: healthViewSchema.nullable(),
+});
 
-export interface ConsentStartView {
+export const consentStartViewSchema = z.object({
   /** Entra's admin-consent URL for the admin's own tenant. */
-  consentUrl: string;
+  consentUrl: z.string(),
   /** Our page that redirects to consentUrl: open it with `authentication.authenticate`. */
-  startUrl: string;
-  expiresAt: string;
-}
+  startUrl: z.string(),
+  expiresAt: isoInstant,
+});
 
-export interface SealingKeyView {
-  kid: string;
-  jwk: PublicJwk;
-}
+/** A public JSON Web Key, as WebCrypto imports it. */
+export const publicJwkSchema = z.object({
+  kty: z.string(),
+  n: z.string().optional(),
+  e: z.string().optional(),
+  alg: z.string().optional(),
+  kid: z.string().optional(),
+  use: z.string().optional(),
+});
 
-export interface SealedPasswordBody {
-  kid: string;
-  ciphertext: string;
-}
+export const sealingKeyViewSchema = z.object({ kid: z.string(), jwk: publicJwkSchema });
 
-export interface ConnectBasicRequest {
-  /** Either the EWS URL… */
-  ewsUrl?: string;
-  /** …or an e-mail address to find it with Autodiscover. */
-  autodiscoverAddress?: string;
-  serviceAccount: string;
-  sealedPassword: SealedPasswordBody;
-}
+/** A password sealed in the browser to the server's public key; never the password itself. */
+export const sealedPasswordBodySchema = z.strictObject({
+  /** RFC 7638 thumbprint of the sealing key: base64url of a SHA-256 digest (43 characters). */
+  kid: z.string().regex(base64Url, 'must be base64url').max(128),
+  /** One RSA block: 512 bytes for a 4096-bit key is 683 base64url characters. */
+  ciphertext: z.string().regex(base64Url, 'must be base64url').max(1024),
+});
 
-export interface UpdatePasswordRequest {
-  sealedPassword: SealedPasswordBody;
-}
+export const connectBasicRequestSchema = z
+  .strictObject({
+    /** Either the EWS URL… */
+    ewsUrl: z.string().trim().url().max(2048).optional(),
+    /** …or an e-mail address to find it with Autodiscover. */
+    autodiscoverAddress: email.optional(),
+    serviceAccount: z.string().trim().min(1).max(320),
+    sealedPassword: sealedPasswordBodySchema,
+  })
+  .refine((b) => Boolean(b.ewsUrl) !== Boolean(b.autodiscoverAddress), {
+    message: 'Give either ewsUrl or autodiscoverAddress, not both.',
+    path: ['ewsUrl'],
+  });
 
-export interface VerifyRequest {
+export const updatePasswordRequestSchema = z.strictObject({ sealedPassword: sealedPasswordBodySchema });
+
+export const verifyRequestSchema = z.strictObject({
   /** A room mailbox to verify with instead of the admin's own (app scoped to rooms). */
-  mailbox?: string;
+  mailbox: email.optional(),
   /** Re-checks while pending count up from 0, so the server backs off further each time. */
-  attempt?: number;
-}
+  attempt: z.number().int().min(0).max(100).optional(),
+});
 
-export interface AuditView {
-  entries: { at: string; actorUpn: string; action: string; result: 'success' | 'failure'; target?: string }[];
-}
+export const auditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const auditViewSchema = z.object({
+  entries: z.array(
+    z.object({
+      at: isoInstant,
+      actorUpn: z.string(),
+      action: z.string(),
+      result: z.enum(['success', 'failure']),
+      target: z.string().optional(),
+    }),
+  ),
+});
 
 /**
  * The consent outcome. The callback redirects the popup to `/tab/consent-end.html#result=<base64url
  * of this JSON>`; that page hands it to the tab with `authentication.notifySuccess(json)`.
  */
-export interface ConsentPopupResult {
-  outcome: 'granted' | 'declined' | 'failed';
-  code?: string;
-  message?: string;
-  remediation?: string;
-}
+export const consentPopupResultSchema = z.object({
+  outcome: z.enum(['granted', 'declined', 'failed']),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  remediation: z.string().optional(),
+});
+
+export type Method = z.infer<typeof methodSchema>;
+export type IntegrationStatus = z.infer<typeof integrationStatusSchema>;
+export type StepStatus = z.infer<typeof stepStatusSchema>;
+export type Outcome = z.infer<typeof outcomeSchema>;
+export type ProblemBody = z.infer<typeof problemBodySchema>;
+export type DiagnosticView = z.infer<typeof diagnosticViewSchema>;
+export type MeView = z.infer<typeof meViewSchema>;
+export type StepView = z.infer<typeof stepViewSchema>;
+export type VerificationView = z.infer<typeof verificationViewSchema>;
+export type VerificationStreamEvent = z.infer<typeof verificationStreamEventSchema>;
+export type IntegrationView = z.infer<typeof integrationViewSchema>;
+export type HealthCheckView = z.infer<typeof healthCheckViewSchema>;
+export type HealthView = z.infer<typeof healthViewSchema>;
+export type IntegrationStatusView = z.infer<typeof integrationStatusViewSchema>;
+export type ConsentStartView = z.infer<typeof consentStartViewSchema>;
+export type PublicJwk = z.infer<typeof publicJwkSchema>;
+export type SealingKeyView = z.infer<typeof sealingKeyViewSchema>;
+export type SealedPasswordBody = z.infer<typeof sealedPasswordBodySchema>;
+export type ConnectBasicRequest = z.input<typeof connectBasicRequestSchema>;
+export type UpdatePasswordRequest = z.input<typeof updatePasswordRequestSchema>;
+export type VerifyRequest = z.input<typeof verifyRequestSchema>;
+export type AuditView = z.infer<typeof auditViewSchema>;
+export type ConsentPopupResult = z.infer<typeof consentPopupResultSchema>;

@@ -1,6 +1,5 @@
 /** The tab's JSON API under `/api` (see contract.ts), Global Admins only for every change. */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { remediationFor } from '../remediation';
 import type { SignedInUser, SsoTokenValidator } from '../identity/port';
 import type { PasswordSealer } from '../secrets/port';
@@ -11,36 +10,21 @@ import type { Logger } from '../logger';
 import { authenticate, signedInUser } from './auth';
 import { HttpProblem, INTERNAL_ERROR, problemFromError, sendProblem } from './problem';
 import { healthView, integrationView, verificationView } from './views';
-import type { CheckNowOutcome } from '../health/scheduler';
-import type {
-  AuditView,
-  ConsentStartView,
-  IntegrationStatusView,
-  MeView,
-  ProblemBody,
-  SealingKeyView,
-  StepView,
-  VerificationStreamEvent,
+import type { CheckNowOutcome } from '../health/port';
+import {
+  auditQuerySchema,
+  connectBasicRequestSchema,
+  updatePasswordRequestSchema,
+  verifyRequestSchema,
+  type AuditView,
+  type ConsentStartView,
+  type IntegrationStatusView,
+  type MeView,
+  type ProblemBody,
+  type SealingKeyView,
+  type StepView,
+  type VerificationStreamEvent,
 } from './contract';
-
-const email = z.string().trim().toLowerCase().email().max(320);
-const sealedPassword = z.object({ kid: z.string().min(1).max(200), ciphertext: z.string().min(1).max(4096) });
-const connectBasicSchema = z
-  .object({
-    ewsUrl: z.string().trim().url().max(2048).optional(),
-    autodiscoverAddress: email.optional(),
-    serviceAccount: z.string().trim().min(1).max(320),
-    sealedPassword,
-  })
-  .strict()
-  .refine((b) => Boolean(b.ewsUrl) !== Boolean(b.autodiscoverAddress), {
-    message: 'Give either ewsUrl or autodiscoverAddress, not both.',
-    path: ['ewsUrl'],
-  });
-const verifySchema = z
-  .object({ mailbox: email.optional(), attempt: z.number().int().min(0).max(100).optional() })
-  .strict();
-const updatePasswordSchema = z.object({ sealedPassword }).strict();
 
 export interface ApiRouterDeps {
   appId: string;
@@ -143,7 +127,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   router.post(
     '/integrations/basic',
     route(async (req, res) => {
-      const body = connectBasicSchema.parse(req.body);
+      const body = connectBasicRequestSchema.parse(req.body);
       const input = body.ewsUrl
         ? { ewsUrl: body.ewsUrl, serviceAccount: body.serviceAccount, sealedPassword: body.sealedPassword }
         : {
@@ -161,7 +145,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   router.put(
     '/integration/password',
     route(async (req, res) => {
-      const body = updatePasswordSchema.parse(req.body);
+      const body = updatePasswordRequestSchema.parse(req.body);
       const user = signedInUser(res);
       await answerVerification(req, res, deps.log, (onStep) =>
         deps.service.updatePassword(user, body.sealedPassword, onStep),
@@ -172,7 +156,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   router.post(
     '/integration/verify',
     route(async (req, res) => {
-      const body = verifySchema.parse(req.body ?? {});
+      const body = verifyRequestSchema.parse(req.body ?? {});
       const user = signedInUser(res);
       await answerVerification(req, res, deps.log, (onStep) =>
         deps.service.verify(user, { ...body, onStep }),
@@ -211,7 +195,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/integration/audit',
     route(async (req, res) => {
       const user = globalAdmin(res);
-      const limit = z.coerce.number().int().min(1).max(200).default(50).parse(req.query.limit);
+      const { limit } = auditQuerySchema.parse(req.query);
       const entries = await deps.store.listAudit(user.tenantId, { limit });
       const view: AuditView = {
         entries: entries.map((e) => ({

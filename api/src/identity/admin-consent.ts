@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Diagnostic, ErrorKind } from '../errors';
 import { isExchangeConnectError } from '../errors';
-import type { ConsentPopupResult } from '../http/contract';
 import { remediationFor } from '../remediation';
 import type { IntegrationStore } from '../store/port';
 import { ConsentStateError } from './errors';
@@ -123,14 +122,9 @@ export interface CompleteConsentDeps {
   now: () => Date;
 }
 
-function failed(diagnostic: Diagnostic): Pick<ConsentCompletion, 'result' | 'diagnostic' | 'consented'> {
-  const result: ConsentPopupResult = {
-    outcome: diagnostic.kind === 'consent_declined' ? 'declined' : 'failed',
-    code: diagnostic.code,
-    message: diagnostic.message,
-    remediation: diagnostic.remediation,
-  };
-  return { consented: false, result, diagnostic };
+function failed(diagnostic: Diagnostic): Pick<ConsentCompletion, 'outcome' | 'diagnostic' | 'consented'> {
+  const outcome = diagnostic.kind === 'consent_declined' ? 'declined' : 'failed';
+  return { consented: false, outcome, diagnostic };
 }
 
 function callbackDiagnostic(
@@ -184,8 +178,9 @@ export async function completeAdminConsent(
     if (!isExchangeConnectError(error)) throw error;
     return { ...who, ...reported, ...failed(error.toDiagnostic()) };
   }
-  const result: ConsentPopupResult = { outcome: 'granted' };
-  if (roles.includes(FULL_ACCESS_AS_APP)) return { ...who, ...reported, consented: true, result, roles };
+  if (roles.includes(FULL_ACCESS_AS_APP)) {
+    return { ...who, ...reported, consented: true, outcome: 'granted', roles };
+  }
   // The grant exists (Entra issued a token), but the role reaches tokens only once it replicated.
   const diagnostic: Diagnostic = {
     kind: 'consent_pending',
@@ -197,12 +192,7 @@ export async function completeAdminConsent(
     ...who,
     ...reported,
     consented: true,
-    result: {
-      ...result,
-      code: diagnostic.code,
-      message: diagnostic.message,
-      remediation: diagnostic.remediation,
-    },
+    outcome: 'granted',
     diagnostic,
     roles,
   };

@@ -1,5 +1,4 @@
 import type { Diagnostic } from '../errors';
-import type { ConsentPopupResult } from '../http/contract';
 
 /** What the use cases need from Entra ID, independent of msal-node and jose. */
 
@@ -43,6 +42,8 @@ export interface AdminConsentFlow {
   complete(query: Record<string, string | undefined>): Promise<ConsentCompletion>;
 }
 
+export type ConsentOutcome = 'granted' | 'declined' | 'failed';
+
 export interface ConsentCompletion {
   /** Always the tenant bound to `state`, never the callback's `tenant` parameter. */
   tenantId: string;
@@ -50,8 +51,8 @@ export interface ConsentCompletion {
   upn: string;
   /** True only when Entra issued an app-only Exchange token for the tenant after the grant. */
   consented: boolean;
-  /** What the popup hands back to the tab. */
-  result: ConsentPopupResult;
+  /** What Entra answered: granted, or the admin cancelled, or it failed. */
+  outcome: ConsentOutcome;
   /** Why it is not (fully) done: a failure, or a grant whose role has not reached tokens yet. */
   diagnostic?: Diagnostic;
   /** Roles of the verifying token; empty while the grant replicates. */

@@ -3,12 +3,26 @@
  * through WebCrypto only (no Node imports, no Buffer), so the Teams tab bundles this very file and
  * Node (which has the same globalThis.crypto.subtle) uses it in tests and the CLI.
  */
-import type { PublicJwk, SealedPasswordBody } from '../http/contract';
+
+/** The server's public sealing key, as `GET /api/sealing-key` publishes it (a JWK). */
+export interface SealingPublicKey {
+  kty: string;
+  n?: string;
+  e?: string;
+  alg?: string;
+  kid?: string;
+}
+
+/** What leaves the browser: the key's id and the ciphertext, never the password. */
+export interface SealedPasswordEnvelope {
+  kid: string;
+  ciphertext: string;
+}
 
 /** OAEP with SHA-256 adds 2 × 32 + 2 bytes of padding to the message. */
 const OAEP_SHA256_OVERHEAD = 66;
 
-export async function sealPassword(jwk: PublicJwk, password: string): Promise<SealedPasswordBody> {
+export async function sealPassword(jwk: SealingPublicKey, password: string): Promise<SealedPasswordEnvelope> {
   if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e || !jwk.kid)
     throw new Error('The sealing key is not an RSA public key');
   if (jwk.alg !== undefined && jwk.alg !== 'RSA-OAEP-256')

@@ -2,7 +2,7 @@
  * Adaptive Card basics shared by every card the bot sends: the schema version Teams renders
  * (1.5), the attachment wrapper, the two buttons, and the deep link to the personal tab.
  */
-export { CHECK_LABELS } from '../../../api/src/health/check-labels';
+export { CHECK_LABELS } from '../../../api/src/health/port';
 import type { Attachment } from 'botbuilder';
 import type { JsonObject } from '../../../api/src/store/types';
 import type { AlertSeverity, HealthState } from '../../../api/src/store/health-types';

@@ -14,7 +14,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import type { SealedPasswordBody } from '../../../api/src/http/contract';
-import { impersonationCommand } from '../../../api/src/remediation';
+import { impersonationCommand } from '../../../api/src/powershell-commands';
 import type { ApiClient } from '../api/client';
 import { sealPasswordInput } from '../api/sealing';
 import { CommandBlock } from '../components/CommandBlock';

@@ -4,7 +4,11 @@
  */
 import { Badge, makeStyles, Text, tokens } from '@fluentui/react-components';
 import type { HealthCheckView, IntegrationView, VerificationView } from '../../../api/src/http/contract';
-import { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE, ewsAllowListCommand } from '../../../api/src/remediation';
+import {
+  EWS_DEFAULT_OFF_DATE,
+  EWS_SHUTDOWN_DATE,
+  ewsAllowListCommand,
+} from '../../../api/src/powershell-commands';
 import { CommandBlock } from '../components/CommandBlock';
 import { formatDateTime } from '../verification/format';
 

@@ -14,7 +14,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import type { Method, StepView, VerificationView } from '../../../api/src/http/contract';
-import { ewsAllowListCommand } from '../../../api/src/remediation';
+import { ewsAllowListCommand } from '../../../api/src/powershell-commands';
 import { ApiError, type StepListener } from '../api/client';
 import { useAnnounce } from '../components/Announcer';
 import { CommandBlock } from '../components/CommandBlock';

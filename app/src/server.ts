@@ -8,13 +8,13 @@ import http from 'node:http';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { AppConfig } from './config';
-import { createLogger, type Logger } from './logger';
+import type { AppConfig } from '../../api/src/config';
+import { createLogger, type Logger } from '../../api/src/logger';
 import { buildAppGraph, type AppGraph } from './composition';
-import { createApiRouter, problemHandler } from './http/routes';
-import { createConsentRouter } from './http/consent-routes';
-import { ConsentStateError } from './identity/errors';
-import { HttpProblem } from './http/problem';
+import { createApiRouter, problemHandler } from '../../api/src/http/routes';
+import { createConsentRouter } from '../../api/src/http/consent-routes';
+import { ConsentStateError } from '../../api/src/identity/errors';
+import { HttpProblem } from '../../api/src/http/problem';
 
 export const TAB_DIST = path.resolve(__dirname, '..', '..', 'tab', 'dist');
 

@@ -17,10 +17,10 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type Logger } from '../../api/src/logger';
-import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
-import type { IntegrationStore } from '../../api/src/store/port';
-import { createBot, type Bot } from './create-bot';
+import { createLogger, type Logger } from '../api/src/logger';
+import { openSqliteStore } from '../api/src/store/sqlite/sqlite-store';
+import type { IntegrationStore } from '../api/src/store/port';
+import { createBot, type Bot } from '../bot/src/create-bot';
 
 export interface PlaygroundBot {
   bot: Bot;

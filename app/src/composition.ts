@@ -2,27 +2,27 @@
  * Builds the app's object graph from its configuration: one adapter per Microsoft service, the
  * store, and the use cases on top. The only place that knows which adapter serves which port.
  */
-import type { AppConfig } from './config';
-import type { Logger } from './logger';
-import { MsalAppTokenProvider } from './identity/msal-token-provider';
-import { JoseSsoTokenValidator, ssoValidatorOptions } from './identity/sso-validator';
-import { completeAdminConsent, startAdminConsent } from './identity/admin-consent';
-import type { AdminConsentFlow } from './identity/port';
-import { EwsGateway } from './exchange/ews-gateway';
-import { PoxAutodiscoverClient } from './exchange/autodiscover';
-import { assertSafeEwsUrl, systemResolver } from './exchange/endpoint-policy';
-import { hostMapFrom, mappedResolver } from './exchange/host-mapping';
-import { discoverRooms } from './exchange/rooms';
-import { throttleRetry } from './exchange/retry-policy';
-import { KeyVaultSecretVault } from './secrets/key-vault-secret-vault';
-import { RsaOaepPasswordSealer } from './secrets/password-sealer';
-import { vaultCredential } from './secrets/vault-credential';
-import { openSqliteStore } from './store/sqlite/sqlite-store';
-import type { IntegrationStore } from './store/port';
-import { IntegrationService } from './integrations/service';
-import type { RoomsSummary, VerificationDeps } from './integrations/verification';
-import { createHealthScheduler } from './health/create-scheduler';
-import type { HealthScheduler } from './health/scheduler';
+import type { AppConfig } from '../../api/src/config';
+import type { Logger } from '../../api/src/logger';
+import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
+import { JoseSsoTokenValidator, ssoValidatorOptions } from '../../api/src/identity/sso-validator';
+import { completeAdminConsent, startAdminConsent } from '../../api/src/identity/admin-consent';
+import type { AdminConsentFlow } from '../../api/src/identity/port';
+import { EwsGateway } from '../../api/src/exchange/ews-gateway';
+import { PoxAutodiscoverClient } from '../../api/src/exchange/autodiscover';
+import { assertSafeEwsUrl, systemResolver } from '../../api/src/exchange/endpoint-policy';
+import { hostMapFrom, mappedResolver } from '../../api/src/exchange/host-mapping';
+import { discoverRooms } from '../../api/src/exchange/rooms';
+import { throttleRetry } from '../../api/src/exchange/retry-policy';
+import { KeyVaultSecretVault } from '../../api/src/secrets/key-vault-secret-vault';
+import { RsaOaepPasswordSealer } from '../../api/src/secrets/password-sealer';
+import { vaultCredential } from '../../api/src/secrets/vault-credential';
+import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
+import type { IntegrationStore } from '../../api/src/store/port';
+import { IntegrationService } from '../../api/src/integrations/service';
+import type { RoomsSummary, VerificationDeps } from '../../api/src/integrations/verification';
+import { createHealthScheduler } from '../../api/src/health/create-scheduler';
+import type { HealthScheduler } from '../../api/src/health/scheduler';
 import { createBot, type Bot } from '../../bot/src/create-bot';
 
 /** Room calendars are checked over the coming week. */

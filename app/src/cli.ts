@@ -4,21 +4,18 @@
  * from the command line (where `ps` and shell history would keep them).
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, type AppConfig } from './config';
-import { createLogger } from './logger';
+import { loadConfig, type AppConfig } from '../../api/src/config';
+import { createLogger } from '../../api/src/logger';
 import { buildAppGraph } from './composition';
 import { startAppServer } from './server';
 import {
   verifyIntegration,
   type VerifiableIntegration,
   type VerificationResult,
-} from './integrations/verification';
-import { traceText } from './integrations/trace-text';
-import type { SecretVault } from './secrets/port';
-// Development targets only; small modules with no side effects.
-import { sandboxAppEnv, defaultSandboxUrls } from '../../scripts/sandbox-env';
-import { ensureDevCertificates } from '../../scripts/dev-certs';
-import { loadSeed } from '../../sandbox/src/seed';
+} from '../../api/src/integrations/verification';
+import { traceText } from '../../api/src/integrations/trace-text';
+import type { SecretVault } from '../../api/src/secrets/port';
+import { loadDevelopmentEnv } from './development-env';
 
 const USAGE = `Usage:
   exchange-connect verify --method modern --mailbox <smtp> [--tenant <id|domain>] [--wait-seconds N]
@@ -47,9 +44,13 @@ class UsageError extends Error {}
 
 async function configFor(sandbox: boolean): Promise<AppConfig> {
   if (!sandbox) return loadConfig();
-  return loadConfig(
-    sandboxAppEnv({ urls: defaultSandboxUrls(), seed: loadSeed() }, await ensureDevCertificates()),
-  );
+  const env = await loadDevelopmentEnv();
+  if (!env) {
+    throw new UsageError(
+      '--sandbox is a development option: it needs a source checkout of Exchange Connect (npm run sandbox). In production, configure the EC_* environment variables instead.',
+    );
+  }
+  return loadConfig(env);
 }
 
 async function readPassword(): Promise<string> {

@@ -1,0 +1,16 @@
+/**
+ * The Exchange PowerShell an admin is asked to run, with our values filled in, and the EWS dates
+ * that explain why. Pure and browser-safe: the tab shows the same commands as the remediation texts.
+ */
+
+/** EWS in Exchange Online: off by default for apps not on the allow list, then switched off. */
+export const EWS_DEFAULT_OFF_DATE = '2026-10-01';
+export const EWS_SHUTDOWN_DATE = '2027-04-01';
+
+export function ewsAllowListCommand(appId: string): string {
+  return `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="${appId}"}`;
+}
+
+export function impersonationCommand(serviceAccount: string): string {
+  return `New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "${serviceAccount}"`;
+}

@@ -1,0 +1,31 @@
+/**
+ * Everything the bot needs from the rest of the app, as ports: its conversations, the alert
+ * outbox, what the status card reports, and "check now". The composition root hands in the
+ * adapters; the bot never reaches into the store's or the health monitor's implementations.
+ */
+import type { CoreStoreOperations } from '../../api/src/store/port';
+import type { ConversationStoreOperations } from '../../api/src/store/conversation-port';
+import type { HealthStoreOperations } from '../../api/src/store/health-port';
+
+export type { CheckNow, CheckNowOutcome } from '../../api/src/health/port';
+export type { Logger } from 'pino';
+
+/** Where the bot keeps the conversations it is installed in (install, remove, mute). */
+export type ConversationDirectory = ConversationStoreOperations;
+
+/** The durable alert outbox the notifier drains. */
+export type AlertOutbox = Pick<
+  HealthStoreOperations,
+  | 'listUnplannedAlerts'
+  | 'planAlertDeliveries'
+  | 'claimAlertDeliveries'
+  | 'settleAlertDelivery'
+  | 'listAlertDeliveries'
+  | 'listAlerts'
+>;
+
+/** What the status card shows: the tenant's connection, its health and the last run's results. */
+export type StatusSource = Pick<CoreStoreOperations, 'getIntegration'> &
+  Pick<HealthStoreOperations, 'getIntegrationHealth' | 'listHealthResults'>;
+
+export type BotStore = ConversationDirectory & AlertOutbox & StatusSource;
