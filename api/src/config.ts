@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { AppError } from './errors';
 
 const httpsUrl = z
   .string()
@@ -92,7 +93,10 @@ export interface AppConfig {
   healthIntervalMs: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends AppError {
+  readonly area = 'config';
+  readonly reason = 'invalid_variable';
+
   constructor(
     readonly variable: string,
     detail: string,

@@ -1,7 +1,30 @@
 /**
- * The error family. Every SDK error is converted once, at its adapter, into an
- * ExchangeConnectError; the tab, the CLI and the bot all render diagnostics from this one type.
+ * The error family. Everything the app raises on purpose is an AppError: an `area` (which part of
+ * the app refused or failed) and a `reason` from that area's closed union. One table in
+ * http/problem.ts maps every area and reason to an HTTP status and problem code, with exhaustive
+ * types, so a new reason does not compile until it is given one.
+ *
+ * ExchangeConnectError is the `service` area: a Microsoft service (or an endpoint the admin named)
+ * refused or failed. Every SDK error is converted into it once, at its adapter, with Microsoft's
+ * exact code and a remediation; the tab, the CLI and the bot all render diagnostics from it.
  */
+
+export const ERROR_AREAS = [
+  'service',
+  'sso',
+  'consent_state',
+  'sealed_password',
+  'use_case',
+  'store',
+  'request',
+  'config',
+] as const;
+export type ErrorArea = (typeof ERROR_AREAS)[number];
+
+export abstract class AppError extends Error {
+  abstract readonly area: ErrorArea;
+  abstract readonly reason: string;
+}
 
 export const ERROR_KINDS = [
   // Entra ID: tokens and consent
@@ -49,7 +72,10 @@ export interface Diagnostic {
   retryAfterMs?: number;
 }
 
-export class ExchangeConnectError extends Error implements Diagnostic {
+export class ExchangeConnectError extends AppError implements Diagnostic {
+  readonly area = 'service';
+  /** The same as `kind`: the service area's reasons are the error kinds. */
+  readonly reason: ErrorKind;
   readonly kind: ErrorKind;
   readonly code: string;
   readonly remediation: string;
@@ -59,6 +85,7 @@ export class ExchangeConnectError extends Error implements Diagnostic {
     super(diagnostic.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ExchangeConnectError';
     this.kind = diagnostic.kind;
+    this.reason = diagnostic.kind;
     this.code = diagnostic.code;
     this.remediation = diagnostic.remediation;
     if (diagnostic.retryAfterMs !== undefined) this.retryAfterMs = diagnostic.retryAfterMs;
@@ -82,4 +109,15 @@ export function isTransient(kind: ErrorKind): boolean {
 
 export function isExchangeConnectError(value: unknown): value is ExchangeConnectError {
   return value instanceof ExchangeConnectError;
+}
+
+/** Turns any caught error into a Diagnostic: ours as they are, anything else as "unexpected". */
+export function diagnosticOf(error: unknown, remediation: (kind: ErrorKind) => string): Diagnostic {
+  if (error instanceof ExchangeConnectError) return error.toDiagnostic();
+  return {
+    kind: 'unexpected',
+    code: 'Unexpected',
+    message: 'An unexpected error occurred.',
+    remediation: remediation('unexpected'),
+  };
 }

@@ -3,6 +3,7 @@
  * admin-consent pages and the bot endpoint.
  */
 import express from 'express';
+import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import http from 'node:http';
 import path from 'node:path';
@@ -11,10 +12,11 @@ import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../../api/src/config';
 import { createLogger, type Logger } from '../../api/src/logger';
 import { buildAppGraph, type AppGraph } from './composition';
-import { createApiRouter, problemHandler } from '../../api/src/http/routes';
+import { createApiRouter } from '../../api/src/http/routes';
+import { problemHandler } from '../../api/src/http/problem';
 import { createConsentRouter } from '../../api/src/http/consent-routes';
 import { ConsentStateError } from '../../api/src/identity/errors';
-import { HttpProblem } from '../../api/src/http/problem';
+import { RequestError } from '../../api/src/http/request-error';
 
 export const TAB_DIST = path.resolve(__dirname, '..', '..', 'tab', 'dist');
 
@@ -36,13 +38,20 @@ export function createApp(graph: AppGraph): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  // One line per request; the path only (queries carry consent states and codes).
+  // One line per request, under the correlation id problem bodies quote; the path only (queries
+  // carry consent states and codes).
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
+    const correlationId = randomUUID();
+    res.locals.correlationId = correlationId;
+    res.set('x-correlation-id', correlationId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const path = req.originalUrl.split('?')[0];
-      log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+      log.info(
+        { method: req.method, path, status: res.statusCode, ms: Math.round(ms), correlationId },
+        'request',
+      );
     });
     next();
   });
@@ -81,10 +90,10 @@ export function createApp(graph: AppGraph): express.Express {
   } else {
     log.warn({ dir: TAB_DIST }, 'the tab is not built (npm run build:tab): /tab/ answers 503');
     app.use('/tab', (_req, _res, next) =>
-      next(new HttpProblem(503, 'tab_not_built', 'The tab has not been built.')),
+      next(new RequestError('tab_not_built', 'The tab has not been built.')),
     );
   }
-  app.use((_req, _res, next) => next(new HttpProblem(404, 'not_found', 'Not found.')));
+  app.use((_req, _res, next) => next(new RequestError('not_found', 'Not found.')));
   app.use(problemHandler(log));
   return app;
 }

@@ -10,6 +10,7 @@ import {
   type InvalidSealedPasswordReason,
 } from '../../api/src/secrets/password-sealer';
 import { sealedPasswordBodySchema as sealedPasswordSchema } from '../../api/src/http/contract';
+import { problemFromError } from '../../api/src/http/problem';
 import type { PublicJwk } from '../../api/src/http/contract';
 
 const PASSWORD = 'Sandbox-Only-Pa55!-ünïcødé-🔑';
@@ -134,7 +135,8 @@ describe('sealing a password in the browser and opening it on the server', () =>
     it.each(refusals)('%s', async (_name, reason, seal) => {
       const sealed = await seal();
       const error = refusalOf(() => sealer.open(sealed));
-      expect(error).toMatchObject({ code: 'invalid_sealed_password', httpStatus: 400, reason });
+      expect(error).toMatchObject({ code: 'invalid_sealed_password', reason });
+      expect(problemFromError(error)?.status).toBe(400);
       const rendered = `${error.message} ${error.stack} ${JSON.stringify(error)}`;
       expect(rendered).not.toContain(PASSWORD);
       expect(rendered).not.toContain('B'.repeat(20));

@@ -7,7 +7,7 @@ import express, { type Request, type Response } from 'express';
 import type { IntegrationService } from '../integrations/service';
 import type { ConsentCompletion } from '../identity/port';
 import type { ConsentPopupResult } from './contract';
-import { HttpProblem } from './problem';
+import { RequestError } from './request-error';
 
 export interface ConsentRouterDeps {
   service: IntegrationService;
@@ -57,9 +57,7 @@ export function createConsentRouter(deps: ConsentRouterDeps): express.Router {
   router.get('/start', (req: Request, res: Response, next) => {
     const target = typeof req.query.u === 'string' ? req.query.u : '';
     if (!isOurConsentUrl(target, deps.authorityHost, deps.clientId)) {
-      next(
-        new HttpProblem(400, 'invalid_consent_url', 'This is not an admin-consent link of Exchange Connect.'),
-      );
+      next(new RequestError('invalid_consent_url', 'This is not an admin-consent link of Exchange Connect.'));
       return;
     }
     res.redirect(302, target);

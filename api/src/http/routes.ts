@@ -8,7 +8,9 @@ import type { VerificationResult } from '../integrations/verification';
 import type { IntegrationStore } from '../store/port';
 import type { Logger } from '../logger';
 import { authenticate, signedInUser } from './auth';
-import { HttpProblem, INTERNAL_ERROR, problemFromError, sendProblem } from './problem';
+import { problemHandler, problemToSend } from './problem';
+import { RequestError } from './request-error';
+import { UseCaseError } from '../integrations/errors';
 import { healthView, integrationView, verificationView } from './views';
 import type { CheckNowOutcome } from '../health/port';
 import {
@@ -20,7 +22,6 @@ import {
   type ConsentStartView,
   type IntegrationStatusView,
   type MeView,
-  type ProblemBody,
   type SealingKeyView,
   type StepView,
   type VerificationStreamEvent,
@@ -44,13 +45,10 @@ const RECENT_RESULTS = 12;
 function globalAdmin(res: Response): SignedInUser {
   const user = signedInUser(res);
   if (!user.isGlobalAdmin) {
-    throw new HttpProblem(
-      403,
+    throw new UseCaseError(
       'not_global_admin',
       'Only Global Administrators can see or change the Exchange connection.',
-      {
-        remediation: remediationFor('not_global_admin', { appId: '' }),
-      },
+      remediationFor('not_global_admin', { appId: '' }),
     );
   }
   return user;
@@ -178,15 +176,16 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
       const user = globalAdmin(res);
       const outcome = await deps.checkNow(user.tenantId);
       if (outcome.status === 'not_connected')
-        throw new HttpProblem(404, 'not_connected', 'Exchange is not connected.');
+        throw new UseCaseError('not_connected', 'Exchange is not connected.');
       if (outcome.status === 'throttled') {
-        res.set('retry-after', String(Math.ceil(outcome.retryAfterMs / 1000)));
-        throw new HttpProblem(429, 'throttled', 'Exchange asked us to wait before checking again.');
+        throw new RequestError('check_throttled', 'Exchange asked us to wait before checking again.', {
+          retryAfterMs: outcome.retryAfterMs,
+        });
       }
       if (outcome.status === 'busy')
-        throw new HttpProblem(409, 'check_running', 'A health check is running right now.');
+        throw new RequestError('check_running', 'A health check is running right now.');
       const health = await currentHealth(deps.store, user.tenantId);
-      if (!health) throw new HttpProblem(404, 'not_connected', 'Exchange is not connected.');
+      if (!health) throw new UseCaseError('not_connected', 'Exchange is not connected.');
       res.json(health);
     }),
   );
@@ -210,7 +209,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     }),
   );
 
-  router.use((_req, _res, next) => next(new HttpProblem(404, 'not_found', 'No such API route.')));
+  router.use((_req, _res, next) => next(new RequestError('not_found', 'No such API route.')));
   router.use(problemHandler(deps.log));
   return router;
 }
@@ -273,27 +272,8 @@ async function answerVerification(
     stream.send({ type: 'result', verification: verificationView(result) });
   } catch (error) {
     if (!stream.hasStarted) throw error;
-    stream.send({ type: 'error', problem: problemToSend(error, log, req.path) });
+    stream.send({ type: 'error', problem: problemToSend(error, log, req, res) });
   } finally {
     stream.end();
   }
-}
-
-/** Known errors become their problem; anything else is logged and hidden behind a 500. */
-function problemToSend(error: unknown, log: Logger, path: string): ProblemBody {
-  const problem = problemFromError(error);
-  if (!problem) {
-    log.error({ err: error, path }, 'unhandled error');
-    return INTERNAL_ERROR;
-  }
-  if (problem.status >= 500)
-    log.warn({ code: problem.code, microsoftCode: problem.microsoftCode, path }, problem.detail);
-  return problem;
-}
-
-/** The last handler: known errors become their problem, anything else a logged 500. */
-export function problemHandler(log: Logger) {
-  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    sendProblem(res, problemToSend(error, log, req.path));
-  };
 }

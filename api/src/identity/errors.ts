@@ -2,6 +2,7 @@
  * Identity errors that are about the caller's request, not about Microsoft: the HTTP layer turns an
  * SsoTokenError into 401 and a ConsentStateError into 400. Neither is an ExchangeConnectError.
  */
+import { AppError } from '../errors';
 
 export const SSO_TOKEN_REASONS = [
   'missing',
@@ -14,8 +15,9 @@ export const SSO_TOKEN_REASONS = [
 ] as const;
 export type SsoTokenReason = (typeof SSO_TOKEN_REASONS)[number];
 
-export class SsoTokenError extends Error {
+export class SsoTokenError extends AppError {
   override readonly name = 'SsoTokenError';
+  readonly area = 'sso';
   readonly code = 'invalid_token';
 
   constructor(
@@ -30,8 +32,9 @@ export class SsoTokenError extends Error {
 /** `missing`: the callback has no state; `unknown`: never issued, already used or expired. */
 export type ConsentStateReason = 'missing' | 'unknown';
 
-export class ConsentStateError extends Error {
+export class ConsentStateError extends AppError {
   override readonly name = 'ConsentStateError';
+  readonly area = 'consent_state';
   readonly code = 'invalid_state';
 
   constructor(

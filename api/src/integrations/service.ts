@@ -12,6 +12,9 @@ import type { PasswordSealer, SealedPassword } from '../secrets/port';
 import type { IntegrationInput, IntegrationStore } from '../store/port';
 import type { Integration, JsonObject, VerificationStep, VerificationTrace } from '../store/types';
 import { StoreConflictError } from '../store/errors';
+import { UseCaseError } from './errors';
+
+export { UseCaseError };
 import { verifyIntegration, type VerificationDeps, type VerificationResult } from './verification';
 
 export interface IntegrationServiceDeps extends VerificationDeps {
@@ -31,18 +34,6 @@ export type BasicConnectInput = {
 } & (
   { ewsUrl: string; autodiscoverAddress?: undefined } | { autodiscoverAddress: string; ewsUrl?: undefined }
 );
-
-/** Raised for requests the use cases refuse; the HTTP layer maps `code` to a status. */
-export class UseCaseError extends Error {
-  constructor(
-    readonly code: 'not_global_admin' | 'not_connected' | 'wrong_method' | 'conflict',
-    message: string,
-    readonly remediation?: string,
-  ) {
-    super(message);
-    this.name = 'UseCaseError';
-  }
-}
 
 const EXCHANGE_ONLINE_HOSTS = /(^|\.)(outlook\.office365\.com|outlook\.office\.com|office365\.com)$/i;
 

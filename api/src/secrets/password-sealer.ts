@@ -13,6 +13,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
+import { AppError } from '../errors';
 import type { PasswordSealer, SealedPassword } from './port';
 
 /** Active Directory allows passwords of up to 256 characters. */
@@ -24,9 +25,9 @@ export type InvalidSealedPasswordReason =
   'unknown_key' | 'malformed' | 'undecryptable' | 'empty' | 'too_long';
 
 /** The request carried a sealed password we cannot accept: the HTTP layer answers 400. */
-export class InvalidSealedPasswordError extends Error {
+export class InvalidSealedPasswordError extends AppError {
+  readonly area = 'sealed_password';
   readonly code = 'invalid_sealed_password';
-  readonly httpStatus = 400;
 
   constructor(readonly reason: InvalidSealedPasswordReason) {
     super(REASONS[reason]);
