@@ -60,6 +60,7 @@ export function sandboxAppEnv(
       ])
       .join(','),
     EC_TEAMS_HOST_ORIGINS: sandbox.urls.home,
+    EC_DANGEROUSLY_SKIP_KEY_VAULT_RESOURCE_CHECK: 'true',
     EC_KEY_VAULT_AUTH: 'app-certificate',
     EC_PUBLISHER_TENANT_ID: sandbox.seed.publisher.tenantId,
     ...overrides,

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from './errors';
+import { hostMapFrom, type HostMap } from './outbound/host-mapping';
 
 const httpsUrl = z
   .string()
@@ -46,9 +47,11 @@ const envSchema = {
   EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS: flag.default(false),
   /**
    * `host=ip:port,…`: where Autodiscover and EWS connect for a host name (TLS still checks the name;
-   * EWS keeps the URL's port). Development only: it is how the sandbox's fabrikam.com is reached.
+   * a URL's own port wins). Development only: it is how the sandbox's fabrikam.com is reached.
    */
   EC_DANGEROUSLY_RESOLVE_HOSTS: z.string().default(''),
+  /** Lets Key Vault live outside Azure's vault domains (the sandbox's): turns the SDK's resource check off. */
+  EC_DANGEROUSLY_SKIP_KEY_VAULT_RESOURCE_CHECK: flag.default(false),
   /** Teams host origins teams-js must accept besides Microsoft's own (the sandbox Teams host). */
   EC_TEAMS_HOST_ORIGINS: z.string().default(''),
   /** How the app reaches Key Vault: its managed identity (Azure) or its certificate (elsewhere). */
@@ -84,7 +87,8 @@ export interface AppConfig {
   teamsTab: { teamsAppId: string; entityId: string };
   logLevel: Env['EC_LOG_LEVEL'];
   dangerouslyAllowPrivateEwsHosts: boolean;
-  dangerouslyResolveHosts: Record<string, string>;
+  dangerouslyResolveHosts: HostMap;
+  dangerouslySkipKeyVaultResourceCheck: boolean;
   teamsHostOrigins: string[];
   keyVaultAuth:
     { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
@@ -121,18 +125,24 @@ function parseEnv(env: NodeJS.ProcessEnv): Env {
   return out as Env;
 }
 
-/** `a=b,c=d` → { a: 'b', c: 'd' }. */
-function parsePairs(variable: EnvName, raw: string): Record<string, string> {
+/** `host=ip:port,…` → a host map; anything else names the variable. */
+function parseHostMap(variable: EnvName, raw: string): HostMap {
   const out: Record<string, string> = {};
   for (const item of raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [key, value] = item.split('=');
-    if (!key || !value) throw new ConfigError(variable, `is invalid: "${item}" is not host=ip:port`);
+    const [key, value, extra] = item.split('=');
+    if (!key || !value || extra !== undefined || !/^[a-z0-9.-]+$/i.test(key)) {
+      throw new ConfigError(variable, `is invalid: "${item}" is not host=ip:port`);
+    }
     out[key.toLowerCase()] = value;
   }
-  return out;
+  try {
+    return hostMapFrom(out);
+  } catch (error) {
+    throw new ConfigError(variable, `is invalid: ${(error as Error).message}`);
+  }
 }
 
 function parseOrigins(variable: EnvName, raw: string): string[] {
@@ -201,7 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     teamsTab: { teamsAppId: e.EC_TEAMS_APP_ID.toLowerCase(), entityId: e.EC_TAB_ENTITY_ID },
     logLevel: e.EC_LOG_LEVEL,
     dangerouslyAllowPrivateEwsHosts: e.EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS,
-    dangerouslyResolveHosts: parsePairs('EC_DANGEROUSLY_RESOLVE_HOSTS', e.EC_DANGEROUSLY_RESOLVE_HOSTS),
+    dangerouslyResolveHosts: parseHostMap('EC_DANGEROUSLY_RESOLVE_HOSTS', e.EC_DANGEROUSLY_RESOLVE_HOSTS),
+    dangerouslySkipKeyVaultResourceCheck: e.EC_DANGEROUSLY_SKIP_KEY_VAULT_RESOURCE_CHECK,
     teamsHostOrigins: parseOrigins('EC_TEAMS_HOST_ORIGINS', e.EC_TEAMS_HOST_ORIGINS),
     keyVaultAuth: keyVaultAuth(e),
     ...(e.EC_SEALING_KEY_FILE

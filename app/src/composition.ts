@@ -10,8 +10,7 @@ import { completeAdminConsent, startAdminConsent } from '../../api/src/identity/
 import type { AdminConsentFlow } from '../../api/src/identity/port';
 import { EwsGateway } from '../../api/src/exchange/ews-gateway';
 import { PoxAutodiscoverClient } from '../../api/src/exchange/autodiscover';
-import { assertSafeEwsUrl, systemResolver } from '../../api/src/exchange/endpoint-policy';
-import { hostMapFrom, mappedResolver } from '../../api/src/exchange/host-mapping';
+import { OutboundPolicy } from '../../api/src/outbound/policy';
 import { discoverRooms } from '../../api/src/exchange/rooms';
 import { throttleRetry } from '../../api/src/exchange/retry-policy';
 import { KeyVaultSecretVault } from '../../api/src/secrets/key-vault-secret-vault';
@@ -47,22 +46,26 @@ export interface AppGraph {
   close(): Promise<void>;
 }
 
+/** The one outbound policy of the process, from the configuration's trust and development switches. */
+export function outboundPolicyFor(config: AppConfig): OutboundPolicy {
+  return new OutboundPolicy({
+    ...(config.caPem ? { caPem: config.caPem } : {}),
+    dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
+    dangerouslyResolveHosts: config.dangerouslyResolveHosts,
+    dangerouslySkipKeyVaultResourceCheck: config.dangerouslySkipKeyVaultResourceCheck,
+  });
+}
+
 export function buildAppGraph(config: AppConfig, log: Logger, now: () => number = Date.now): AppGraph {
   const store = openSqliteStore({ file: config.databaseFile });
-  const tokens = new MsalAppTokenProvider(config);
+  const policy = outboundPolicyFor(config);
+  const tokens = new MsalAppTokenProvider(config, { policy });
   const exchange = new EwsGateway({
     appId: config.clientId,
-    ...(config.caPem ? { caPem: config.caPem } : {}),
-    dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
-    dangerouslyResolveHosts: config.dangerouslyResolveHosts,
+    policy,
     retry: throttleRetry({ maxRetries: 2 }),
   });
-  const autodiscover = new PoxAutodiscoverClient({
-    appId: config.clientId,
-    ...(config.caPem ? { caPem: config.caPem } : {}),
-    dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
-    dangerouslyResolveHosts: config.dangerouslyResolveHosts,
-  });
+  const autodiscover = new PoxAutodiscoverClient({ appId: config.clientId, policy });
   const vault = new KeyVaultSecretVault({
     vaultUrl: config.keyVaultUrl,
     credential: vaultCredential(
@@ -70,7 +73,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
         ? { kind: 'app-certificate', source: tokens, tenantId: config.keyVaultAuth.tenantId }
         : config.keyVaultAuth,
     ),
-    ...(config.caPem ? { caPem: config.caPem } : {}),
+    policy,
     logger: log,
   });
   const sealer = new RsaOaepPasswordSealer(
@@ -94,11 +97,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     vault,
     now,
     checkEndpoint: async (url) => {
-      await assertSafeEwsUrl(url, {
-        dangerouslyAllowPrivateHosts: config.dangerouslyAllowPrivateEwsHosts,
-        resolve: mappedResolver(hostMapFrom(config.dangerouslyResolveHosts), systemResolver),
-        remediation: { appId: config.clientId, ewsUrl: url },
-      });
+      await policy.assertCredentialsMayGoTo(url, { appId: config.clientId, ewsUrl: url });
     },
     discoverRooms: async (connection, actingAs): Promise<RoomsSummary> => {
       const start = new Date(now());
@@ -125,7 +124,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     consent,
     pendingWindowMs: config.pendingWindowMs,
   });
-  const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config));
+  const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config, policy));
   const health = createHealthScheduler({
     store,
     appId: config.clientId,
@@ -178,6 +177,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
       await bot.notifier.stop();
       await health.stop();
       await store.close();
+      policy.close();
     },
   };
 }

@@ -8,9 +8,10 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
-import { PoxAutodiscoverClient, type PoxAutodiscoverOptions } from '../../api/src/exchange/autodiscover';
+import { PoxAutodiscoverClient } from '../../api/src/exchange/autodiscover';
 import { EwsGateway } from '../../api/src/exchange/ews-gateway';
 import { exchangeFailure } from '../support/rejections';
+import { testPolicy, type TestPolicyOptions } from '../support/outbound';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 const CREDENTIALS = { username: 'svc-ews@fabrikam.com', password: 'Sandbox-Only-Pa55!' };
@@ -19,17 +20,19 @@ let exchangeServer: string; // 127.0.0.1:port
 let fabrikamEwsUrl: string; // what a real Exchange Server publishes: https://mail.fabrikam.com:port/EWS/…
 const clients: { close(): void }[] = [];
 
-function client(options: Partial<PoxAutodiscoverOptions> = {}): PoxAutodiscoverClient {
+function client(options: TestPolicyOptions = {}): PoxAutodiscoverClient {
   const c = new PoxAutodiscoverClient({
     appId: sandbox.context.seed.app.clientId,
-    caPem: sandbox.certs.caCertPem,
-    dangerouslyAllowPrivateHosts: true,
-    dangerouslyResolveHosts: {
-      'fabrikam.com': exchangeServer,
-      'autodiscover.fabrikam.com': exchangeServer,
-      'autodiscover.contoso.com': exchangeServer,
-    },
-    ...options,
+    policy: testPolicy({
+      caPem: sandbox.certs.caCertPem,
+      dangerouslyAllowPrivateHosts: true,
+      dangerouslyResolveHosts: {
+        'fabrikam.com': exchangeServer,
+        'autodiscover.fabrikam.com': exchangeServer,
+        'autodiscover.contoso.com': exchangeServer,
+      },
+      ...options,
+    }),
   });
   clients.push(c);
   return c;
@@ -63,9 +66,11 @@ test('admin@fabrikam.com → the EWS URL from the EXPR settings, and the gateway
   // mail.fabrikam.com maps to the sandbox's address only; the port is the URL's.
   const gateway = new EwsGateway({
     appId: sandbox.context.seed.app.clientId,
-    caPem: sandbox.certs.caCertPem,
-    dangerouslyAllowPrivateHosts: true,
-    dangerouslyResolveHosts: { 'mail.fabrikam.com': '127.0.0.1:1' },
+    policy: testPolicy({
+      caPem: sandbox.certs.caCertPem,
+      dangerouslyAllowPrivateHosts: true,
+      dangerouslyResolveHosts: { 'mail.fabrikam.com': '127.0.0.1:1' },
+    }),
   });
   clients.push(gateway);
   const connection = {
@@ -83,9 +88,11 @@ test('admin@fabrikam.com → the EWS URL from the EXPR settings, and the gateway
 test('the gateway keeps the private-address guard for a mapped name', async () => {
   const gateway = new EwsGateway({
     appId: sandbox.context.seed.app.clientId,
-    caPem: sandbox.certs.caCertPem,
-    dangerouslyAllowPrivateHosts: false,
-    dangerouslyResolveHosts: { 'mail.fabrikam.com': exchangeServer },
+    policy: testPolicy({
+      caPem: sandbox.certs.caCertPem,
+      dangerouslyAllowPrivateHosts: false,
+      dangerouslyResolveHosts: { 'mail.fabrikam.com': exchangeServer },
+    }),
   });
   clients.push(gateway);
   const tenantId = sandbox.context.seed.tenants.find((t) => t.exchange.kind === 'server')!.id;
@@ -202,9 +209,11 @@ describe('a hostile redirector', () => {
     await redirect({ kind: 'url', target: 'https://autodiscover.fabrikam.com/insecure' });
     const viaSandbox = new PoxAutodiscoverClient({
       appId: sandbox.context.seed.app.clientId,
-      caPem: sandbox.certs.caCertPem,
-      dangerouslyAllowPrivateHosts: true,
-      dangerouslyResolveHosts: { 'fabrikam.com': exchangeServer, 'autodiscover.fabrikam.com': redirector },
+      policy: testPolicy({
+        caPem: sandbox.certs.caCertPem,
+        dangerouslyAllowPrivateHosts: true,
+        dangerouslyResolveHosts: { 'fabrikam.com': exchangeServer, 'autodiscover.fabrikam.com': redirector },
+      }),
     });
     clients.push(viaSandbox);
     const error = await exchangeFailure(viaSandbox.discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
@@ -265,9 +274,11 @@ describe("settings whose EwsUrl is outside the admin's domain", () => {
     ewsUrlAnswered = `https://mail.contoso.com:${port}/EWS/Exchange.asmx`;
     const gateway = new EwsGateway({
       appId: sandbox.context.seed.app.clientId,
-      caPem: sandbox.certs.caCertPem,
-      dangerouslyAllowPrivateHosts: true,
-      dangerouslyResolveHosts: hosts(),
+      policy: testPolicy({
+        caPem: sandbox.certs.caCertPem,
+        dangerouslyAllowPrivateHosts: true,
+        dangerouslyResolveHosts: hosts(),
+      }),
     });
     clients.push(gateway);
     // What connectBasic does: discover, then send the credentials to the EWS URL found.

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExchangeConnectError } from '../../api/src/errors';
 import { classifyEwsError } from '../../api/src/exchange/ews-errors';
-import { EwsGateway, type EwsGatewayOptions } from '../../api/src/exchange/ews-gateway';
+import { EwsGateway } from '../../api/src/exchange/ews-gateway';
+import { testPolicy, type TestPolicyOptions } from '../support/outbound';
 import type { EwsConnection } from '../../api/src/exchange/port';
 import { createAppCertificate, ensureDevCertificates, type DevCertificates } from '../../scripts/dev-certs';
 import { DIAGNOSTICS } from '../../sandbox/src/ews/auth';
@@ -75,10 +76,13 @@ function connectionTo(ewsUrl: string, method: 'modern' | 'basic'): EwsConnection
 /** GetFolder (Calendar) through the production gateway; what it rejects with, already classified. */
 async function openCalendarFails(
   ewsUrl: string,
-  options: Partial<EwsGatewayOptions> = {},
+  options: TestPolicyOptions = {},
   method: 'modern' | 'basic' = 'modern',
 ): Promise<ExchangeConnectError> {
-  const gateway = new EwsGateway({ appId: 'app-id', dangerouslyAllowPrivateHosts: true, ...options });
+  const gateway = new EwsGateway({
+    appId: 'app-id',
+    policy: testPolicy({ dangerouslyAllowPrivateHosts: true, ...options }),
+  });
   try {
     await gateway.openCalendar(connectionTo(ewsUrl, method), MAILBOX);
   } catch (error) {
@@ -263,13 +267,13 @@ describe('network and TLS failures (the Node error code, or only its message)', 
       () => openCalendarFails(`https://${UNRESOLVABLE_HOST}/EWS/Exchange.asmx`),
     ],
     [
-      'ECONNABORTED',
-      'a server that never answers, past the request timeout',
+      'ETIMEDOUT',
+      'a server that never answers, past the request deadline',
       'timeout',
       () =>
         openCalendarFails(`https://localhost:${silent.port}/EWS/Exchange.asmx`, {
           caPem: certs.caCertPem,
-          requestTimeoutMs: SILENT_TIMEOUT_MS,
+          limits: { ews: { deadlineMs: SILENT_TIMEOUT_MS } },
         }),
     ],
   ];

@@ -11,6 +11,7 @@ import type { EwsConnection } from '../../api/src/exchange/port';
 import { injectFaultOnce } from '../support/faults';
 import { exchangeFailure } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { testPolicy, type TestPolicyOptions } from '../support/outbound';
 
 const SERVICE_PRINCIPAL = '3f1e0a52-7c55-4b8e-9a41-0c6d2b1f9e77';
 let sandbox: TestSandbox;
@@ -21,12 +22,17 @@ let online: Extract<EwsConnection, { method: 'modern' }>;
 let basic: Extract<EwsConnection, { method: 'basic' }>;
 const gateways: EwsGateway[] = [];
 
-function gateway(options: Partial<EwsGatewayOptions> = {}): EwsGateway {
+function gateway(options: Partial<Omit<EwsGatewayOptions, 'policy'>> & TestPolicyOptions = {}): EwsGateway {
+  const { dangerouslyAllowPrivateHosts = true, limits, resolveHost, ...rest } = options;
   const gw = new EwsGateway({
     appId,
-    caPem: sandbox.certs.caCertPem,
-    dangerouslyAllowPrivateHosts: true,
-    ...options,
+    policy: testPolicy({
+      caPem: sandbox.certs.caCertPem,
+      dangerouslyAllowPrivateHosts,
+      ...(limits ? { limits } : {}),
+      ...(resolveHost ? { resolveHost } : {}),
+    }),
+    ...rest,
   });
   gateways.push(gw);
   return gw;
@@ -150,12 +156,12 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(error).toMatchObject({ kind: 'unreachable', code: 'HTTP 503' });
   });
 
-  test('no answer within requestTimeoutMs → timeout', async () => {
+  test('no answer within the EWS deadline → timeout', async () => {
     await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'timeout' });
     const error = await exchangeFailure(
-      gateway({ requestTimeoutMs: 300 }).openCalendar(online, 'admin@contoso.com'),
+      gateway({ limits: { ews: { deadlineMs: 300 } } }).openCalendar(online, 'admin@contoso.com'),
     );
-    expect(error).toMatchObject({ kind: 'timeout', code: 'ECONNABORTED' });
+    expect(error).toMatchObject({ kind: 'timeout', code: 'ETIMEDOUT' });
   });
 
   test('a malformed answer → protocol_error', async () => {
@@ -173,7 +179,7 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
   });
 
   test('a certificate from a CA the gateway does not trust → untrusted_certificate (NODE_EXTRA_CA_CERTS ignored)', async () => {
-    const gw = new EwsGateway({ appId, dangerouslyAllowPrivateHosts: true });
+    const gw = new EwsGateway({ appId, policy: testPolicy({ dangerouslyAllowPrivateHosts: true }) });
     gateways.push(gw);
     const error = await exchangeFailure(gw.openCalendar(online, 'admin@contoso.com'));
     expect(error).toMatchObject({ kind: 'untrusted_certificate', code: 'SELF_SIGNED_CERT_IN_CHAIN' });

@@ -9,6 +9,7 @@ import { discoverRooms } from '../../api/src/exchange/rooms';
 import { TenantConcurrency } from '../../api/src/exchange/tenant-concurrency';
 import type { EwsConnection } from '../../api/src/exchange/port';
 import { injectFaultOnce } from '../support/faults';
+import { testPolicy } from '../support/outbound';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 /** Records the most requests one tenant ever had in flight. */
@@ -40,8 +41,7 @@ beforeAll(async () => {
   const contoso = seed.tenants.find((t) => t.exchange.kind === 'online')!.id;
   gateway = new EwsGateway({
     appId: seed.app.clientId,
-    caPem: sandbox.certs.caCertPem,
-    dangerouslyAllowPrivateHosts: true,
+    policy: testPolicy({ caPem: sandbox.certs.caCertPem, dangerouslyAllowPrivateHosts: true }),
   });
   online = {
     method: 'modern',
@@ -139,8 +139,7 @@ test('the tenant limit bounds the requests in flight during discovery', async ()
   const concurrency = new CountingConcurrency(2);
   const limited = new EwsGateway({
     appId: sandbox.context.seed.app.clientId,
-    caPem: sandbox.certs.caCertPem,
-    dangerouslyAllowPrivateHosts: true,
+    policy: testPolicy({ caPem: sandbox.certs.caCertPem, dangerouslyAllowPrivateHosts: true }),
     concurrency,
   });
   try {

@@ -3,7 +3,6 @@
  * over raw HTTPS as a browser would, and Entra's redirect goes into completeAdminConsent, which
  * checks the state against a real SQLite store and asks the real msal-node for a token.
  */
-import type https from 'node:https';
 import type { INetworkModule } from '@azure/msal-node';
 import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
@@ -18,7 +17,9 @@ import {
 import { consentPopupResult } from '../../api/src/http/consent-routes';
 import { ConsentStateError } from '../../api/src/identity/errors';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
-import { createHttpsAgent, createMsalNetworkClient } from '../../api/src/identity/network-client';
+import https from 'node:https';
+import { createMsalNetworkClient } from '../../api/src/identity/network-client';
+import { testPolicy } from '../support/outbound';
 import { JoseSsoTokenValidator } from '../../api/src/identity/sso-validator';
 import type { SignedInUser } from '../../api/src/identity/port';
 import { ConsentBrowser } from '../support/consent-browser';
@@ -41,13 +42,17 @@ let tokens: MsalAppTokenProvider;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  agent = createHttpsAgent(sandbox.certs.caCertPem);
+  agent = new https.Agent({ ca: sandbox.certs.caCertPem, keepAlive: true });
   browser = new ConsentBrowser(agent, sandbox.urls.entra);
   contoso = sandbox.context.seed.tenants[0]!.id;
   fabrikam = sandbox.context.seed.tenants[1]!.id;
   appId = sandbox.context.seed.app.clientId;
   settings = { authorityHost: sandbox.urls.entra, clientId: appId, publicUrl: sandbox.context.appBaseUrl };
-  const validator = new JoseSsoTokenValidator({ authorityHost: sandbox.urls.entra, clientId: appId, agent });
+  const validator = new JoseSsoTokenValidator({
+    authorityHost: sandbox.urls.entra,
+    clientId: appId,
+    policy: testPolicy({ caPem: sandbox.certs.caCertPem }),
+  });
   admin = await validator.validate(await issueSsoToken(sandbox.context, 'admin@contoso.com'));
 });
 afterAll(async () => {
@@ -58,7 +63,7 @@ afterAll(async () => {
 beforeEach(() => {
   store = openSqliteStore({ file: ':memory:' });
   tokenRequests = [];
-  const base = createMsalNetworkClient(agent);
+  const base = createMsalNetworkClient(testPolicy({ caPem: sandbox.certs.caCertPem }));
   const recording: INetworkModule = {
     sendGetRequestAsync: (url, options, timeout) => base.sendGetRequestAsync(url, options, timeout),
     sendPostRequestAsync: (url, options) => {
@@ -73,7 +78,7 @@ beforeEach(() => {
       clientId: appId,
       appCertificate: { certPem: sandbox.certs.appCertPem, keyPem: sandbox.certs.appKeyPem },
     },
-    { networkClient: recording },
+    { policy: testPolicy({ caPem: sandbox.certs.caCertPem }), networkClient: recording },
   );
 });
 afterEach(async () => {

@@ -3,12 +3,13 @@
  * Global Administrator and of a user, then every rejection with the reason the HTTP layer maps to
  * 401. Bad tokens are signed by the sandbox's own key (or a forged one) so only one rule breaks.
  */
-import type https from 'node:https';
 import type { INetworkModule } from '@azure/msal-node';
 import { SignJWT, decodeJwt, generateKeyPair, type JWTPayload } from 'jose';
 import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import { SsoTokenError, type SsoTokenReason } from '../../api/src/identity/errors';
-import { createHttpsAgent, createMsalNetworkClient } from '../../api/src/identity/network-client';
+import https from 'node:https';
+import { createMsalNetworkClient } from '../../api/src/identity/network-client';
+import { testPolicy } from '../support/outbound';
 import {
   JoseSsoTokenValidator,
   ssoValidatorOptions,
@@ -27,7 +28,7 @@ let transport: INetworkModule;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  agent = createHttpsAgent(sandbox.certs.caCertPem);
+  agent = new https.Agent({ ca: sandbox.certs.caCertPem, keepAlive: true });
   contoso = sandbox.context.seed.tenants[0]!.id;
   fabrikam = sandbox.context.seed.tenants[1]!.id;
   appId = sandbox.context.seed.app.clientId;
@@ -39,7 +40,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   keyRequests = [];
-  const base = createMsalNetworkClient(agent);
+  const base = createMsalNetworkClient(testPolicy({ caPem: sandbox.certs.caCertPem }));
   transport = {
     sendGetRequestAsync: (url, options, timeout) => {
       keyRequests.push(url);
@@ -50,7 +51,13 @@ beforeEach(() => {
 });
 
 const validator = (options: Partial<SsoValidatorOptions> = {}) =>
-  new JoseSsoTokenValidator({ authorityHost: sandbox.urls.entra, clientId: appId, transport, ...options });
+  new JoseSsoTokenValidator({
+    authorityHost: sandbox.urls.entra,
+    clientId: appId,
+    policy: testPolicy({ caPem: sandbox.certs.caCertPem }),
+    transport,
+    ...options,
+  });
 
 /** The admin's real SSO claims with some changed, re-signed by the sandbox Entra key. */
 async function resigned(change: (claims: JWTPayload) => JWTPayload, nowMs = Date.now()): Promise<string> {
@@ -90,11 +97,10 @@ describe('valid Teams SSO tokens', () => {
   });
 
   it('accepts the Application ID URI audience built from the public URL', async () => {
-    const options = ssoValidatorOptions({
-      authorityHost: sandbox.urls.entra,
-      clientId: appId,
-      publicUrl: 'https://tab.example.com',
-    });
+    const options = ssoValidatorOptions(
+      { authorityHost: sandbox.urls.entra, clientId: appId, publicUrl: 'https://tab.example.com' },
+      testPolicy({ caPem: sandbox.certs.caCertPem }),
+    );
     expect(options.applicationIdUri).toBe(`api://tab.example.com/${appId}`);
     const token = await resigned((c) => ({ ...c, aud: `api://tab.example.com/${appId}` }));
     await expect(validator(options).validate(token)).resolves.toMatchObject({ upn: 'admin@contoso.com' });

@@ -4,16 +4,18 @@
  * The error objects converted here are the ones msal-node really throws; none is made up.
  */
 import { randomUUID } from 'node:crypto';
-import type https from 'node:https';
 import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
 import { createAppCertificate, certificateThumbprints } from '../../scripts/dev-certs';
 import { ExchangeConnectError, type ErrorKind } from '../../api/src/errors';
 import { remediationFor } from '../../api/src/remediation';
-import { createHttpsAgent, createMsalNetworkClient } from '../../api/src/identity/network-client';
+import { createMsalNetworkClient } from '../../api/src/identity/network-client';
+import type { OutboundPolicy } from '../../api/src/outbound/policy';
+import { testPolicy } from '../support/outbound';
 import { toExchangeConnectError } from '../../api/src/identity/msal-errors';
 import {
   EXCHANGE_SCOPE,
   MsalAppTokenProvider,
+  type MsalAppTokenProviderOptions,
   type TokenProviderConfig,
 } from '../../api/src/identity/msal-token-provider';
 import { rejectedWith } from '../support/rejections';
@@ -26,7 +28,7 @@ let contoso: string;
 let fabrikam: string;
 let publisher: string;
 let appId: string;
-let agent: https.Agent;
+let policy: OutboundPolicy;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
@@ -35,11 +37,11 @@ beforeAll(async () => {
   fabrikam = seed.tenants[1]!.id;
   publisher = seed.publisher.tenantId;
   appId = seed.app.clientId;
-  agent = createHttpsAgent(sandbox.certs.caCertPem);
+  policy = testPolicy({ caPem: sandbox.certs.caCertPem });
   expect((await sandbox.control('POST', '/entra/consent', { tenant: contoso })).status).toBe(201);
 });
 afterAll(async () => {
-  agent.destroy();
+  policy.close();
   await sandbox.close();
 });
 
@@ -48,13 +50,20 @@ function config(overrides: Partial<TokenProviderConfig> = {}): TokenProviderConf
     authorityHost: sandbox.urls.entra,
     clientId: appId,
     appCertificate: { certPem: sandbox.certs.appCertPem, keyPem: sandbox.certs.appKeyPem },
-    caPem: sandbox.certs.caCertPem,
     ...overrides,
   };
 }
 
+/** A provider on the sandbox-trusting policy unless the test gives another. */
+function newProvider(
+  providerConfig: TokenProviderConfig,
+  options: Partial<MsalAppTokenProviderOptions> = {},
+): MsalAppTokenProvider {
+  return new MsalAppTokenProvider(providerConfig, { policy, ...options });
+}
+
 /** The real transport, counting what MSAL sends through it. */
-function countingTransport(base: INetworkModule = createMsalNetworkClient(agent)) {
+function countingTransport(base: INetworkModule = createMsalNetworkClient(policy)) {
   const counts = { get: 0, post: 0 };
   const transport: INetworkModule = {
     sendGetRequestAsync: (url, options, timeout) => {
@@ -79,7 +88,7 @@ function expectDiagnostic(error: ExchangeConnectError, kind: ErrorKind, code: st
 describe('app-only tokens', () => {
   it('issues an Exchange token with full_access_as_app after admin consent, without any discovery request', async () => {
     const { counts, transport } = countingTransport();
-    const provider = new MsalAppTokenProvider(config(), { networkClient: transport });
+    const provider = newProvider(config(), { networkClient: transport });
     const token = await provider.getExchangeToken(contoso);
     expect(token.roles).toEqual(['full_access_as_app']);
     expect(token.accessToken.split('.')).toHaveLength(3);
@@ -89,7 +98,7 @@ describe('app-only tokens', () => {
 
   it('coalesces 10 concurrent cold requests for one tenant into one token request, then serves the cache', async () => {
     const { counts, transport } = countingTransport();
-    const provider = new MsalAppTokenProvider(config(), { networkClient: transport });
+    const provider = newProvider(config(), { networkClient: transport });
     const tokens = await Promise.all(Array.from({ length: 10 }, () => provider.getExchangeToken(contoso)));
     expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
     expect(counts.post).toBe(1);
@@ -105,7 +114,7 @@ describe('app-only tokens', () => {
     await sandbox.control('POST', '/entra/consent', { tenant: fabrikam });
     try {
       const { counts, transport } = countingTransport();
-      const provider = new MsalAppTokenProvider(config(), { networkClient: transport });
+      const provider = newProvider(config(), { networkClient: transport });
       const [a, b] = await Promise.all([
         provider.getExchangeToken(contoso),
         provider.getExchangeToken(fabrikam),
@@ -118,7 +127,7 @@ describe('app-only tokens', () => {
   });
 
   it('gives a Key Vault token in the publisher tenant (AccessTokenSource)', async () => {
-    const provider = new MsalAppTokenProvider(config());
+    const provider = newProvider(config());
     const { token, expiresOnTimestamp } = await provider.getAccessToken(KEY_VAULT, publisher);
     expect(token.split('.')).toHaveLength(3);
     expect(expiresOnTimestamp).toBeGreaterThan(Date.now());
@@ -126,24 +135,21 @@ describe('app-only tokens', () => {
 
   it('refuses a key that does not belong to the certificate at construction', async () => {
     const other = await createAppCertificate({ commonName: 'other key' });
-    expect(
-      () =>
-        new MsalAppTokenProvider(
-          config({ appCertificate: { certPem: sandbox.certs.appCertPem, keyPem: other.keyPem } }),
-        ),
+    expect(() =>
+      newProvider(config({ appCertificate: { certPem: sandbox.certs.appCertPem, keyPem: other.keyPem } })),
     ).toThrow('do not belong together');
   });
 });
 
 describe('Entra errors → kind, code, remediation', () => {
   it('unknown tenant → tenant_not_found, AADSTS90002', async () => {
-    const error = await failure(new MsalAppTokenProvider(config()).getExchangeToken(randomUUID()));
+    const error = await failure(newProvider(config()).getExchangeToken(randomUUID()));
     expectDiagnostic(error, 'tenant_not_found', 'AADSTS90002');
     expect(error.message).toMatch(/AADSTS90002: Tenant '[0-9a-f-]{36}' not found\./);
   });
 
   it('a tenant that never consented → consent_missing, AADSTS700016', async () => {
-    const error = await failure(new MsalAppTokenProvider(config()).getExchangeToken(fabrikam));
+    const error = await failure(newProvider(config()).getExchangeToken(fabrikam));
     expectDiagnostic(error, 'consent_missing', 'AADSTS700016');
     expect(error.message).toContain(`not found in the directory 'Fabrikam'`);
     expect(error.message).toMatch(/Trace ID: [0-9a-f-]{36}/);
@@ -152,7 +158,7 @@ describe('Entra errors → kind, code, remediation', () => {
   it('revoked consent → consent_missing, AADSTS700016', async () => {
     expect((await sandbox.control('DELETE', `/entra/consent/${contoso}`)).status).toBe(204);
     try {
-      const error = await failure(new MsalAppTokenProvider(config()).getExchangeToken(contoso));
+      const error = await failure(newProvider(config()).getExchangeToken(contoso));
       expectDiagnostic(error, 'consent_missing', 'AADSTS700016');
     } finally {
       await sandbox.control('POST', '/entra/consent', { tenant: contoso });
@@ -162,7 +168,7 @@ describe('Entra errors → kind, code, remediation', () => {
   it('disabled app → app_disabled, AADSTS7000112', async () => {
     await sandbox.control('POST', '/entra/app/disable');
     try {
-      const error = await failure(new MsalAppTokenProvider(config()).getExchangeToken(contoso));
+      const error = await failure(newProvider(config()).getExchangeToken(contoso));
       expectDiagnostic(error, 'app_disabled', 'AADSTS7000112');
       expect(error.message).toContain('is disabled.');
     } finally {
@@ -172,7 +178,7 @@ describe('Entra errors → kind, code, remediation', () => {
 
   it('unregistered certificate → certificate_not_registered, AADSTS700027', async () => {
     const stranger = await createAppCertificate({ commonName: 'not registered' });
-    const provider = new MsalAppTokenProvider(
+    const provider = newProvider(
       config({ appCertificate: { certPem: stranger.certPem, keyPem: stranger.keyPem } }),
     );
     const error = await failure(provider.getExchangeToken(contoso));
@@ -186,7 +192,7 @@ describe('Entra errors → kind, code, remediation', () => {
     expect((await sandbox.control('POST', '/entra/certificates', { pem: lapsing.certPem })).status).toBe(201);
     expect((await sandbox.control('POST', `/entra/certificates/${sha256}/expire`)).status).toBe(200);
     try {
-      const provider = new MsalAppTokenProvider(
+      const provider = newProvider(
         config({ appCertificate: { certPem: lapsing.certPem, keyPem: lapsing.keyPem } }),
       );
       const error = await failure(provider.getExchangeToken(contoso));
@@ -197,14 +203,14 @@ describe('Entra errors → kind, code, remediation', () => {
   });
 
   it('a scope the app may not request → invalid_scope, AADSTS70011', async () => {
-    const provider = new MsalAppTokenProvider(config());
+    const provider = newProvider(config());
     const error = await failure(provider.getAccessToken('https://graph.microsoft.com/.default', contoso));
     expectDiagnostic(error, 'invalid_scope', 'AADSTS70011');
   });
 
   it('a malformed tenant id never reaches Entra', async () => {
     const { counts, transport } = countingTransport();
-    const provider = new MsalAppTokenProvider(config(), { networkClient: transport });
+    const provider = newProvider(config(), { networkClient: transport });
     const error = await failure(provider.getExchangeToken('../common/x'));
     expect(error.kind).toBe('tenant_not_found');
     expect(counts.post).toBe(0);
@@ -221,7 +227,7 @@ describe('throttling and transport failures', () => {
     const rule = { service: 'entra', operation: 'token', kind: 'throttle', ms: 4000, count: 1 };
     expect((await sandbox.control('POST', '/faults', rule)).status).toBe(201);
     const { counts, transport } = countingTransport();
-    const provider = new MsalAppTokenProvider(config(), { networkClient: transport });
+    const provider = newProvider(config(), { networkClient: transport });
 
     const first = await failure(provider.getExchangeToken(contoso));
     expectDiagnostic(first, 'throttled', 'AADSTS50196', 4000);
@@ -245,7 +251,7 @@ describe('throttling and transport failures', () => {
   it('a transient 503 → unreachable, AADSTS90033, with the minute MSAL then waits', async () => {
     const rule = { service: 'entra', operation: 'token', kind: 'http5xx', status: 503, count: 1 };
     expect((await sandbox.control('POST', '/faults', rule)).status).toBe(201);
-    const error = await failure(new MsalAppTokenProvider(config()).getExchangeToken(contoso));
+    const error = await failure(newProvider(config()).getExchangeToken(contoso));
     expectDiagnostic(error, 'unreachable', 'AADSTS90033', 60_000);
     expect(error.retryAfterMs).toBe(60_000);
   });
@@ -253,7 +259,7 @@ describe('throttling and transport failures', () => {
   it('no answer → timeout', async () => {
     const rule = { service: 'entra', operation: 'token', kind: 'timeout', count: 1 };
     expect((await sandbox.control('POST', '/faults', rule)).status).toBe(201);
-    const provider = new MsalAppTokenProvider(config(), { timeoutMs: 500 });
+    const provider = newProvider(config(), { timeoutMs: 500 });
     const error = await failure(provider.getExchangeToken(contoso));
     expectDiagnostic(error, 'timeout', 'ETIMEDOUT');
   });
@@ -261,13 +267,13 @@ describe('throttling and transport failures', () => {
   it('a body that is not JSON → unexpected, naming the status', async () => {
     const rule = { service: 'entra', operation: 'token', kind: 'malformed', count: 1 };
     expect((await sandbox.control('POST', '/faults', rule)).status).toBe(201);
-    const error = await failure(new MsalAppTokenProvider(config()).getExchangeToken(contoso));
+    const error = await failure(newProvider(config()).getExchangeToken(contoso));
     expectDiagnostic(error, 'unexpected', 'HTTP 200');
     expect(error.message).toContain('not JSON');
   });
 
   it('a 200 without an access token (e.g. a broken proxy answering {}) is an error, not a token', async () => {
-    const base = createMsalNetworkClient(agent);
+    const base = createMsalNetworkClient(policy);
     const emptying: INetworkModule = {
       sendGetRequestAsync: (url, options, timeout) => base.sendGetRequestAsync(url, options, timeout),
       sendPostRequestAsync: async <T>(
@@ -278,14 +284,14 @@ describe('throttling and transport failures', () => {
         return { ...response, body: {} as T };
       },
     };
-    const provider = new MsalAppTokenProvider(config(), { networkClient: emptying });
+    const provider = newProvider(config(), { networkClient: emptying });
     const error = await failure(provider.getExchangeToken(contoso));
     expectDiagnostic(error, 'unexpected', 'empty_access_token');
   });
 
   it('an Entra ID whose TLS certificate is not trusted → untrusted_certificate with a clear message', async () => {
     const foreignCa = await createAppCertificate({ commonName: 'Some other CA' });
-    const provider = new MsalAppTokenProvider(config({ caPem: foreignCa.certPem }));
+    const provider = newProvider(config(), { policy: testPolicy({ caPem: foreignCa.certPem }) });
     const error = await failure(provider.getExchangeToken(contoso));
     expect(error.kind).toBe('untrusted_certificate');
     expect([

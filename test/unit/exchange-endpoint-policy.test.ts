@@ -5,8 +5,8 @@ import {
   guardedLookup,
   isPublicAddress,
   type HostResolver,
-} from '../../api/src/exchange/endpoint-policy';
-import { hostMapFrom, mappedResolver } from '../../api/src/exchange/host-mapping';
+} from '../../api/src/outbound/endpoint-policy';
+import { hostMapFrom, mappedResolver } from '../../api/src/outbound/host-mapping';
 
 const resolver =
   (answers: Record<string, string[]>): HostResolver =>

@@ -6,14 +6,11 @@
  * the EwsUrl Autodiscover settles on must be in that domain as well; the unauthenticated
  * http://autodiscover.<domain> redirect is never used.
  */
-import https from 'node:https';
-import { rootCertificates } from 'node:tls';
 import { XMLParser } from 'fast-xml-parser';
 import { ExchangeConnectError, isExchangeConnectError } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
-import { assertSafeEwsUrl, guardedLookup, systemResolver, type HostResolver } from './endpoint-policy';
-import { postXml } from './autodiscover-http';
-import { hostMapFrom, mappedResolver, type HostMap } from './host-mapping';
+import { boundedRequest, type BoundedResponse } from '../outbound/bounded-request';
+import type { OutboundPolicy } from '../outbound/policy';
 import type { AutodiscoverClient } from './port';
 
 const REQUEST_NS = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006';
@@ -22,12 +19,8 @@ export const MAX_AUTODISCOVER_HOPS = 10;
 
 export interface PoxAutodiscoverOptions {
   appId: string;
-  caPem?: string;
-  requestTimeoutMs?: number;
-  dangerouslyAllowPrivateHosts?: boolean;
-  /** Development only: host name → `'<ip>:<port>'` to connect to instead (TLS still checks the host name). */
-  dangerouslyResolveHosts?: Record<string, string>;
-  resolveHost?: HostResolver;
+  /** TLS trust, where credentials may go, the development host map, size cap and deadline. */
+  policy: OutboundPolicy;
 }
 
 type Step =
@@ -142,18 +135,10 @@ class Refusal extends Error {
 }
 
 export class PoxAutodiscoverClient implements AutodiscoverClient {
-  private readonly agent: https.Agent;
-  private readonly hostMap: HostMap;
-
-  constructor(private readonly options: PoxAutodiscoverOptions) {
-    this.agent = new https.Agent({
-      ca: options.caPem ? [...rootCertificates, options.caPem] : [...rootCertificates],
-    });
-    this.hostMap = hostMapFrom(options.dangerouslyResolveHosts);
-  }
+  constructor(private readonly options: PoxAutodiscoverOptions) {}
 
   close(): void {
-    this.agent.destroy();
+    this.options.policy.close();
   }
 
   async discoverEwsUrl(
@@ -302,20 +287,19 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
       throw new Refusal('AutodiscoverRedirectOutsideDomain', `${target.hostname} is outside ${adminDomain}.`);
     }
     await this.checkEndpoint(url, remediation);
-    let answer;
+    const { policy } = this.options;
+    const connectPort = policy.connectPort(target);
+    let answer: BoundedResponse;
     try {
-      answer = await postXml(
-        target,
-        requestBody(address),
-        { authorization },
-        {
-          agent: this.agent,
-          timeoutMs: this.options.requestTimeoutMs ?? 30_000,
-          lookup: guardedLookup(this.options.dangerouslyAllowPrivateHosts ?? false, this.hostMap),
-          // A mapped name has no port of its own: the standard candidates are all on 443.
-          port: this.hostMap.get(target.hostname.toLowerCase())?.port,
-        },
-      );
+      answer = await boundedRequest({
+        method: 'POST',
+        url: target,
+        headers: { 'content-type': 'text/xml; charset=utf-8', authorization },
+        body: requestBody(address),
+        agent: policy.customerEndpointAgent(),
+        limits: policy.limits('autodiscover'),
+        ...(connectPort ? { connectPort } : {}),
+      });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       return {
@@ -333,21 +317,18 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
       });
     }
     if ([301, 302, 307, 308].includes(answer.status)) {
-      if (!answer.location)
+      const location = answer.headers.location;
+      if (!location)
         return { kind: 'error', code: `HTTP ${answer.status}`, message: 'A redirect without a Location.' };
-      return { kind: 'redirectUrl', url: new URL(answer.location, url).toString() };
+      return { kind: 'redirectUrl', url: new URL(location, url).toString() };
     }
     if (answer.status !== 200)
       return { kind: 'error', code: `HTTP ${answer.status}`, message: `HTTP ${answer.status}.` };
-    return readPoxResponse(answer.body);
+    return readPoxResponse(answer.body.toString('utf8'));
   }
 
   private checkEndpoint(url: string, remediation: RemediationContext): Promise<URL> {
-    return assertSafeEwsUrl(url, {
-      dangerouslyAllowPrivateHosts: this.options.dangerouslyAllowPrivateHosts ?? false,
-      resolve: mappedResolver(this.hostMap, this.options.resolveHost ?? systemResolver),
-      remediation: { ...remediation, ewsUrl: url },
-    });
+    return this.options.policy.assertCredentialsMayGoTo(url, { ...remediation, ewsUrl: url });
   }
 
   private failure(code: string, message: string, remediation: RemediationContext): ExchangeConnectError {

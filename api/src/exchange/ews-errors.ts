@@ -12,9 +12,9 @@ import {
   SoapFaultDetails,
 } from 'ews-javascript-api';
 import { ExchangeConnectError, isExchangeConnectError, type ErrorKind } from '../errors';
-import { transportFailureKind } from '../transport-failure';
+import { transportFailureKind } from '../outbound/transport-failure';
 import { remediationFor, type RemediationContext } from '../remediation';
-import { PRIVATE_ADDRESS_CODE } from './endpoint-policy';
+import { PRIVATE_ADDRESS_CODE } from '../outbound/endpoint-policy';
 
 export interface EwsErrorContext {
   method: 'modern' | 'basic';

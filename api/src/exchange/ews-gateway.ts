@@ -1,10 +1,9 @@
 /**
  * The one adapter around ews-javascript-api. Each call gets its own ExchangeService (the SDK's
- * service object is stateful: credentials, impersonation, headers) on a shared keep-alive agent
- * that trusts the configured CA and times out; every SDK error is converted in `ews-errors.ts`.
+ * service object is stateful: credentials, impersonation, headers) on the outbound policy's
+ * customer-endpoint agent, every request bounded in size and time; every SDK error is converted in
+ * `ews-errors.ts`.
  */
-import https from 'node:https';
-import { rootCertificates } from 'node:tls';
 import {
   BasePropertySet,
   CalendarView,
@@ -25,48 +24,28 @@ import {
 } from 'ews-javascript-api';
 import type { CalendarFolderInfo, EwsConnection, ExchangeGateway, Room, RoomList } from './port';
 import { classifyEwsError } from './ews-errors';
-import { EwsTransport } from './ews-transport';
-import { assertSafeEwsUrl, guardedLookup, systemResolver, type HostResolver } from './endpoint-policy';
-import { hostMapFrom, mappedResolver, type HostMap } from './host-mapping';
+import { EwsTransport, type EwsHttpRequest } from './ews-transport';
+import { boundedRequest } from '../outbound/bounded-request';
+import type { OutboundPolicy } from '../outbound/policy';
 import { FAIL_FAST, withThrottleRetry, type RetryPolicy } from './retry-policy';
 import { TenantConcurrency } from './tenant-concurrency';
-
-export const DEFAULT_EWS_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface EwsGatewayOptions {
   /** Our app's client id: named in remediation texts (EWS allow list, access policy). */
   appId: string;
-  /** Extra trusted CA certificates (PEM), added to Node's defaults. */
-  caPem?: string;
-  /** Per request; the SDK's own transport has no timeout at all. */
-  requestTimeoutMs?: number;
-  dangerouslyAllowPrivateHosts?: boolean;
+  /** TLS trust, where credentials may go, and each request's size cap and deadline. */
+  policy: OutboundPolicy;
   /** How to react to ErrorServerBusy; fail fast by default. */
   retry?: RetryPolicy;
   /** Shared across gateways of one process so the per-tenant limit holds. */
   concurrency?: TenantConcurrency;
-  resolveHost?: HostResolver;
-  /** Development only: host name → `'<ip>:<port>'`; only the address is used, the port comes from the EWS URL. */
-  dangerouslyResolveHosts?: Record<string, string>;
 }
 
 export class EwsGateway implements ExchangeGateway {
-  private readonly agent: https.Agent;
-  private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
-  private readonly hostMap: HostMap;
   readonly concurrency: TenantConcurrency;
 
   constructor(private readonly options: EwsGatewayOptions) {
-    this.hostMap = hostMapFrom(options.dangerouslyResolveHosts);
-    this.agent = new https.Agent({
-      keepAlive: true,
-      lookup: guardedLookup(options.dangerouslyAllowPrivateHosts ?? false, this.hostMap),
-      // Node's bundled public roots plus the configured CA, and nothing else: NODE_EXTRA_CA_CERTS
-      // does not widen what EWS credentials are sent to.
-      ca: options.caPem ? [...rootCertificates, options.caPem] : [...rootCertificates],
-    });
-    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_EWS_REQUEST_TIMEOUT_MS;
     this.retry = options.retry ?? FAIL_FAST;
     this.concurrency = options.concurrency ?? new TenantConcurrency();
   }
@@ -108,7 +87,18 @@ export class EwsGateway implements ExchangeGateway {
 
   /** Closes idle keep-alive sockets (tests, shutdown). */
   close(): void {
-    this.agent.destroy();
+    this.options.policy.close();
+  }
+
+  private send(request: EwsHttpRequest) {
+    const { policy } = this.options;
+    const connectPort = policy.connectPort(request.url);
+    return boundedRequest({
+      ...request,
+      agent: policy.customerEndpointAgent(),
+      limits: policy.limits('ews'),
+      ...(connectPort ? { connectPort } : {}),
+    });
   }
 
   private async call<T>(
@@ -123,14 +113,10 @@ export class EwsGateway implements ExchangeGateway {
       ...(connection.method === 'basic' ? { serviceAccount: connection.username } : {}),
     };
     // Credentials never leave before the endpoint passes the policy.
-    await assertSafeEwsUrl(connection.ewsUrl, {
-      dangerouslyAllowPrivateHosts: this.options.dangerouslyAllowPrivateHosts ?? false,
-      resolve: mappedResolver(this.hostMap, this.options.resolveHost ?? systemResolver),
-      remediation,
-    });
+    await this.options.policy.assertCredentialsMayGoTo(connection.ewsUrl, remediation);
     return withThrottleRetry(this.retry, () =>
       this.concurrency.run(connection.tenantId, async () => {
-        const transport = new EwsTransport(this.agent, this.timeoutMs);
+        const transport = new EwsTransport((request) => this.send(request));
         try {
           return await operation(this.service(connection, mailbox, transport));
         } catch (error) {

@@ -4,7 +4,6 @@
  * network request (MSAL does not coalesce), and every failure converted once into our error family.
  */
 import { createHash, X509Certificate, createPrivateKey } from 'node:crypto';
-import type https from 'node:https';
 import {
   ConfidentialClientApplication,
   type INetworkModule,
@@ -17,7 +16,8 @@ import { ExchangeConnectError } from '../errors';
 import { remediationFor } from '../remediation';
 import type { AccessTokenSource, AppToken, AppTokenProvider } from './port';
 import { toExchangeConnectError } from './msal-errors';
-import { createHttpsAgent, createMsalNetworkClient } from './network-client';
+import { createMsalNetworkClient } from './network-client';
+import type { OutboundPolicy } from '../outbound/policy';
 
 /** The only Exchange permission we hold is full_access_as_app, requested through `.default`. */
 export const EXCHANGE_SCOPE = 'https://outlook.office365.com/.default';
@@ -29,12 +29,12 @@ const MAX_THROTTLE_SECONDS = 3600;
 /** A tenant GUID or verified domain: anything else must not become a URL path segment. */
 const TENANT_ID = /^[0-9a-z][0-9a-z.-]{0,252}$/i;
 
-export type TokenProviderConfig = Pick<AppConfig, 'authorityHost' | 'clientId' | 'appCertificate' | 'caPem'>;
+export type TokenProviderConfig = Pick<AppConfig, 'authorityHost' | 'clientId' | 'appCertificate'>;
 
 export interface MsalAppTokenProviderOptions {
-  /** The HTTPS agent (CA trust, keep-alive) for Entra; built from `caPem` when omitted. */
-  agent?: https.Agent;
-  /** Replaces the transport built on `agent` (tests wrap it to count requests). */
+  /** TLS trust, size cap and deadline of every request to Entra ID. */
+  policy: OutboundPolicy;
+  /** Replaces the transport built on `policy` (tests wrap it to count requests). */
   networkClient?: INetworkModule;
   timeoutMs?: number;
 }
@@ -85,7 +85,7 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
 
   constructor(
     private readonly config: TokenProviderConfig,
-    options: MsalAppTokenProviderOptions = {},
+    options: MsalAppTokenProviderOptions,
   ) {
     const certificate = new X509Certificate(config.appCertificate.certPem);
     if (!certificate.checkPrivateKey(createPrivateKey(config.appCertificate.keyPem))) {
@@ -94,8 +94,8 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
     this.thumbprintSha256 = sha256Thumbprint(config.appCertificate.certPem);
     this.transport =
       options.networkClient ??
-      createMsalNetworkClient(options.agent ?? createHttpsAgent(config.caPem), {
-        timeoutMs: options.timeoutMs,
+      createMsalNetworkClient(options.policy, {
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       });
   }
 

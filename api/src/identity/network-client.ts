@@ -5,17 +5,15 @@
  * NODE_EXTRA_CA_CERTS in app code), puts a timeout on every request, and keeps the real reason a
  * request failed (untrusted certificate, refused connection, timeout) for the diagnostic.
  */
-import https from 'node:https';
-import { transportFailureKind } from '../transport-failure';
-import { rootCertificates } from 'node:tls';
+import { transportFailureKind } from '../outbound/transport-failure';
+import { boundedRequest, OutboundRequestError } from '../outbound/bounded-request';
+import type { OutboundPolicy } from '../outbound/policy';
 import {
   AuthError,
   type INetworkModule,
   type NetworkRequestOptions,
   type NetworkResponse,
 } from '@azure/msal-node';
-
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export type TransportFailure = 'untrusted_certificate' | 'timeout' | 'unreachable' | 'malformed_response';
 
@@ -49,64 +47,51 @@ function transportFailure(url: string, error: unknown): NetworkTransportError {
   return new NetworkTransportError(failure, url, code, `Request to ${url} failed: ${code} (${text})`);
 }
 
-/**
- * An agent trusting the public CAs plus `caPem` (the sandbox CA in development): `ca` replaces
- * Node's default store, so the public roots are listed explicitly to extend it instead.
- */
-export function createHttpsAgent(caPem?: string): https.Agent {
-  return new https.Agent({ keepAlive: true, ...(caPem ? { ca: [...rootCertificates, caPem] } : {}) });
-}
-
 function send<T>(
-  agent: https.Agent,
+  policy: OutboundPolicy,
   method: 'GET' | 'POST',
   url: string,
   options: NetworkRequestOptions,
-  timeoutMs: number,
+  deadlineMs: number,
 ): Promise<NetworkResponse<T>> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(url, { method, agent, headers: options.headers ?? {} }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', (error) => reject(transportFailure(url, error)));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        const status = response.statusCode ?? 0;
-        try {
-          // MSAL reads the error fields of non-2xx bodies too, so every status hands back parsed JSON.
-          resolve({ headers, status, body: (text ? JSON.parse(text) : {}) as T });
-        } catch {
-          reject(
-            new NetworkTransportError(
-              'malformed_response',
-              url,
-              `HTTP ${status}`,
-              `${url} answered HTTP ${status} with a body that is not JSON.`,
-            ),
-          );
-        }
-      });
-    });
-    request.setTimeout(timeoutMs, () =>
-      request.destroy(
-        new NetworkTransportError(
+  return boundedRequest({
+    method,
+    url: new URL(url),
+    headers: options.headers ?? {},
+    ...(method === 'POST' && options.body !== undefined ? { body: options.body } : {}),
+    agent: policy.microsoftServiceAgent(),
+    limits: { ...policy.limits('entra'), deadlineMs },
+  }).then(
+    (response) => {
+      const text = response.body.toString('utf8');
+      try {
+        // MSAL reads the error fields of non-2xx bodies too, so every status hands back parsed JSON.
+        return {
+          headers: response.headers,
+          status: response.status,
+          body: (text ? JSON.parse(text) : {}) as T,
+        };
+      } catch {
+        throw new NetworkTransportError(
+          'malformed_response',
+          url,
+          `HTTP ${response.status}`,
+          `${url} answered HTTP ${response.status} with a body that is not JSON.`,
+        );
+      }
+    },
+    (error: unknown) => {
+      if (error instanceof OutboundRequestError && error.code === 'ETIMEDOUT') {
+        throw new NetworkTransportError(
           'timeout',
           url,
           'ETIMEDOUT',
-          `${url} did not answer within ${timeoutMs} ms.`,
-        ),
-      ),
-    );
-    request.on('error', (error) =>
-      reject(error instanceof NetworkTransportError ? error : transportFailure(url, error)),
-    );
-    if (method === 'POST' && options.body !== undefined) request.write(options.body);
-    request.end();
-  });
+          `${url} did not answer within ${deadlineMs} ms.`,
+        );
+      }
+      throw transportFailure(url, error);
+    },
+  );
 }
 
 export interface NetworkClientOptions {
@@ -114,21 +99,22 @@ export interface NetworkClientOptions {
   timeoutMs?: number;
 }
 
+/** MSAL's (and the JWKS download's) transport on the outbound policy: bounded, CA-aware. */
 export function createMsalNetworkClient(
-  agent: https.Agent,
+  policy: OutboundPolicy,
   options: NetworkClientOptions = {},
 ): INetworkModule {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const deadlineMs = options.timeoutMs ?? policy.limits('entra').deadlineMs;
   return {
     sendGetRequestAsync: <T>(url: string, requestOptions?: NetworkRequestOptions, timeout?: number) =>
       send<T>(
-        agent,
+        policy,
         'GET',
         url,
         requestOptions ?? {},
-        timeout && timeout > 0 ? Math.min(timeout, timeoutMs) : timeoutMs,
+        timeout && timeout > 0 ? Math.min(timeout, deadlineMs) : deadlineMs,
       ),
     sendPostRequestAsync: <T>(url: string, requestOptions?: NetworkRequestOptions) =>
-      send<T>(agent, 'POST', url, requestOptions ?? {}, timeoutMs),
+      send<T>(policy, 'POST', url, requestOptions ?? {}, deadlineMs),
   };
 }

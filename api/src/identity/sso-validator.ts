@@ -3,13 +3,13 @@
  * tenant publishes, the EXACT v2 issuer of that tenant, our audience, lifetime with a small
  * tolerance, and the claims we need. `tid` is read unverified only to pick the issuer and keys.
  */
-import type https from 'node:https';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { INetworkModule } from '@azure/msal-node';
 import type { AppConfig } from '../config';
 import { SsoTokenError, type SsoTokenReason } from './errors';
 import { TenantJwksCache } from './jwks-cache';
-import { createHttpsAgent, createMsalNetworkClient } from './network-client';
+import { createMsalNetworkClient } from './network-client';
+import type { OutboundPolicy } from '../outbound/policy';
 import type { SignedInUser, SsoTokenValidator } from './port';
 
 /** Role template id of Global Administrator, as Entra puts it in `wids`. */
@@ -22,10 +22,10 @@ export interface SsoValidatorOptions {
   clientId: string;
   /** Also accepted as audience: the Application ID URI `api://<public host>/<clientId>`. */
   applicationIdUri?: string;
-  agent?: https.Agent;
-  /** Replaces the transport built on `agent`. */
+  /** TLS trust, size cap and deadline of the signing-key downloads. */
+  policy: OutboundPolicy;
+  /** Replaces the transport built on `policy` (tests count requests). */
   transport?: INetworkModule;
-  caPem?: string;
   now?: () => number;
   jwksTtlMs?: number;
   jwksMinRefreshMs?: number;
@@ -33,13 +33,14 @@ export interface SsoValidatorOptions {
 
 /** The validator options for the app's configuration: client id and `api://<public host>/<client id>`. */
 export function ssoValidatorOptions(
-  config: Pick<AppConfig, 'authorityHost' | 'clientId' | 'publicUrl' | 'caPem'>,
+  config: Pick<AppConfig, 'authorityHost' | 'clientId' | 'publicUrl'>,
+  policy: OutboundPolicy,
 ) {
   return {
     authorityHost: config.authorityHost,
     clientId: config.clientId,
     applicationIdUri: `api://${new URL(config.publicUrl).host}/${config.clientId}`,
-    ...(config.caPem ? { caPem: config.caPem } : {}),
+    policy,
   } satisfies SsoValidatorOptions;
 }
 
@@ -79,8 +80,7 @@ export class JoseSsoTokenValidator implements SsoTokenValidator {
     this.keys = new TenantJwksCache({
       authorityHost: options.authorityHost,
       appId: options.clientId,
-      transport:
-        options.transport ?? createMsalNetworkClient(options.agent ?? createHttpsAgent(options.caPem)),
+      transport: options.transport ?? createMsalNetworkClient(options.policy),
       now: this.now,
       ...(options.jwksTtlMs !== undefined ? { ttlMs: options.jwksTtlMs } : {}),
       ...(options.jwksMinRefreshMs !== undefined ? { minRefreshMs: options.jwksMinRefreshMs } : {}),

@@ -5,7 +5,7 @@
  */
 import { ExchangeConnectError, type ErrorKind } from '../errors';
 import { remediationFor } from '../remediation';
-import { transportFailureKind } from '../transport-failure';
+import { transportFailureKind } from '../outbound/transport-failure';
 
 export type VaultOperation = 'store' | 'read' | 'delete';
 

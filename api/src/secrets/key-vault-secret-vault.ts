@@ -7,6 +7,8 @@ import type { TokenCredential } from '@azure/core-auth';
 import { SecretClient, type KeyVaultSecret } from '@azure/keyvault-secrets';
 import { ExchangeConnectError } from '../errors';
 import { createLogger, type Logger } from '../logger';
+import type { OutboundPolicy } from '../outbound/policy';
+import { keyVaultHttpClient } from './key-vault-http-client';
 import type { SecretVault } from './port';
 import {
   isDeletedButRecoverable,
@@ -20,11 +22,11 @@ export interface KeyVaultSecretVaultOptions {
   /** `https://<name>.vault.azure.net` in production (config EC_KEY_VAULT_URL). */
   vaultUrl: string;
   credential: TokenCredential;
-  /** Extra trusted CA (config EC_CA_FILE): the sandbox CA in development. */
-  caPem?: string;
+  /** TLS trust, size cap and deadline of every request, and the development resource-check switch. */
+  policy: OutboundPolicy;
   logger?: Logger;
   retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
-  /** Per attempt; the SDK does not retry a timed-out request. */
+  /** Per attempt, instead of the policy's Key Vault deadline; the SDK does not retry a timed-out request. */
   requestTimeoutMs?: number;
   /** Between polls of a delete or recover operation. */
   pollIntervalMs?: number;
@@ -33,17 +35,9 @@ export interface KeyVaultSecretVaultOptions {
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const SECRET_PREFIX = 'ews-svc-';
 const PURPOSE = 'exchange-server-service-account';
-/** Public and sovereign Key Vault domains: for these the SDK's challenge-resource check stays on. */
-const AZURE_VAULT_DOMAINS = [
-  '.vault.azure.net',
-  '.vault.azure.cn',
-  '.vault.usgovcloudapi.net',
-  '.vault.microsoftazure.de',
-];
 
 const DEFAULTS = {
   retry: { maxRetries: 3, retryDelayInMs: 800, maxRetryDelayInMs: 10_000 },
-  requestTimeoutMs: 15_000,
   pollIntervalMs: 2_000,
 };
 
@@ -58,38 +52,12 @@ export class KeyVaultSecretVault implements SecretVault {
     if (this.vaultUrl.protocol !== 'https:') throw new Error('The Key Vault URL must be https://');
     this.log = (options.logger ?? createLogger({ level: 'silent' })).child({ component: 'key-vault' });
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs;
-    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.client = new SecretClient(this.vaultOrigin(), options.credential, {
-      disableChallengeResourceVerification: !isAzureVaultHost(this.vaultUrl.hostname),
-      ...(options.caPem ? { tlsOptions: { ca: options.caPem } } : {}),
+      // The SDK checks that the challenge's resource matches the vault's Azure domain; only a
+      // development vault (the sandbox on 127.0.0.1) switches that off, by configuration.
+      disableChallengeResourceVerification: options.policy.dangerouslySkipKeyVaultResourceCheck,
+      httpClient: keyVaultHttpClient(options.policy, options.requestTimeoutMs),
       retryOptions: { ...DEFAULTS.retry, ...options.retry },
-      additionalPolicies: [
-        {
-          position: 'perRetry',
-          policy: {
-            name: 'keyVaultRequestTimeout',
-            // Not `request.timeout`: the SDK leaves that timer running after a failed connect,
-            // which keeps the process alive; AbortSignal.timeout's timer does not.
-            sendRequest: async (request, next) => {
-              const original = request.abortSignal;
-              const timeout = AbortSignal.timeout(requestTimeoutMs);
-              if (original) {
-                const caller = new AbortController();
-                if (original.aborted) caller.abort();
-                else original.addEventListener('abort', () => caller.abort(), { once: true });
-                request.abortSignal = AbortSignal.any([caller.signal, timeout]);
-              } else {
-                request.abortSignal = timeout;
-              }
-              try {
-                return await next(request);
-              } finally {
-                request.abortSignal = original;
-              }
-            },
-          },
-        },
-      ],
     });
   }
 
@@ -214,10 +182,4 @@ export function secretNameFor(tenantId: string): string {
   const name = `${SECRET_PREFIX}${tenantId.toLowerCase()}`;
   if (!SECRET_NAME.test(name)) throw new Error('A tenant id must be a GUID to name its secret');
   return name;
-}
-
-/** Public and sovereign Azure vaults; the SDK's challenge-resource check stays on for these. */
-export function isAzureVaultHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return AZURE_VAULT_DOMAINS.some((domain) => host.endsWith(domain));
 }

@@ -1,11 +1,13 @@
 /**
- * Where credentials may go: only https, and only to public addresses. Loopback, link-local,
- * private, shared (CGNAT), multicast, reserved and unspecified addresses, and IPv6 addresses that
- * carry one of those IPv4 addresses, are refused after DNS resolution, unless the `dangerously…`
- * development switch allows them (the sandbox runs on 127.0.0.1).
+ * Where credentials may go: only https, and only to public addresses (ipaddr.js decides what is
+ * public). Loopback, link-local, private, shared (CGNAT), multicast, reserved and unspecified
+ * addresses, and IPv6 addresses that carry one of those IPv4 addresses, are refused after DNS
+ * resolution and again at connect time, unless the `dangerously…` development switch allows them
+ * (the sandbox runs on 127.0.0.1).
  */
 import { lookup as dnsLookup, promises as dns, type LookupAddress } from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { ExchangeConnectError } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import { mappedAddress, type HostMap } from './host-mapping';
@@ -24,73 +26,35 @@ export interface EndpointPolicyOptions {
   remediation?: RemediationContext;
 }
 
-const NON_PUBLIC_V4 = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // unspecified / "this network"
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // shared address space (CGNAT)
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15], // benchmarking
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, and the broadcast 255.255.255.255
-] as const) {
-  NON_PUBLIC_V4.addSubnet(network, prefix, 'ipv4');
-}
-const NON_PUBLIC_V6 = new BlockList();
-for (const [network, prefix] of [
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // site-local (deprecated, still routed inside sites)
-  ['fc00::', 7], // unique local
-  ['ff00::', 8], // multicast
-] as const) {
-  NON_PUBLIC_V6.addSubnet(network, prefix, 'ipv6');
-}
+/** IPv6 ranges that carry an IPv4 address and deliver to it: judged by that IPv4 address. */
+const EMBEDDING_V4: ReadonlySet<string> = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052', '6to4']);
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 
-/** The 16 bytes of a valid IPv6 address (`isIP` already said it is one). */
-function ipv6Bytes(address: string): number[] {
-  let text = address.toLowerCase();
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+/** The IPv4 address an IPv6 address carries and is delivered to, if it carries one. */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const bytes = address.toByteArray();
+  const range = address.range();
+  if (range === '6to4') return new ipaddr.IPv4(bytes.slice(2, 6));
+  if (EMBEDDING_V4.has(range) || (range === 'unicast' && address.match(IPV4_COMPATIBLE))) {
+    return new ipaddr.IPv4(bytes.slice(12, 16));
   }
-  const [head = '', tail] = text.split('::');
-  const groups = (part: string) => (part ? part.split(':').map((h) => parseInt(h, 16)) : []);
-  const front = groups(head);
-  const back = tail === undefined ? [] : groups(tail);
-  const hextets = [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
-  return hextets.flatMap((h) => [h >> 8, h & 255]);
-}
-
-/**
- * The IPv4 address an IPv6 address carries and is delivered to: IPv4-compatible (::/96),
- * IPv4-mapped (::ffff:0:0/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
- */
-function embeddedIpv4(address: string): string | undefined {
-  const b = ipv6Bytes(address);
-  const zeros = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
-  const v4 = (at: number) => b.slice(at, at + 4).join('.');
-  if (zeros(0, 12)) return v4(12);
-  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return v4(12);
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return v4(12);
-  if (b[0] === 0x20 && b[1] === 0x02) return v4(2);
   return undefined;
 }
 
+/**
+ * Public means ipaddr.js's `unicast`: not loopback, private, link-local, CGNAT, multicast,
+ * reserved, unspecified, broadcast, site-local, Teredo, … An IPv6 address carrying an IPv4 one
+ * (mapped, NAT64, 6to4, IPv4-compatible) is as public as that IPv4 address.
+ */
 export function isPublicAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const family = isIP(bare);
-  if (family === 0) return false;
-  if (family === 6) {
-    const v4 = embeddedIpv4(bare);
-    if (v4) return !NON_PUBLIC_V4.check(v4, 'ipv4');
-    return !NON_PUBLIC_V6.check(bare, 'ipv6');
+  if (!ipaddr.isValid(bare)) return false;
+  const parsed = ipaddr.parse(bare);
+  if (parsed.kind() === 'ipv6') {
+    const v4 = embeddedIpv4(parsed as ipaddr.IPv6);
+    if (v4) return v4.range() === 'unicast';
   }
-  return !NON_PUBLIC_V4.check(bare, 'ipv4');
+  return parsed.range() === 'unicast';
 }
 
 function refuse(code: string, message: string, options: EndpointPolicyOptions): ExchangeConnectError {
