@@ -422,6 +422,36 @@ export function describeCoreStoreContract(harness: StoreHarness): void {
       expect(await store.listAudit(TENANT_A, { limit: 10 })).toEqual([]);
     });
 
+    it('undoes only a call that fails inside it, so fn may catch the error and go on', async () => {
+      const store = await openStore();
+      await withTenants(store);
+      const first = await store.saveIntegration(modernIntegration(TENANT_A, { id: 'first' }), {
+        expectedVersion: 0,
+      });
+      await store.transaction(async (tx) => {
+        await expect(
+          tx.saveIntegration(modernIntegration(TENANT_A, { id: 'second' }), { expectedVersion: 0 }),
+        ).rejects.toBeInstanceOf(StoreConflictError);
+        await expect(
+          tx.addTrace({
+            integrationId: 'no-such-integration',
+            tenantId: TENANT_A,
+            outcome: 'failed',
+            mailbox: 'admin@contoso.com',
+            startedAt: '2026-11-28T10:00:00.000Z',
+            finishedAt: '2026-11-28T10:00:01.000Z',
+            steps: [],
+          }),
+        ).rejects.toBeInstanceOf(StoreNotFoundError);
+        await tx.appendAudit(auditBy(TENANT_A, 'after the refusals'));
+      });
+      expect(await store.getIntegration(TENANT_A)).toEqual(first);
+      expect(await store.listTraces(TENANT_A, { limit: 10 })).toEqual([]);
+      expect((await store.listAudit(TENANT_A, { limit: 10 })).map((e) => e.action)).toEqual([
+        'after the refusals',
+      ]);
+    });
+
     it('refuses the store itself inside its transaction, and a transaction handle used after the end', async () => {
       const store = await openStore();
       await withTenants(store);
