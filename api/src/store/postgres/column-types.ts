@@ -12,10 +12,18 @@ type TextParser = (text: string) => unknown;
 const parseTimestamp = types.getTypeParser(types.builtins.TIMESTAMPTZ) as TextParser;
 const keepText: TextParser = (text) => text;
 
-/** A value that is no instant (`infinity`, written by hand) stays text, as SQLite would return it. */
+/**
+ * `infinity` (only ever written by hand) stays text, as SQLite would return any text. Anything else
+ * that does not parse means a session DateStyle other than ISO (pg's parsers, like every driver's,
+ * assume ISO): fail the query rather than hand on a wrong instant.
+ */
 const timestampAsIso: TextParser = (text) => {
   const parsed = parseTimestamp(text);
-  return parsed instanceof Date && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : text;
+  if (parsed instanceof Date && !Number.isNaN(parsed.getTime())) return parsed.toISOString();
+  if (text === 'infinity' || text === '-infinity') return text;
+  throw new RangeError(
+    `Cannot read the timestamptz ${JSON.stringify(text)}: the session's DateStyle must be ISO.`,
+  );
 };
 
 function parserFor(oid: number, format?: 'text' | 'binary'): unknown {

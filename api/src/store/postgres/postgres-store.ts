@@ -38,6 +38,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...operationsOn(new PoolRunner(pool, transactions.assertOutside)),
     transaction: <T>(fn: (tx: StoreOperations) => Promise<T>) =>
       transactions.run((runner) => fn(operationsOn(runner))),
-    close: () => (closed ??= transactions.settled().then(() => pool.end())),
+    close: async () => {
+      // Inside fn, close would wait for the transaction that waits for fn.
+      transactions.assertOutside();
+      await (closed ??= transactions.settled().then(() => pool.end()));
+    },
   };
 }
