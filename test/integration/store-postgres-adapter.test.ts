@@ -138,6 +138,34 @@ describe('several instances on one database', () => {
     expect([...claimed].sort()).toEqual(all);
   });
 
+  it('looks again when a claimer that committed after its snapshot took a candidate', async () => {
+    const url = await databases.create();
+    const store = await open(url);
+    await connectIntegration(store, tenant(1), now);
+    now += 1;
+    await connectIntegration(store, tenant(2), now);
+    // Another instance claims tenant 1 (first in line) and commits only once our claim, which
+    // cannot see its row yet, waits on it.
+    const other = await rawClient(url);
+    await other.query('BEGIN');
+    await other.query(
+      `INSERT INTO integration_health (integration_id, tenant_id, state, since, consecutive_failures, room_cursor,
+         next_run_at, lease_owner, lease_expires_at)
+       VALUES ($1, $2, 'healthy', $3, 0, 0, $3, 'other', $4)`,
+      [`int-${tenant(1)}`, tenant(1), clock().toISOString(), new Date(now + LEASE_MS).toISOString()],
+    );
+    const claiming = store.claimDueHealthChecks({
+      owner: 'w1',
+      now: clock(),
+      leaseMs: LEASE_MS,
+      limit: 1,
+      statuses: MONITORED,
+    });
+    await untilWaiting(url, 1);
+    await other.query('COMMIT');
+    expect((await claiming).map((c) => c.integration.id)).toEqual([`int-${tenant(2)}`]);
+  });
+
   it('never gives two concurrent notifiers on two pools the same delivery', async () => {
     const url = await databases.create();
     const [first, second] = [await open(url), await open(url)];

@@ -1,6 +1,7 @@
 /**
- * The lease-claiming statements. Each is one statement, correct under READ COMMITTED with any number
- * of workers claiming at once:
+ * The lease-claiming statements, correct under READ COMMITTED with any number of workers claiming at
+ * once. Chosen: lock-and-skip for the candidates plus a conditional write that re-checks the lease on
+ * the row it locks, rather than SERIALIZABLE (which would turn every overlap into a retry).
  *
  * Health checks — `INSERT … ON CONFLICT DO UPDATE … WHERE <lease free, still due>`. The candidates
  * come from the statement's snapshot, which a concurrent claimer may have made stale; the conflict
@@ -8,15 +9,16 @@
  * ever taken while free (and a record another worker is inserting right now makes us wait for its
  * commit, then find the lease taken). Correctness rests on that re-check alone. The candidates are
  * also selected `FOR NO KEY UPDATE OF i SKIP LOCKED` on the integration row (the health row may not
- * exist yet, and the nullable side of an outer join cannot be locked): that is for throughput, so two
- * claimers split the due work instead of both queueing for the same first `limit` rows and one of
- * them coming back empty; the status is re-checked on the locked row, so an integration disconnected
- * a moment ago is not claimed. NO KEY UPDATE does not block the KEY SHARE locks that foreign key checks
- * (traces, alerts) take on the integration.
+ * exist yet, and the nullable side of an outer join cannot be locked): that is for throughput, so
+ * claimers split the due work instead of queueing for the same first `limit` rows. The status is
+ * re-checked on the locked row, so an integration disconnected a moment ago is not claimed. NO KEY
+ * UPDATE does not block the KEY SHARE locks that foreign key checks (traces, alerts) take. A
+ * candidate can still be lost (see CLAIM_DUE_HEALTH): the statement says so, and the caller runs it
+ * again, so each claimer gets its `limit` while enough are due, as with SQLite's single writer.
  *
  * Deliveries — the classic `UPDATE … WHERE key IN (SELECT … FOR UPDATE SKIP LOCKED)`: rows another
  * claimer holds are skipped, and a row it has just committed is re-checked (EvalPlanQual) against the
- * lease condition before it is locked, so it drops out.
+ * lease condition when it is locked, so it drops out and the next due row takes its place.
  *
  * Both return their rows in a defined order (SQLite's RETURNING follows its scan order).
  * Parameters: $1 now, $2 lease until, $3 owner, then per statement.
@@ -41,7 +43,12 @@ const TAKE_LEASE = `
     lease_expires_at = EXCLUDED.lease_expires_at
   WHERE ${LEASE_FREE('integration_health')}`;
 
-/** $4 monitored statuses, $5 limit. Never checked ones first, then oldest due. */
+/**
+ * $4 monitored statuses, $5 limit. Never checked ones first, then oldest due. One row per locked
+ * candidate: the health record claimed, or NULLs where the candidate was lost — taken by a claimer
+ * that committed after this statement's snapshot was taken but before it locked the integration
+ * (unchanged, so the lock does not re-check). The caller then looks again with a fresh snapshot.
+ */
 export const CLAIM_DUE_HEALTH = `
   WITH candidates AS (
     SELECT i.id, i.tenant_id, i.status, i.verified_at, i.updated_at,
@@ -62,7 +69,7 @@ export const CLAIM_DUE_HEALTH = `
     ${TAKE_LEASE} AND integration_health.next_run_at <= $1::timestamptz
     RETURNING *
   )
-  SELECT claimed.* FROM claimed JOIN locked ON locked.id = claimed.integration_id
+  SELECT claimed.*, locked.id AS candidate_id FROM locked LEFT JOIN claimed ON claimed.integration_id = locked.id
   ORDER BY claimed.next_run_at, locked.rank`;
 
 /** $4 monitored statuses, $5 tenant. Whatever the due time ("check now"). */

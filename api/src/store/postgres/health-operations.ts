@@ -16,6 +16,12 @@ import { CLAIM_DELIVERIES, CLAIM_DUE_HEALTH, CLAIM_ONE_HEALTH } from './claim-st
 import { FOREIGN_KEY_VIOLATION, hasSqlState } from './driver-errors';
 import type { Db, Param, Runner } from './runner';
 
+/** Claim statements per claimDueHealthChecks call at most (see CLAIM_DUE_HEALTH). */
+const CLAIM_ROUNDS = 5;
+
+const lostCandidate = (row: unknown): boolean =>
+  typeof row === 'object' && row !== null && (row as Record<string, unknown>).integration_id === null;
+
 const toMute = mapper(
   'integration_health',
   z.object({ integration_id: z.string(), muted_until: optionalText }),
@@ -69,14 +75,23 @@ export function healthOperations(runner: Runner, clock: () => Date): HealthStore
       const { now, leaseUntil } = leaseParams(options.now, options.leaseMs);
       const limit = positiveInt(options.limit, 'limit');
       return runner.atomic(async (db) => {
-        const { rows } = await db.query(CLAIM_DUE_HEALTH, [
-          now,
-          leaseUntil,
-          options.owner,
-          [...options.statuses],
-          limit,
-        ]);
-        return withIntegrations(db, rows.map(toIntegrationHealth));
+        const claimed: IntegrationHealth[] = [];
+        // Each statement sees the commits before it: a round that lost candidates to a concurrent
+        // claimer is followed by another, so two claimers still each get their share, as in SQLite.
+        for (let round = 1; round <= CLAIM_ROUNDS && claimed.length < limit; round++) {
+          const { rows } = await db.query(CLAIM_DUE_HEALTH, [
+            now,
+            leaseUntil,
+            options.owner,
+            [...options.statuses],
+            limit - claimed.length,
+          ]);
+          const won = rows.filter((row) => !lostCandidate(row));
+          claimed.push(...won.map(toIntegrationHealth));
+          if (won.length === rows.length) break;
+        }
+        claimed.sort((a, b) => a.nextRunAt.localeCompare(b.nextRunAt));
+        return withIntegrations(db, claimed);
       });
     },
 
