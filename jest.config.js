@@ -1,5 +1,6 @@
-// Three projects: unit (no sockets), integration (real SDKs against the sandbox over HTTPS),
-// e2e (Chromium). swc transpiles TypeScript and the ESM-only `jose` into CommonJS for jest.
+// Three projects: unit (no sockets), integration (real SDKs against the sandbox over HTTPS, and the
+// store on a real PostgreSQL server), e2e (Chromium). swc transpiles TypeScript and the ESM-only
+// `jose` into CommonJS for jest.
 const swc = [
   '@swc/jest',
   {
@@ -25,6 +26,9 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Also starts a throwaway PostgreSQL server for the store tests, once per run (test/support/postgres.ts).
+      globalSetup: '<rootDir>/test/support/global-setup-integration.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown-integration.ts',
       slowTestThreshold: 30,
     },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },

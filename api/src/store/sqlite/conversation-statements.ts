@@ -1,40 +1,14 @@
-/** The conversation_subscriptions table's SQL (synchronous, better-sqlite3) and its row mapper. */
+/** The conversation_subscriptions table's SQL (synchronous, better-sqlite3). */
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import { StoreConflictError } from '../errors';
 import type { ConversationStoreOperations, ConversationSubscriptionInput } from '../conversation-port';
-import { CONVERSATION_SCOPES, type ConversationSubscription } from '../conversation-types';
+import type { ConversationSubscription } from '../conversation-types';
+import { toSubscription } from '../conversation-rows';
 import type { IsoInstant } from '../types';
-import { jsonObject, jsonText, mapper, optionalText } from './rows';
-import { instant, type Sync } from './statements';
+import { instant } from '../arguments';
+import type { Sync } from './statements';
 
 type Params = Record<string, string | number | null>;
-
-const subscriptionRow = z
-  .object({
-    conversation_id: z.string(),
-    tenant_id: z.string(),
-    scope: z.enum(CONVERSATION_SCOPES),
-    reference: jsonText(jsonObject),
-    installed_by: z.string(),
-    muted_until: optionalText,
-    created_at: z.string(),
-    updated_at: z.string(),
-    removed_at: optionalText,
-  })
-  .transform((r): ConversationSubscription => ({
-    conversationId: r.conversation_id,
-    tenantId: r.tenant_id,
-    scope: r.scope,
-    reference: r.reference,
-    installedBy: r.installed_by,
-    ...(r.muted_until !== undefined ? { mutedUntil: r.muted_until } : {}),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    ...(r.removed_at !== undefined ? { removedAt: r.removed_at } : {}),
-  }));
-
-const toSubscription = mapper('conversation_subscriptions', subscriptionRow);
 
 export class SqliteConversationStatements implements Sync<ConversationStoreOperations> {
   private readonly upsert;

@@ -20,27 +20,12 @@ import type {
 import type { AlertDelivery, HealthAlert, HealthResult, IntegrationHealth } from '../health-types';
 import type { ListOptions } from '../port';
 import type { IsoInstant } from '../types';
-import { toAlertDelivery, toHealthAlert, toHealthResult, toIntegrationHealth } from './health-rows';
-import { toIntegration } from './rows';
-import { instant, listLimit, type Sync } from './statements';
+import { instant, leaseParams, listLimit, optionalInstant as optional, positiveInt } from '../arguments';
+import { toAlertDelivery, toHealthAlert, toHealthResult, toIntegrationHealth } from '../health-rows';
+import { toIntegration } from '../rows';
+import type { Sync } from './statements';
 
 type Params = Record<string, string | number | null>;
-
-function positiveInt(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${field} must be a positive integer: ${value}`);
-  return value;
-}
-
-function leaseParams(now: Date, leaseMs: number): { now: string; leaseUntil: string } {
-  return {
-    now: now.toISOString(),
-    leaseUntil: new Date(now.getTime() + positiveInt(leaseMs, 'leaseMs')).toISOString(),
-  };
-}
-
-const optional = (value: IsoInstant | undefined, field: string): string | null =>
-  value === undefined ? null : instant(value, field);
 
 /** Shared by both claims: a new integration gets its baseline record with the lease already taken. */
 const CLAIM_INTO_HEALTH = `

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { expectedVersionOf, instant, listLimit, optionalInstant } from '../arguments';
 import { hashConsentState } from '../consent-state-hash';
 import { StoreConflictError, StoreNotFoundError } from '../errors';
 import type {
@@ -18,7 +19,7 @@ import type {
   TraceInput,
 } from '../port';
 import type { AuditEntry, ConsentState, Integration, Tenant, VerificationTrace } from '../types';
-import { toAuditEntry, toConsentState, toIntegration, toTenant, toTrace } from './rows';
+import { toAuditEntry, toConsentState, toIntegration, toTenant, toTrace } from '../rows';
 
 /** A port's operations, minus the promises. */
 export type Sync<Ops> = {
@@ -27,26 +28,6 @@ export type Sync<Ops> = {
 export type SyncOperations = Sync<CoreStoreOperations>;
 
 type Params = Record<string, string | number | null>;
-
-const MAX_LIST_LIMIT = 1000;
-
-/** Canonical `toISOString` form, so text comparison in SQL orders instants correctly. */
-export function instant(value: string, field: string): string {
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new RangeError(`${field} is not an ISO-8601 instant: ${value}`);
-  return new Date(time).toISOString();
-}
-
-function optionalInstant(value: string | undefined, field: string): string | null {
-  return value === undefined ? null : instant(value, field);
-}
-
-export function listLimit({ limit }: ListOptions): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw new RangeError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}: ${limit}`);
-  }
-  return limit;
-}
 
 function constraintViolated(error: unknown, ...codes: string[]): boolean {
   return error instanceof Database.SqliteError && codes.includes(error.code);
@@ -148,9 +129,7 @@ export class SqliteStatements implements SyncOperations {
   }
 
   saveIntegration(integration: IntegrationInput, { expectedVersion }: SaveIntegrationOptions): Integration {
-    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
-      throw new RangeError(`expectedVersion must be a non-negative integer: ${expectedVersion}`);
-    }
+    expectedVersionOf(expectedVersion);
     const params: Params = {
       id: integration.id,
       tenantId: integration.tenantId,

@@ -1,4 +1,4 @@
-/** Row → record mappers of the health tables, parsed with zod like the rest of the store. */
+/** Row → record mappers of the health tables (both adapters), parsed with zod like the rest of the store. */
 import { z } from 'zod';
 import {
   ALERT_KINDS,
@@ -11,7 +11,7 @@ import {
   type HealthAlert,
   type HealthResult,
   type IntegrationHealth,
-} from '../health-types';
+} from './health-types';
 import { jsonObject, jsonText, mapper, optionalText } from './rows';
 
 const optionalInt = z

@@ -1,9 +1,11 @@
 /**
- * Row → record mappers. Every row is parsed with zod, JSON columns included, so a row edited by
- * hand or written by another build fails loudly here instead of deep inside a use case.
+ * Row → record mappers, shared by the SQLite and PostgreSQL adapters: both hand rows over with
+ * instants as canonical ISO text and JSON columns as text. Every row is parsed with zod, JSON
+ * columns included, so a row edited by hand or written by another build fails loudly here instead
+ * of deep inside a use case.
  */
 import { z } from 'zod';
-import { StoreCorruptDataError } from '../errors';
+import { StoreCorruptDataError } from './errors';
 import {
   AUDIT_RESULTS,
   INTEGRATION_METHODS,
@@ -15,7 +17,7 @@ import {
   type Integration,
   type Tenant,
   type VerificationTrace,
-} from '../types';
+} from './types';
 
 /** SQL NULL becomes an absent optional field. */
 export const optionalText = z
