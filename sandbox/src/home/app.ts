@@ -8,6 +8,7 @@ import { faultRuleSchema } from '../faults';
 import { createEntraControlRouter } from '../entra/control';
 import { createExchangeControlRouter } from '../ews/control';
 import { createConnectorControlRouter } from '../connector/control';
+import { createRbacControlRouter } from '../rbac/control';
 import { createTeamsHostRouter } from './teams-host';
 import { sendProblem, parseBody } from './problem';
 
@@ -30,6 +31,11 @@ export function createHomeApp(ctx: SandboxContext): express.Express {
     ctx.faults.clear();
     res.status(204).end();
   });
+  /** Ends every injected latency now (requests held in flight answer at once). */
+  app.post('/_sandbox/faults/release', (_req, res) => {
+    res.json({ released: ctx.faults.releaseDelays() });
+  });
+  app.use('/_sandbox/exchange/rbac', createRbacControlRouter(ctx));
   app.use('/_sandbox/entra', createEntraControlRouter(ctx));
   app.use('/_sandbox/exchange', createExchangeControlRouter(ctx));
   app.use('/_sandbox/connector', createConnectorControlRouter(ctx));
