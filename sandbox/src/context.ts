@@ -20,6 +20,8 @@ export interface SandboxUrls {
   keyVault: string;
   /** Bot Framework connector (smba.trafficmanager.net/teams). */
   connector: string;
+  /** Microsoft Graph (graph.microsoft.com): calendars and Places of the Exchange Online organisations. */
+  graph: string;
 }
 
 export type SandboxServiceName = keyof SandboxUrls;
@@ -32,6 +34,7 @@ export const DEFAULT_SANDBOX_PORTS: Record<SandboxServiceName, number> = {
   exchangeServer: 44303,
   keyVault: 44304,
   connector: 44305,
+  graph: 44306,
 };
 
 export interface SandboxContext {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const SANDBOX_SERVICES = ['entra', 'ews', 'keyvault', 'connector'] as const;
+export const SANDBOX_SERVICES = ['entra', 'ews', 'keyvault', 'connector', 'graph'] as const;
 export type SandboxService = (typeof SANDBOX_SERVICES)[number];
 
 export const faultRuleSchema = z

@@ -27,6 +27,7 @@ export function describeSandbox(sandbox: Sandbox): string {
     `  Exchange Server EWS       ${urls.exchangeServer}/EWS/Exchange.asmx, as https://mail.fabrikam.com:${new URL(urls.exchangeServer).port}/EWS/Exchange.asmx to the app (Autodiscover: /autodiscover/autodiscover.xml)`,
     `  Key Vault                 ${urls.keyVault}`,
     `  Bot connector             ${urls.connector}`,
+    `  Microsoft Graph           ${urls.graph}/v1.0 (calendars, getSchedule, Places, $batch)`,
     `  Consent propagation delay ${context.directory.consentPropagationMs / 1000} s; RBAC for Applications ${context.exchange.rbac.propagationMs / 1000} s`,
   ].join('\n');
 }

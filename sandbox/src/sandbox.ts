@@ -22,6 +22,7 @@ import { createEwsApp } from './ews/app';
 import { createKeyVaultApp } from './keyvault/app';
 import { createConnectorApp } from './connector/app';
 import { createHomeApp } from './home/app';
+import { createGraphApp } from './graph/app';
 import { SeedIndex } from './seed-index';
 import { GRAPH_APP_ID } from './entra/app-roles';
 
@@ -95,6 +96,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     exchangeServer: createEwsApp(context, 'server'),
     keyVault: createKeyVaultApp(context),
     connector: createConnectorApp(context),
+    graph: createGraphApp(context),
   };
   for (const name of names) listeners[name]!.handle(apps[name]);
 
