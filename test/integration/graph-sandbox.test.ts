@@ -634,3 +634,29 @@ describe('traffic recorder', () => {
     ]);
   });
 });
+
+describe('revoking consent and disabling the app', () => {
+  it('stop new Graph tokens at Entra; a token already issued is honoured until it expires, as Graph does', async () => {
+    const issued = await appToken(sandbox, 'tailspintoys.com', GRAPH_SCOPE);
+    expect((await sandbox.control('DELETE', '/entra/consent/tailspintoys.com')).status).toBe(204);
+    await expect(appToken(sandbox, 'tailspintoys.com', GRAPH_SCOPE)).rejects.toMatchObject({
+      errorCode: 'unauthorized_client',
+      errorMessage: expect.stringContaining('AADSTS700016'),
+    });
+    expect((await graph(sandbox, issued, '/places/microsoft.graph.room')).status).toBe(200);
+
+    await sandbox.control('POST', '/entra/consent', { tenant: 'tailspintoys.com' });
+    await sandbox.control('POST', '/entra/app/disable');
+    try {
+      await expect(appToken(sandbox, 'tailspintoys.com', GRAPH_SCOPE)).rejects.toMatchObject({
+        errorMessage: expect.stringContaining('AADSTS7000112'),
+      });
+    } finally {
+      await sandbox.control('POST', '/entra/app/enable');
+    }
+    expect(rolesOf(await appToken(sandbox, 'tailspintoys.com', GRAPH_SCOPE))).toEqual([
+      'Calendars.ReadWrite',
+      'Place.Read.All',
+    ]);
+  });
+});
