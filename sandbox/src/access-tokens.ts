@@ -1,13 +1,14 @@
 /**
  * The token shapes the sandbox Entra ID issues and the sandbox resource servers accept, matching
- * what Microsoft's services issue: v1 app-only access tokens for resources (Exchange, Key Vault,
- * Bot Framework) and v2 Teams SSO tokens for the tab. One place, so issuer and verifiers agree.
+ * what Microsoft's services issue: v1 app-only access tokens for resources (Exchange, Microsoft Graph,
+ * Key Vault, Bot Framework) and v2 Teams SSO tokens for the tab. One place, so issuer and verifiers agree.
  */
 import type { JWTPayload } from 'jose';
 import type { SandboxContext } from './context';
 
 export const RESOURCES = {
   exchange: 'https://outlook.office365.com',
+  graph: 'https://graph.microsoft.com',
   keyVault: 'https://vault.azure.net',
   botFramework: 'https://api.botframework.com',
 } as const;
@@ -71,13 +72,17 @@ export function issueAppOnlyToken(
   return ctx.tokens.sign(claims, ACCESS_TOKEN_LIFETIME_SECONDS, ctx.now());
 }
 
-/** Verifies signature, lifetime, audience and v1 issuer-for-tid of an app-only token. */
+/**
+ * Verifies signature, lifetime, audience and v1 issuer-for-tid of an app-only token. `audiences`
+ * lists the other forms a resource accepts in `aud` (Graph takes its app id too).
+ */
 export async function verifyAppOnlyToken(
   ctx: SandboxContext,
   token: string,
   resource: Resource,
+  audiences: readonly string[] = [],
 ): Promise<AppOnlyClaims> {
-  const payload = await ctx.tokens.verify(token, resource, new Date(ctx.now()));
+  const payload = await ctx.tokens.verify(token, [resource, ...audiences], new Date(ctx.now()));
   const tid = typeof payload.tid === 'string' ? payload.tid : '';
   if (payload.iss !== v1Issuer(tid) || typeof payload.appid !== 'string') {
     throw new Error('token issuer or appid is not valid');

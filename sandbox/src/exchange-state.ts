@@ -1,8 +1,13 @@
 /**
- * Exchange state of both organisations: which mailboxes exist, service accounts (password,
- * ApplicationImpersonation), the Exchange Online EWS allow list and application access policy.
+ * Exchange state of every organisation: which mailboxes exist, service accounts (password,
+ * ApplicationImpersonation), Exchange Online's EWS access controls (organisation, per mailbox, app
+ * and user-agent lists), the application access policy and RBAC for Applications.
  */
 import type { Seed, SeedTenant } from './seed';
+import { SeedIndex } from './seed-index';
+import { RbacState } from './rbac/rbac-state';
+import type { Recipient } from './rbac/recipient-filter';
+import { wildcardMatches } from './wildcard';
 
 export interface ServiceAccount {
   upn: string;
@@ -14,6 +19,24 @@ export interface EwsOrganizationConfig {
   /** `Set-OrganizationConfig -EwsEnabled`: null = not set (off by default since 2026-10-01). */
   enabled: boolean | null;
   allowedAppIds: string[];
+  /** `-EwsApplicationAccessPolicy`: which user-agent list applies (none when null/absent). */
+  applicationAccessPolicy?: 'EnforceAllowList' | 'EnforceBlockList' | null;
+  /** `-EwsAllowList` / `-EwsBlockList`: user-agent patterns, `*` as wildcard. */
+  allowList?: string[];
+  blockList?: string[];
+}
+
+/** The two values of `X-EWS-Policy-Reason`, as Microsoft's "Control access to EWS" documents them. */
+export const EWS_POLICY_REASONS = {
+  disabled: 'EWS is disabled for this user or tenant',
+  blocked: 'EWS is blocked by policy for this user or tenant',
+} as const;
+export type EwsPolicyReason = (typeof EWS_POLICY_REASONS)[keyof typeof EWS_POLICY_REASONS];
+
+export interface ExchangeStateOptions {
+  now?: () => number;
+  /** Delay before a new RBAC role assignment takes effect (Exchange: 30 min to 2 h). */
+  rbacPropagationMs?: number;
 }
 
 /** A redirect the on-premises Autodiscover answers with, to exercise a client's redirect handling. */
@@ -34,10 +57,19 @@ export class ExchangeState {
   private readonly ews = new Map<string, EwsOrganizationConfig>();
   /** Tenant id -> mailboxes the app is scoped to (New-ApplicationAccessPolicy RestrictAccess). */
   private readonly accessPolicies = new Map<string, Set<string>>();
+  /** `Set-CASMailbox -EwsEnabled` per mailbox address; absent = not set (EWS allowed). */
+  private readonly mailboxEws = new Map<string, boolean | null>();
+  readonly rbac: RbacState;
 
-  constructor(readonly seed: Seed) {
+  constructor(
+    readonly seed: Seed,
+    readonly index: SeedIndex = new SeedIndex(seed),
+    options: ExchangeStateOptions = {},
+  ) {
+    this.rbac = new RbacState(options.now ?? Date.now, options.rbacPropagationMs ?? 0);
     for (const tenant of seed.tenants) {
       for (const user of tenant.users) {
+        if (user.ewsEnabled !== undefined) this.mailboxEws.set(user.upn, user.ewsEnabled);
         if (user.mailbox) this.mailboxes.set(user.upn, tenant.id);
         if (user.serviceAccount) {
           this.serviceAccounts.set(user.upn, { upn: user.upn, ...user.serviceAccount });
@@ -45,16 +77,13 @@ export class ExchangeState {
       }
       for (const room of tenant.rooms) this.mailboxes.set(room.address, tenant.id);
       if (tenant.exchange.kind === 'online') {
-        this.ews.set(tenant.id, {
-          enabled: tenant.exchange.ews.enabled,
-          allowedAppIds: [...tenant.exchange.ews.allowedAppIds],
-        });
+        this.ews.set(tenant.id, copyConfig(tenant.exchange.ews));
       }
     }
   }
 
   tenant(tenantId: string): SeedTenant | undefined {
-    return this.seed.tenants.find((t) => t.id === tenantId);
+    return this.index.tenant(tenantId);
   }
 
   /** The tenant owning a mailbox, if the mailbox exists. */
@@ -72,17 +101,32 @@ export class ExchangeState {
 
   restoreMailbox(address: string): boolean {
     const key = address.toLowerCase();
-    const tenant = this.seed.tenants.find(
-      (t) => t.users.some((u) => u.upn === key && u.mailbox) || t.rooms.some((r) => r.address === key),
-    );
+    const tenant = this.index.seededMailboxTenant(key);
     if (!tenant) return false;
     this.mailboxes.set(key, tenant.id);
     return true;
   }
 
   isRoom(address: string): boolean {
+    return this.index.room(address) !== undefined;
+  }
+
+  /** The recipient an OPATH filter sees for an existing mailbox of the tenant. */
+  recipient(tenantId: string, address: string): Recipient | undefined {
     const key = address.toLowerCase();
-    return this.seed.tenants.some((t) => t.rooms.some((r) => r.address === key));
+    if (!this.hasMailbox(tenantId, key)) return undefined;
+    const room = this.index.room(key);
+    const displayName = room?.room.displayName ?? this.index.user(key)?.user.displayName ?? key;
+    const alias = key.split('@')[0] ?? key;
+    return {
+      RecipientTypeDetails: room ? 'RoomMailbox' : 'UserMailbox',
+      RecipientType: 'UserMailbox',
+      PrimarySmtpAddress: key,
+      WindowsEmailAddress: key,
+      Alias: alias,
+      Name: alias,
+      DisplayName: displayName,
+    };
   }
 
   serviceAccount(upnOrDomainUser: string): ServiceAccount | undefined {
@@ -105,17 +149,43 @@ export class ExchangeState {
     return this.ews.get(tenantId);
   }
 
+  /** Replaces the organisation's EWS settings; user-agent settings absent from `config` are kept. */
   setEwsConfig(tenantId: string, config: EwsOrganizationConfig): boolean {
-    if (!this.ews.has(tenantId)) return false;
-    this.ews.set(tenantId, { enabled: config.enabled, allowedAppIds: [...config.allowedAppIds] });
+    const current = this.ews.get(tenantId);
+    if (!current) return false;
+    this.ews.set(tenantId, copyConfig({ ...current, ...config }));
     return true;
   }
 
-  /** Whether EWS lets this app in: Exchange Online since 2026-10-01 needs EwsEnabled and the allow list. */
-  ewsAllowsApp(tenantId: string, appId: string): boolean {
+  /**
+   * Why Exchange Online refuses EWS for the organisation, app and user agent, if it does: EWS off
+   * (EwsEnabled not true), the app missing from EwsAllowedAppIDs, or the user-agent lists.
+   */
+  ewsOrganizationBlock(tenantId: string, appId: string, userAgent: string): EwsPolicyReason | undefined {
     const config = this.ews.get(tenantId);
-    if (!config) return true; // Exchange Server has no EWS allow list
-    return config.enabled === true && config.allowedAppIds.includes(appId);
+    if (!config) return undefined; // Exchange Server has none of these controls
+    if (config.enabled !== true) return EWS_POLICY_REASONS.disabled;
+    if (!config.allowedAppIds.includes(appId)) return EWS_POLICY_REASONS.blocked;
+    const listed = (list: string[] | undefined) => (list ?? []).some((p) => wildcardMatches(userAgent, p));
+    if (config.applicationAccessPolicy === 'EnforceAllowList' && !listed(config.allowList)) {
+      return EWS_POLICY_REASONS.blocked;
+    }
+    if (config.applicationAccessPolicy === 'EnforceBlockList' && listed(config.blockList)) {
+      return EWS_POLICY_REASONS.blocked;
+    }
+    return undefined;
+  }
+
+  /** `Set-CASMailbox -EwsEnabled`: false blocks EWS for the mailbox, null/true leave it to the organisation. */
+  setMailboxEwsEnabled(address: string, enabled: boolean | null): boolean {
+    const key = address.toLowerCase();
+    if (!this.index.seededMailboxTenant(key)) return false;
+    this.mailboxEws.set(key, enabled);
+    return true;
+  }
+
+  mailboxEwsEnabled(address: string): boolean | null {
+    return this.mailboxEws.get(address.toLowerCase()) ?? null;
   }
 
   setAccessPolicy(tenantId: string, mailboxes: string[] | null): void {
@@ -147,4 +217,16 @@ export class ExchangeState {
     }
     return rule;
   }
+}
+
+function copyConfig(config: EwsOrganizationConfig): EwsOrganizationConfig {
+  return {
+    enabled: config.enabled,
+    allowedAppIds: [...config.allowedAppIds],
+    ...(config.applicationAccessPolicy !== undefined
+      ? { applicationAccessPolicy: config.applicationAccessPolicy }
+      : {}),
+    ...(config.allowList ? { allowList: [...config.allowList] } : {}),
+    ...(config.blockList ? { blockList: [...config.blockList] } : {}),
+  };
 }

@@ -4,27 +4,69 @@
  */
 import { z } from 'zod';
 
-export const SANDBOX_SERVICES = ['entra', 'ews', 'keyvault', 'connector'] as const;
+export const SANDBOX_SERVICES = ['entra', 'ews', 'keyvault', 'connector', 'graph'] as const;
 export type SandboxService = (typeof SANDBOX_SERVICES)[number];
 
-export const faultRuleSchema = z.object({
-  service: z.enum(SANDBOX_SERVICES),
-  /** EWS operation (`GetFolder`), Key Vault verb, connector route, or `*` for all. */
-  operation: z.string().default('*'),
-  kind: z.enum(['latency', 'throttle', 'http5xx', 'timeout', 'malformed']),
-  /** latency: delay; throttle: the back-off the service asks for (BackOffMilliseconds / Retry-After). */
-  ms: z.number().int().nonnegative().default(0),
-  /** HTTP status for http5xx (500, 502, 503, 504). */
-  status: z.number().int().min(500).max(599).default(503),
-  /** How many matching requests the rule affects; omitted = until cleared. */
-  count: z.number().int().positive().optional(),
-});
+export const faultRuleSchema = z
+  .object({
+    service: z.enum(SANDBOX_SERVICES),
+    /**
+     * EWS operation (`GetFolder`), Key Vault verb, connector route, Graph operation (`calendar`,
+     * `calendarView`, `getSchedule`, `places`, `batch`), or `*` for all.
+     */
+    operation: z.string().default('*'),
+    /**
+     * `innerServerBusy` (EWS only): Exchange Online's other throttling answer, HTTP 200 with
+     * ResponseClass="Error" ErrorInternalServerError whose MessageXml names ErrorServerBusy.
+     */
+    kind: z.enum(['latency', 'throttle', 'http5xx', 'timeout', 'malformed', 'innerServerBusy']),
+    /** latency: delay; throttle: the back-off the service asks for (BackOffMilliseconds / Retry-After). */
+    ms: z.number().int().nonnegative().default(0),
+    /** HTTP status for http5xx (500, 502, 503, 504). */
+    status: z.number().int().min(500).max(599).default(503),
+    /** How many matching requests the rule affects; omitted = until cleared. */
+    count: z.number().int().positive().optional(),
+  })
+  .refine((r) => r.kind !== 'innerServerBusy' || r.service === 'ews', {
+    message: 'innerServerBusy is an EWS fault',
+    path: ['kind'],
+  });
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 export type FaultRule = z.infer<typeof faultRuleSchema> & { id: number; remaining: number | null };
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
   private nextId = 1;
+  private readonly pending = new Set<() => void>();
+
+  /**
+   * An injected delay that `releaseDelays` can end early, so tests hold requests in flight for as
+   * long as they need (concurrency) without sleeping for real.
+   */
+  delay(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.pending.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.pending.add(done);
+    });
+  }
+
+  /** Ends every injected delay now; returns how many requests were waiting. */
+  releaseDelays(): number {
+    const waiting = [...this.pending];
+    for (const done of waiting) done();
+    return waiting.length;
+  }
+
+  /** How many requests are waiting in an injected delay. */
+  delayed(): number {
+    return this.pending.size;
+  }
 
   add(input: FaultRuleInput): FaultRule {
     const parsed = faultRuleSchema.parse(input);

@@ -5,11 +5,14 @@ import { startSandbox, DEFAULT_SANDBOX_PORTS, type Sandbox } from './sandbox';
 export async function startDefaultSandbox(): Promise<Sandbox> {
   const certs = await ensureDevCertificates();
   const propagationSeconds = Number(process.env.SANDBOX_CONSENT_PROPAGATION_SECONDS ?? '20');
+  const rbacSeconds = Number(process.env.SANDBOX_RBAC_PROPAGATION_SECONDS ?? '5');
   return startSandbox({
     tls: { certPem: certs.tlsCertPem, keyPem: certs.tlsKeyPem, caCertPem: certs.caCertPem },
     appCertificatePems: [certs.appCertPem],
     ports: DEFAULT_SANDBOX_PORTS,
     consentPropagationMs: propagationSeconds * 1000,
+    rbacPropagationMs: rbacSeconds * 1000,
+    appRequestsGraph: true,
   });
 }
 
@@ -24,7 +27,8 @@ export function describeSandbox(sandbox: Sandbox): string {
     `  Exchange Server EWS       ${urls.exchangeServer}/EWS/Exchange.asmx, as https://mail.fabrikam.com:${new URL(urls.exchangeServer).port}/EWS/Exchange.asmx to the app (Autodiscover: /autodiscover/autodiscover.xml)`,
     `  Key Vault                 ${urls.keyVault}`,
     `  Bot connector             ${urls.connector}`,
-    `  Consent propagation delay ${context.directory.consentPropagationMs / 1000} s`,
+    `  Microsoft Graph           ${urls.graph}/v1.0 (calendars, getSchedule, Places, $batch)`,
+    `  Consent propagation delay ${context.directory.consentPropagationMs / 1000} s; RBAC for Applications ${context.exchange.rbac.propagationMs / 1000} s`,
   ].join('\n');
 }
 

@@ -22,6 +22,9 @@ import { createEwsApp } from './ews/app';
 import { createKeyVaultApp } from './keyvault/app';
 import { createConnectorApp } from './connector/app';
 import { createHomeApp } from './home/app';
+import { createGraphApp } from './graph/app';
+import { SeedIndex } from './seed-index';
+import { GRAPH_APP_ID } from './entra/app-roles';
 
 export const DEFAULT_APP_BASE_URL = 'https://localhost:53000';
 
@@ -31,8 +34,16 @@ export interface SandboxOptions {
   appCertificatePems: string[];
   seed?: Seed;
   ports?: Partial<Record<SandboxServiceName, number>>;
-  /** Seconds between admin consent and tokens carrying the role (Entra replication). */
+  /** Milliseconds between admin consent and tokens carrying the role (Entra replication). */
   consentPropagationMs?: number;
+  /** Milliseconds before a new RBAC for Applications role assignment takes effect (default 5 s). */
+  rbacPropagationMs?: number;
+  /**
+   * Whether our app registration requests its Microsoft Graph permissions (tenant.json lists them).
+   * Off by default: the registration as it was before Graph (Exchange only), which earlier tests pin
+   * (there a Graph scope is AADSTS70011). `npm run sandbox` turns it on; the control API can too.
+   */
+  appRequestsGraph?: boolean;
   appBaseUrl?: string;
   now?: () => number;
 }
@@ -56,7 +67,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
   const urls = Object.fromEntries(names.map((n) => [n, listeners[n]!.url])) as unknown as SandboxUrls;
 
-  const directory = new DirectoryState(seed, options.consentPropagationMs ?? 0, now);
+  const index = new SeedIndex(seed);
+  const registered = seed.app.requiredResourceAccess.map((r) => r.resourceAppId);
+  const requested = options.appRequestsGraph ? registered : registered.filter((id) => id !== GRAPH_APP_ID);
+  const directory = new DirectoryState(seed, options.consentPropagationMs ?? 0, now, index, requested);
   // The bot signs in with the same certificate credential as the app in the sandbox.
   for (const pem of options.appCertificatePems) {
     directory.registerCertificate(pem, seed.app.clientId);
@@ -64,8 +78,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
   const context: SandboxContext = {
     seed,
+    index,
     directory,
-    exchange: new ExchangeState(seed),
+    exchange: new ExchangeState(seed, index, { now, rbacPropagationMs: options.rbacPropagationMs ?? 5000 }),
     faults: new FaultInjector(),
     tokens: await TokenIssuer.create(),
     urls,
@@ -81,6 +96,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     exchangeServer: createEwsApp(context, 'server'),
     keyVault: createKeyVaultApp(context),
     connector: createConnectorApp(context),
+    graph: createGraphApp(context),
   };
   for (const name of names) listeners[name]!.handle(apps[name]);
 
@@ -88,6 +104,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     urls,
     context,
     close: async () => {
+      context.faults.releaseDelays();
       await Promise.all(Object.values(listeners).map((l) => l.close()));
     },
   };

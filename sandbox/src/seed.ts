@@ -17,6 +17,8 @@ const userSchema = z.object({
   displayName: z.string(),
   roles: z.array(z.enum(['Global Administrator'])),
   mailbox: z.boolean(),
+  /** `Set-CASMailbox -EwsEnabled`: null (not set) lets EWS in; false blocks it for this mailbox. */
+  ewsEnabled: z.boolean().nullable().optional(),
   serviceAccount: z.object({ password: z.string().min(8), applicationImpersonation: z.boolean() }).optional(),
 });
 
@@ -24,11 +26,22 @@ const roomSchema = z.object({
   address: smtp,
   displayName: z.string(),
   capacity: z.number().int().positive(),
+  /** Places metadata (Microsoft Graph `room`); derived from the address when absent. */
+  building: z.string().optional(),
+  floorNumber: z.number().int().optional(),
+  city: z.string().optional(),
 });
 
 const exchangeOnline = z.object({
   kind: z.literal('online'),
-  ews: z.object({ enabled: z.boolean().nullable(), allowedAppIds: z.array(guid) }),
+  ews: z.object({
+    enabled: z.boolean().nullable(),
+    allowedAppIds: z.array(guid),
+    /** `Set-OrganizationConfig -EwsApplicationAccessPolicy` with its user-agent lists. */
+    applicationAccessPolicy: z.enum(['EnforceAllowList', 'EnforceBlockList']).nullable().optional(),
+    allowList: z.array(z.string()).optional(),
+    blockList: z.array(z.string()).optional(),
+  }),
 });
 const exchangeServer = z.object({
   kind: z.literal('server'),
@@ -71,6 +84,7 @@ export type Seed = z.infer<typeof seedSchema>;
 export type SeedTenant = Seed['tenants'][number];
 export type SeedUser = SeedTenant['users'][number];
 export type SeedRoom = SeedTenant['rooms'][number];
+export type SeedRoomList = SeedTenant['roomLists'][number];
 
 export const DEFAULT_SEED_PATH = path.resolve(__dirname, '..', 'tenant.json');
 

@@ -11,8 +11,8 @@ describe('sandbox control API', () => {
     const res = await sandbox.control<{ urls: Record<string, string> }>('GET', '');
     expect(res.status).toBe(200);
     const origins = Object.values(res.body.urls);
-    expect(origins).toHaveLength(6);
-    expect(new Set(origins).size).toBe(6);
+    expect(origins).toHaveLength(7);
+    expect(new Set(origins).size).toBe(7);
     for (const origin of origins) expect(origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   });
 

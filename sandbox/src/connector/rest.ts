@@ -51,6 +51,7 @@ async function injectFault(
       res.status(200).type('application/json; charset=utf-8').send('{"id":"');
       return true;
     case 'latency':
+    case 'innerServerBusy': // an EWS-only kind; the control API refuses it for other services
       return false;
   }
 }

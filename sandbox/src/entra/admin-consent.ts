@@ -1,6 +1,7 @@
 /**
  * `/{tenant}/v2.0/adminconsent`: sign-in (sandbox account picker), the consent prompt and the
- * redirect back to the app, with Entra's outcomes: a bad client or redirect URI and a user from
+ * redirect back to the app. The `scope` names the resources (`{resource}/.default`, space-separated)
+ * whose configured permissions the admin grants, each propagating on its own. Entra's outcomes: a bad client or redirect URI and a user from
  * another directory stop on an error page; cancel and "not an admin" redirect with an error.
  */
 import express from 'express';
@@ -16,6 +17,7 @@ import {
   type HiddenFields,
 } from './consent-pages';
 import { TicketSigner } from './signed-ticket';
+import type { ResourceApp } from './app-roles';
 import { isTenantAlias, resolveTenant } from './tenants';
 
 interface ConsentRequest {
@@ -26,6 +28,9 @@ interface ConsentRequest {
   state?: string;
 }
 
+/** OpenID Connect scopes a consent URL may carry besides the resources; they grant nothing here. */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
 type Params = Record<string, string | undefined>;
 type Outcome = Record<string, string>;
 
@@ -35,8 +40,14 @@ export function createAdminConsentRouter(ctx: SandboxContext): express.Router {
   const router = express.Router();
   const tickets = new TicketSigner(() => ctx.now());
   const { app } = ctx.seed;
-  const exchange = app.requiredResourceAccess[0]!;
-  const consentScope = `${exchange.resource}/.default`;
+
+  /** The requested resources a (space-separated) scope names; undefined when any part is not one. */
+  function resourcesOf(scope: string): ResourceApp[] | undefined {
+    const parts = scope.split(/\s+/).filter((p) => p && !OIDC_SCOPES.has(p.toLowerCase()));
+    const resources = parts.map((p) => ctx.directory.requiredResourceByScope(p));
+    if (parts.length === 0 || resources.some((r) => r === undefined)) return undefined;
+    return [...new Set(resources as ResourceApp[])];
+  }
 
   const registeredRedirectUris = () => [...app.redirectUris, `${ctx.appBaseUrl}/auth/consent/callback`];
   const actionOf = (segment: string) => `/${encodeURIComponent(segment)}/v2.0/adminconsent`;
@@ -103,7 +114,7 @@ export function createAdminConsentRouter(ctx: SandboxContext): express.Router {
       redirectUri,
       state: params.state,
     };
-    if (request.scope !== consentScope) {
+    if (!resourcesOf(request.scope)) {
       redirectError(
         req,
         res,
@@ -145,7 +156,9 @@ export function createAdminConsentRouter(ctx: SandboxContext): express.Router {
         appName: app.displayName,
         publisherDomain: app.publisherDomain,
         userUpn: user.upn,
-        permissions: exchange.appRoles.map((role) => role.displayName),
+        permissions: (resourcesOf(r.scope) ?? []).flatMap((res) =>
+          res.appRoles.map((role) => role.displayName),
+        ),
       }),
     );
   }
@@ -193,8 +206,9 @@ export function createAdminConsentRouter(ctx: SandboxContext): express.Router {
       }
 
       const ticket = tickets.verify(form.ticket, requestKey(request));
-      const tenant = ticket && ctx.seed.tenants.find((t) => t.id === ticket.tenantId);
-      const user = tenant?.users.find((u) => u.id === ticket?.userId);
+      const found = ticket ? ctx.directory.index.user(ticket.userId) : undefined;
+      const tenant = found && found.tenant.id === ticket?.tenantId ? found.tenant : undefined;
+      const user = tenant && found?.user;
       if (!tenant || !user) {
         errorPage(req, res, aadsts.invalidSignInState());
         return;
@@ -204,7 +218,7 @@ export function createAdminConsentRouter(ctx: SandboxContext): express.Router {
         return;
       }
       if (form.step === 'consent' && form.decision === 'accept') {
-        ctx.directory.grantConsent(tenant.id, user.id, request.scope);
+        ctx.directory.grantConsent(tenant.id, user.id, request.scope, resourcesOf(request.scope));
         redirectBack(res, request, { admin_consent: 'True', tenant: tenant.id, scope: request.scope });
         return;
       }

@@ -1,12 +1,16 @@
 /**
  * `/_sandbox/entra/…`: break and repair the sandbox Entra ID on purpose — grant or revoke consent,
- * set the consent-propagation delay, disable the app, register, remove or expire certificates.
+ * grant or remove single tenant-wide app roles, set the consent-propagation delay, choose which
+ * resources the app registration requests, disable the app, register, remove or expire certificates.
  */
 import express from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { SandboxContext } from '../context';
-import type { RegisteredCertificate } from '../directory';
+import type { AppRoleGrant, RegisteredCertificate } from '../directory';
+import type { SeedTenant } from '../seed';
+import { defaultScopeOf } from './app-roles';
+import { servicePrincipalId } from './tenants';
 import { parseBody, sendProblem } from '../home/problem';
 
 const consentBody = z.object({
@@ -15,6 +19,14 @@ const consentBody = z.object({
   user: z.string().min(1).optional(),
 });
 const propagationBody = z.object({ seconds: z.number().nonnegative() });
+const appRoleBody = z.object({
+  /** The permission's value, e.g. `Calendars.ReadWrite`. */
+  permission: z.string().min(1),
+  /** Resource URI or resourceAppId; needed only where two resources share a value. */
+  resource: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+});
+const requiredResourcesBody = z.object({ resourceAppIds: z.array(z.string()) });
 const certificateBody = z.object({ pem: z.string().min(1), appId: z.string().optional() });
 
 const describeCertificate = (ctx: SandboxContext, c: RegisteredCertificate) => ({
@@ -30,6 +42,16 @@ export function createEntraControlRouter(ctx: SandboxContext): express.Router {
   const router = express.Router();
   const { directory } = ctx;
 
+  const describeGrant = (g: AppRoleGrant) => ({
+    resource: g.resource,
+    resourceAppId: g.resourceAppId,
+    permission: g.value,
+    id: g.id,
+    state: directory.grantState(g),
+    grantedBy: g.grantedBy,
+    grantedAt: new Date(g.grantedAtMs).toISOString(),
+  });
+
   const consentView = (tenantId: string) => {
     const grant = directory.consent(tenantId);
     return {
@@ -37,13 +59,41 @@ export function createEntraControlRouter(ctx: SandboxContext): express.Router {
       state: directory.consentState(tenantId),
       ...(grant
         ? {
+            servicePrincipalId: servicePrincipalId(tenantId, ctx.seed.app.clientId),
             grantedBy: grant.grantedBy,
             scope: grant.scope,
             grantedAt: new Date(grant.grantedAtMs).toISOString(),
           }
         : {}),
+      permissions: directory.appRoleGrants(tenantId).map(describeGrant),
     };
   };
+
+  /** The tenant a route names, or a 404 problem. */
+  function tenantOf(res: Response, segment: string) {
+    const tenant = directory.findTenant(segment);
+    if (!tenant) sendProblem(res, 404, 'tenant_not_found', `No sandbox tenant '${segment}'.`);
+    return tenant;
+  }
+
+  /** The granting user: a UPN or object id of the tenant, else its first Global Administrator. */
+  function granterOf(res: Response, tenant: SeedTenant, upnOrId: string | undefined) {
+    const found = upnOrId ? directory.index.user(upnOrId) : undefined;
+    const user = upnOrId
+      ? found?.tenant.id === tenant.id
+        ? found.user
+        : undefined
+      : tenant.users.find((u) => directory.isGlobalAdmin(u));
+    if (!user) {
+      sendProblem(
+        res,
+        404,
+        'user_not_found',
+        `No user '${upnOrId ?? 'Global Administrator'}' in ${tenant.displayName}.`,
+      );
+    }
+    return user;
+  }
 
   /** The app registration a request names (`appId` in body or query), our app by default. */
   function appIdOf(req: Request, res: Response, appId: unknown): string | undefined {
@@ -53,38 +103,65 @@ export function createEntraControlRouter(ctx: SandboxContext): express.Router {
     return undefined;
   }
 
+  /** Grants every permission the app registration requests, on every resource it requests. */
   router.post('/consent', (req, res) => {
     const body = parseBody(consentBody, req, res);
     if (!body) return;
-    const tenant = directory.findTenant(body.tenant);
-    if (!tenant) return sendProblem(res, 404, 'tenant_not_found', `No sandbox tenant '${body.tenant}'.`);
-    const key = body.user?.toLowerCase();
-    const user = key
-      ? tenant.users.find((u) => u.upn === key || u.id === key)
-      : tenant.users.find((u) => directory.isGlobalAdmin(u));
-    if (!user)
-      return sendProblem(
-        res,
-        404,
-        'user_not_found',
-        `No user '${body.user ?? 'Global Administrator'}' in ${tenant.displayName}.`,
-      );
-    const exchange = ctx.seed.app.requiredResourceAccess[0]!;
-    directory.grantConsent(tenant.id, user.id, `${exchange.resource}/.default`);
+    const tenant = tenantOf(res, body.tenant);
+    const user = tenant && granterOf(res, tenant, body.user);
+    if (!tenant || !user) return;
+    const scope = directory
+      .requiredResources()
+      .map((r) => defaultScopeOf(r.resource))
+      .join(' ');
+    directory.grantConsent(tenant.id, user.id, scope);
     res.status(201).json(consentView(tenant.id));
   });
 
   router.get('/consent/:tenant', (req, res) => {
-    const tenant = directory.findTenant(req.params.tenant);
-    if (!tenant)
-      return sendProblem(res, 404, 'tenant_not_found', `No sandbox tenant '${req.params.tenant}'.`);
-    res.json(consentView(tenant.id));
+    const tenant = tenantOf(res, req.params.tenant);
+    if (tenant) res.json(consentView(tenant.id));
+  });
+
+  /** Grants one more tenant-wide app role to the consented service principal. */
+  router.post('/consent/:tenant/permissions', (req, res) => {
+    const body = parseBody(appRoleBody, req, res);
+    if (!body) return;
+    const tenant = tenantOf(res, req.params.tenant);
+    const user = tenant && granterOf(res, tenant, body.user);
+    if (!tenant || !user) return;
+    if (!directory.hasServicePrincipal(tenant.id)) {
+      return sendProblem(
+        res,
+        404,
+        'consent_not_found',
+        `${tenant.displayName} has not consented to the app.`,
+      );
+    }
+    const grant = directory.grantAppRole(tenant.id, body.permission, user.id, body.resource);
+    if (!grant) return sendProblem(res, 404, 'permission_not_found', `No permission '${body.permission}'.`);
+    res.status(201).json(describeGrant(grant));
+  });
+
+  /** Removes one tenant-wide app role, as an admin does under Enterprise applications → Permissions. */
+  router.delete('/consent/:tenant/permissions/:permission', (req, res) => {
+    const tenant = tenantOf(res, req.params.tenant);
+    if (!tenant) return;
+    const resource = typeof req.query.resource === 'string' ? req.query.resource : undefined;
+    if (!directory.removeAppRole(tenant.id, req.params.permission, resource)) {
+      return sendProblem(
+        res,
+        404,
+        'permission_not_found',
+        `${tenant.displayName} has not granted '${req.params.permission}' to the app.`,
+      );
+    }
+    res.status(204).end();
   });
 
   router.delete('/consent/:tenant', (req, res) => {
-    const tenant = directory.findTenant(req.params.tenant);
-    if (!tenant)
-      return sendProblem(res, 404, 'tenant_not_found', `No sandbox tenant '${req.params.tenant}'.`);
+    const tenant = tenantOf(res, req.params.tenant);
+    if (!tenant) return;
     if (!directory.revokeConsent(tenant.id)) {
       return sendProblem(
         res,
@@ -101,6 +178,25 @@ export function createEntraControlRouter(ctx: SandboxContext): express.Router {
     if (!body) return;
     directory.consentPropagationMs = Math.round(body.seconds * 1000);
     res.json({ seconds: directory.consentPropagationMs / 1000 });
+  });
+
+  /** The resources the app registration requests (`requiredResourceAccess`), as the publisher edits it. */
+  router.get('/app/required-resources', (_req, res) => {
+    res.json({ value: directory.requiredResources() });
+  });
+
+  router.put('/app/required-resources', (req, res) => {
+    const body = parseBody(requiredResourcesBody, req, res);
+    if (!body) return;
+    if (!directory.setRequiredResources(body.resourceAppIds)) {
+      return sendProblem(
+        res,
+        400,
+        'invalid_request',
+        'Only resources of the seed registration can be requested.',
+      );
+    }
+    res.json({ value: directory.requiredResources() });
   });
 
   router.post('/app/disable', (_req, res) => {

@@ -1,7 +1,7 @@
 /** How the sandbox Entra ID resolves the `{tenant}` path segment, and the ids it derives per tenant. */
-import { createHash } from 'node:crypto';
 import type { SandboxContext } from '../context';
 import type { SeedTenant } from '../seed';
+import { guidFrom } from '../seed-index';
 
 export interface ResolvedTenant {
   id: string;
@@ -25,11 +25,7 @@ export function resolveTenant(ctx: SandboxContext, segment: string): ResolvedTen
 export const isTenantAlias = (segment: string) => ['common', 'organizations'].includes(segment.toLowerCase());
 
 /** A stable GUID derived from its inputs, so a service principal keeps its object id across restarts. */
-export function deterministicGuid(...parts: string[]): string {
-  const hex = createHash('sha256').update(parts.join('|')).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+export const deterministicGuid = guidFrom;
 
 export const servicePrincipalId = (tenantId: string, appId: string) =>
   deterministicGuid('servicePrincipal', tenantId, appId);

@@ -11,7 +11,6 @@ import { JtiReplayCache, verifyClientAssertion } from './client-assertion';
 import { resolveTenant, servicePrincipalId, type ResolvedTenant } from './tenants';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const EXCHANGE_ROLE = 'full_access_as_app';
 
 type Form = Record<string, string | undefined>;
 
@@ -33,11 +32,17 @@ export function createTokenRouter(ctx: SandboxContext): express.Router {
 
   /** Whether the client has a service principal in the tenant: at home always, elsewhere after consent. */
   const existsIn = (tenant: ResolvedTenant, clientId: string) =>
-    !tenant.customer || (clientId === app.clientId && ctx.directory.consentState(tenant.id) !== 'none');
+    !tenant.customer || (clientId === app.clientId && ctx.directory.hasServicePrincipal(tenant.id));
 
-  /** The resources each registration may request, as their required permissions allow. */
-  const allowedResources = (clientId: string): Resource[] =>
-    clientId === bot.appId ? [RESOURCES.botFramework] : [RESOURCES.exchange, RESOURCES.keyVault];
+  /**
+   * The resources each registration may request: the bot only the Bot Framework; our app Key Vault
+   * and whatever its registration requests now (Exchange, and Microsoft Graph once it is registered).
+   */
+  const allowedResources = (clientId: string): Resource[] => {
+    if (clientId === bot.appId) return [RESOURCES.botFramework];
+    const requested = ctx.directory.requiredResources().map((r) => r.resource);
+    return [RESOURCES.keyVault, ...Object.values(RESOURCES).filter((r) => requested.includes(r))];
+  };
 
   function authorize(segment: string, form: Form): Grant | EntraError {
     const tenant = resolveTenant(ctx, segment);
@@ -82,10 +87,11 @@ export function createTokenRouter(ctx: SandboxContext): express.Router {
         return;
       }
       const { tenant, clientId, resource } = outcome;
-      // The app role lands only once consent has replicated; until then the token carries no roles.
+      // App roles land only once their grant has replicated; until then the token does not carry them.
+      const resourceApp = ctx.directory.requiredResources().find((r) => r.resource === resource);
       const roles =
-        resource === RESOURCES.exchange && ctx.directory.consentState(tenant.id) === 'effective'
-          ? [EXCHANGE_ROLE]
+        tenant.customer && clientId === app.clientId && resourceApp
+          ? ctx.directory.effectiveRoles(tenant.id, resourceApp.resourceAppId)
           : [];
       const accessToken = await issueAppOnlyToken(ctx, {
         tenantId: tenant.id,

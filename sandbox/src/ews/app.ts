@@ -1,23 +1,32 @@
 /**
- * Exchange Web Services on two origins: Exchange Online for Contoso (Bearer, app-only with
- * impersonation) and Exchange Server for Fabrikam (Basic service account, plus Autodiscover).
+ * Exchange Web Services on two origins: Exchange Online for every cloud organisation (Bearer,
+ * app-only with impersonation and X-AnchorMailbox) and Exchange Server for the on-premises ones
+ * (Basic service account, plus Autodiscover).
  */
 import express from 'express';
 import type { SandboxContext } from '../context';
-import { sleep } from '../faults';
-import { authenticateBasic, authenticateOnline, organisationTenant, type Organisation } from './auth';
+import type { SeedTenant } from '../seed';
+import { authenticateBasic, authenticateOnline, policyRejection, type Organisation } from './auth';
 import { createAutodiscoverRouter } from './autodiscover';
+import { findFolder } from './find-folder';
 import { findItem } from './find-item';
 import { getFolder } from './folders';
 import { getRoomLists, getRooms, resolveNames } from './directory-operations';
-import { checkImpersonation, type OperationContext } from './mailbox-access';
+import {
+  checkAnchorMailbox,
+  checkImpersonation,
+  checkMailboxEws,
+  type OperationContext,
+} from './mailbox-access';
 import { ewsTraffic } from './recorder';
 import { readRequest } from './request';
+import { innerServerBusyResponse } from './server-busy';
 import { fault, faultEnvelope, responseEnvelope, type EwsFault, type ServerVersionInfo } from './soap';
 import type { XmlElement } from './xml';
 
 const OPERATIONS: Record<string, (op: OperationContext, body: XmlElement) => string> = {
   GetFolder: getFolder,
+  FindFolder: findFolder,
   FindItem: findItem,
   ResolveNames: resolveNames,
   GetRoomLists: getRoomLists,
@@ -33,12 +42,13 @@ const EXCHANGE_ONLINE_VERSION: ServerVersionInfo = {
   version: 'V2018_01_08',
 };
 
-function serverVersion(ctx: SandboxContext, organisation: Organisation): ServerVersionInfo {
-  const tenant = organisationTenant(ctx, organisation);
+function serverVersion(tenant: SeedTenant): ServerVersionInfo {
   if (tenant.exchange.kind === 'online') return EXCHANGE_ONLINE_VERSION;
   const { major, minor, build, revision } = tenant.exchange.serverVersion;
   return { major, minor, build, revision, version: tenant.exchange.version };
 }
+
+const headerText = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export function createEwsApp(ctx: SandboxContext, organisation: Organisation): express.Express {
   const app = express();
@@ -47,8 +57,10 @@ export function createEwsApp(ctx: SandboxContext, organisation: Organisation): e
 
   app.post('/EWS/Exchange.asmx', express.text({ type: () => true, limit: '1mb' }), async (req, res) => {
     const requestBody = typeof req.body === 'string' ? req.body : '';
+    const anchorMailbox = headerText(req.headers['x-anchormailbox']);
     let operation = 'Unknown';
-    const send = (status: number, body: string) => {
+    const answered: { tenantId?: string } = {};
+    const record = (status: number, body: string) =>
       ewsTraffic(ctx).record({
         service: 'ews',
         organisation,
@@ -56,22 +68,36 @@ export function createEwsApp(ctx: SandboxContext, organisation: Organisation): e
         status,
         requestBody,
         responseBody: body,
+        ...(anchorMailbox !== undefined ? { anchorMailbox } : {}),
+        ...(answered.tenantId ? { tenantId: answered.tenantId } : {}),
       });
+    const send = (status: number, body: string) => {
+      record(status, body);
       res.status(status).type('text/xml; charset=utf-8').send(body);
     };
     const sendFault = (f: EwsFault) => send(500, faultEnvelope(f));
+    const reject = (rejection: {
+      status: number;
+      headers: Record<string, string | string[]>;
+      body: string;
+      contentType?: string;
+    }) => {
+      record(rejection.status, rejection.body);
+      res.status(rejection.status).set(rejection.headers);
+      if (rejection.contentType) res.type(rejection.contentType);
+      res.send(rejection.body);
+    };
 
     const auth =
       organisation === 'online'
         ? await authenticateOnline(ctx, req.headers)
         : authenticateBasic(ctx, req.headers);
     if (!auth.ok) {
-      const { status, headers, body, contentType } = auth.rejection;
-      res.status(status).set(headers);
-      if (contentType) res.type(contentType);
-      res.send(body);
+      reject(auth.rejection);
       return;
     }
+    const { caller } = auth;
+    answered.tenantId = caller.tenant.id;
 
     const request = readRequest(requestBody, organisation);
     if ('fault' in request) {
@@ -80,15 +106,37 @@ export function createEwsApp(ctx: SandboxContext, organisation: Organisation): e
     }
     operation = request.operation;
 
+    const anchorFault = checkAnchorMailbox(organisation, caller, request.impersonatedAddress, anchorMailbox);
+    if (anchorFault) {
+      sendFault(anchorFault);
+      return;
+    }
+    const mailboxBlock = organisation === 'online' && checkMailboxEws(ctx, request.impersonatedAddress);
+    if (mailboxBlock) {
+      reject(policyRejection(mailboxBlock));
+      return;
+    }
+
     const injected = ctx.faults.take('ews', operation);
-    if (injected.latencyMs > 0) await sleep(injected.latencyMs);
+    await ctx.faults.delay(injected.latencyMs);
     switch (injected.failure?.kind) {
       case 'throttle':
         // Exchange Online's throttling answer: an HTTP 500 fault carrying the back-off to honour.
         sendFault(fault('ErrorServerBusy', { BackOffMilliseconds: String(injected.failure.ms) }));
         return;
+      case 'innerServerBusy':
+        // Its other form: HTTP 200, each response message an ErrorInternalServerError naming ErrorServerBusy.
+        send(
+          200,
+          responseEnvelope(
+            serverVersion(caller.tenant),
+            innerServerBusyResponse(operation, request.body, injected.failure.ms),
+          ),
+        );
+        return;
       case 'http5xx':
         res.status(injected.failure.status).type('text/plain').send('Service Unavailable');
+        record(injected.failure.status, '');
         return;
       case 'timeout':
         return; // never answer; the sandbox's close() ends the connection
@@ -110,18 +158,18 @@ export function createEwsApp(ctx: SandboxContext, organisation: Organisation): e
       });
       return;
     }
-    const impersonation = checkImpersonation(ctx, auth.caller, request.impersonatedAddress);
+    const impersonation = checkImpersonation(ctx, caller, request.impersonatedAddress);
     if ('fault' in impersonation) {
       sendFault(impersonation.fault);
       return;
     }
     const op: OperationContext = {
       ctx,
-      tenant: auth.caller.tenant,
-      caller: auth.caller,
+      tenant: caller.tenant,
+      caller,
       ...(impersonation.actingMailbox ? { actingMailbox: impersonation.actingMailbox } : {}),
     };
-    send(200, responseEnvelope(serverVersion(ctx, organisation), handler(op, request.body)));
+    send(200, responseEnvelope(serverVersion(caller.tenant), handler(op, request.body)));
   });
   return app;
 }

@@ -1,13 +1,14 @@
 /**
  * Who is calling EWS, decided before any SOAP is read, as Exchange's front end does:
- * Exchange Online takes app-only Bearer tokens from Entra ID; Exchange Server (IIS) takes Basic
- * credentials of a service account.
+ * Exchange Online takes app-only Bearer tokens from Entra ID and serves the organisation the
+ * token's `tid` names; Exchange Server (IIS) takes Basic credentials of a service account and serves
+ * the on-premises organisation the request's host names (mail.fabrikam.com), else the account's.
  */
 import { errors as joseErrors } from 'jose';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SandboxContext } from '../context';
 import { RESOURCES, verifyAppOnlyToken } from '../access-tokens';
-import type { ServiceAccount } from '../exchange-state';
+import type { EwsPolicyReason, ServiceAccount } from '../exchange-state';
 import type { SeedTenant } from '../seed';
 
 export type Organisation = 'online' | 'server';
@@ -24,13 +25,6 @@ export interface HttpRejection {
 }
 
 export type AuthResult = { ok: true; caller: Caller } | { ok: false; rejection: HttpRejection };
-
-/** The organisation served on this origin: Contoso on Exchange Online, Fabrikam on Exchange Server. */
-export function organisationTenant(ctx: SandboxContext, organisation: Organisation): SeedTenant {
-  const tenant = ctx.seed.tenants.find((t) => t.exchange.kind === organisation);
-  if (!tenant) throw new Error(`The seed has no organisation on Exchange ${organisation}.`);
-  return tenant;
-}
 
 // Exchange Online's challenge: it names Exchange's own principal and the token types it accepts.
 const BEARER_CHALLENGE =
@@ -65,11 +59,15 @@ function bearerRejection(diagnostics?: string): HttpRejection {
   };
 }
 
+/** HTTP 403 with `X-EWS-Policy-Reason` and no SOAP body: how Exchange Online refuses blocked EWS. */
+export function policyRejection(reason: EwsPolicyReason): HttpRejection {
+  return { status: 403, headers: { 'X-EWS-Policy-Reason': reason }, body: '' };
+}
+
 export async function authenticateOnline(
   ctx: SandboxContext,
   headers: IncomingHttpHeaders,
 ): Promise<AuthResult> {
-  const tenant = organisationTenant(ctx, 'online');
   const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
   if (!match?.[1]) return { ok: false, rejection: bearerRejection() };
   const token = match[1];
@@ -79,16 +77,19 @@ export async function authenticateOnline(
   } catch (error) {
     return { ok: false, rejection: bearerRejection(tokenDiagnostics(error, token)) };
   }
-  if (claims.tid !== tenant.id) return { ok: false, rejection: bearerRejection(DIAGNOSTICS.tenant) };
+  // The organisation is the token's tenant; a tenant that is not on Exchange Online is a mismatch.
+  const tenant = ctx.index.tenant(claims.tid);
+  if (!tenant || tenant.exchange.kind !== 'online' || tenant.id !== claims.tid) {
+    return { ok: false, rejection: bearerRejection(DIAGNOSTICS.tenant) };
+  }
   if (!claims.roles?.includes('full_access_as_app')) {
     return { ok: false, rejection: bearerRejection(DIAGNOSTICS.noPermissions) };
   }
   // Since 2026-10-01 Exchange Online refuses EWS to apps the organisation has not allowed
-  // (EwsEnabled + EwsAllowedAppIDs). Microsoft documents the result as HTTP 403 Forbidden with no
-  // SOAP body (the same answer as the license block and the pre-retirement "scream tests").
-  if (!ctx.exchange.ewsAllowsApp(tenant.id, claims.appid)) {
-    return { ok: false, rejection: { status: 403, headers: {}, body: '' } };
-  }
+  // (EwsEnabled + EwsAllowedAppIDs, user-agent lists): HTTP 403 with X-EWS-Policy-Reason, no SOAP.
+  const userAgent = typeof headers['user-agent'] === 'string' ? headers['user-agent'] : '';
+  const blocked = ctx.exchange.ewsOrganizationBlock(tenant.id, claims.appid, userAgent);
+  if (blocked) return { ok: false, rejection: policyRejection(blocked) };
   return { ok: true, caller: { kind: 'app', tenant, appId: claims.appid } };
 }
 
@@ -133,28 +134,44 @@ export function basicRejection(ctx: SandboxContext): HttpRejection {
   };
 }
 
-/** A service account of the on-premises organisation by UPN or `DOMAIN\user`, if the password matches. */
+/**
+ * A service account of an on-premises organisation by UPN or `DOMAIN\user`, if the password
+ * matches. The organisation is the one the Host names (mail.fabrikam.com); on a bare address
+ * (127.0.0.1) it is the account's own. An account of another organisation than the host's is refused.
+ */
 export function authenticateBasic(ctx: SandboxContext, headers: IncomingHttpHeaders): AuthResult {
-  const tenant = organisationTenant(ctx, 'server');
   const match = /^Basic\s+(\S+)$/i.exec(headers.authorization ?? '');
   const decoded = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
   const colon = decoded.indexOf(':');
   if (colon < 0) return { ok: false, rejection: basicRejection(ctx) };
-  const upn = toUpn(tenant, decoded.slice(0, colon));
-  const account = upn ? ctx.exchange.serviceAccount(upn) : undefined;
-  const inTenant = account && tenant.users.some((u) => u.upn === account.upn);
-  if (!account || !inTenant || account.password !== decoded.slice(colon + 1)) {
+  const byHost = ctx.index.serverOrganisationForHost(headers.host ?? '');
+  const named = accountOf(ctx, decoded.slice(0, colon));
+  const tenant = byHost ?? named?.tenant;
+  const account = named ? ctx.exchange.serviceAccount(named.upn) : undefined;
+  if (
+    !tenant ||
+    !account ||
+    named?.tenant.id !== tenant.id ||
+    account.password !== decoded.slice(colon + 1)
+  ) {
     return { ok: false, rejection: basicRejection(ctx) };
   }
   return { ok: true, caller: { kind: 'serviceAccount', tenant, account } };
 }
 
-/** `FABRIKAM\svc-ews` → `svc-ews@fabrikam.com`: the NetBIOS name is the first label of the primary domain. */
-function toUpn(tenant: SeedTenant, user: string): string | undefined {
+/**
+ * The on-premises organisation and UPN a logon name means: `svc-ews@fabrikam.com` by the user's
+ * organisation, `FABRIKAM\svc-ews` by NetBIOS name (the first label of the primary domain).
+ */
+function accountOf(ctx: SandboxContext, user: string): { tenant: SeedTenant; upn: string } | undefined {
   const slash = user.indexOf('\\');
-  if (slash < 0) return user.toLowerCase();
-  const primary = tenant.domains[0] ?? '';
-  const netbios = primary.split('.')[0] ?? '';
-  if (user.slice(0, slash).toLowerCase() !== netbios.toLowerCase()) return undefined;
-  return `${user.slice(slash + 1)}@${primary}`.toLowerCase();
+  if (slash < 0) {
+    const found = ctx.index.user(user);
+    return found?.tenant.exchange.kind === 'server'
+      ? { tenant: found.tenant, upn: found.user.upn }
+      : undefined;
+  }
+  const tenant = ctx.index.serverOrganisationForNetbios(user.slice(0, slash));
+  const primary = tenant?.domains[0];
+  return tenant && primary ? { tenant, upn: `${user.slice(slash + 1)}@${primary}`.toLowerCase() } : undefined;
 }

@@ -1,11 +1,13 @@
 /**
- * POX Autodiscover of the on-premises organisation (`/autodiscover/autodiscover.xml`): Outlook
+ * POX Autodiscover of the on-premises organisations (`/autodiscover/autodiscover.xml`), each answering
+ * for its own domains (the organisation is the one the host or the service account names): Outlook
  * request schema 2006 in, response schema 2006a out, with the redirects a client must follow.
  */
 import { createHash } from 'node:crypto';
 import express from 'express';
 import type { SandboxContext } from '../context';
-import { authenticateBasic, organisationTenant } from './auth';
+import { authenticateBasic } from './auth';
+import type { SeedTenant } from '../seed';
 import { ewsTraffic } from './recorder';
 import { childOf, el, parseXml, textEl } from './xml';
 import { mailboxDisplayName } from './mailbox-access';
@@ -49,8 +51,7 @@ function publishedExchangeOrigin(ctx: SandboxContext, domain: string): string {
   return origin.origin;
 }
 
-function settingsResponse(ctx: SandboxContext, address: string): string {
-  const tenant = organisationTenant(ctx, 'server');
+function settingsResponse(ctx: SandboxContext, tenant: SeedTenant, address: string): string {
   const domain = address.split('@')[1] ?? '';
   const published = publishedExchangeOrigin(ctx, domain);
   const ewsUrl = `${published}/EWS/Exchange.asmx`;
@@ -58,7 +59,7 @@ function settingsResponse(ctx: SandboxContext, address: string): string {
   const mailboxGuid = createHash('sha256').update(address).digest('hex');
   const guid = `${mailboxGuid.slice(0, 8)}-${mailboxGuid.slice(8, 12)}-${mailboxGuid.slice(12, 16)}-${mailboxGuid.slice(16, 20)}-${mailboxGuid.slice(20, 32)}`;
   const user =
-    textEl('DisplayName', mailboxDisplayName(tenant, address)) +
+    textEl('DisplayName', mailboxDisplayName(ctx, tenant, address)) +
     textEl(
       'LegacyDN',
       `/o=${tenant.displayName}/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${address.split('@')[0]}`,
@@ -160,14 +161,14 @@ export function createAutodiscoverRouter(ctx: SandboxContext): express.Router {
         );
         return;
       }
-      const tenant = organisationTenant(ctx, 'server');
+      const { tenant } = auth.caller;
       const domains = tenant.exchange.kind === 'server' ? tenant.exchange.autodiscoverDomains : [];
       const domain = address.split('@')[1] ?? '';
       if (!domains.includes(domain) || !ctx.exchange.hasMailbox(tenant.id, address)) {
         send(200, errorResponse(ctx.now(), 500, "The email address can't be found."));
         return;
       }
-      send(200, settingsResponse(ctx, address));
+      send(200, settingsResponse(ctx, tenant, address));
     },
   );
   return router;

@@ -8,7 +8,15 @@ const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 
 const passwordSchema = z.object({ password: z.string().min(1) });
 const impersonationSchema = z.object({ granted: z.boolean() });
-const ewsSchema = z.object({ enabled: z.boolean().nullable(), allowedAppIds: z.array(guid) });
+const ewsSchema = z.object({
+  enabled: z.boolean().nullable(),
+  allowedAppIds: z.array(guid),
+  /** Optional: `-EwsApplicationAccessPolicy` and its user-agent lists; kept as they are when absent. */
+  applicationAccessPolicy: z.enum(['EnforceAllowList', 'EnforceBlockList']).nullable().optional(),
+  allowList: z.array(z.string().min(1)).optional(),
+  blockList: z.array(z.string().min(1)).optional(),
+});
+const mailboxEwsSchema = z.object({ enabled: z.boolean().nullable() });
 const accessPolicySchema = z.object({ mailboxes: z.array(z.string().email()).nullable() });
 const autodiscoverSchema = z.object({
   redirect: z
@@ -33,8 +41,7 @@ export function createExchangeControlRouter(ctx: SandboxContext): express.Router
   const router = express.Router();
   const notFound = (res: express.Response, what: string) =>
     sendProblem(res, 404, 'not_found', `${what} does not exist.`);
-  const tenantOf = (id: string) =>
-    ctx.seed.tenants.find((t) => t.id === id.toLowerCase() || t.domains.includes(id.toLowerCase()));
+  const tenantOf = (id: string) => ctx.index.tenant(id);
 
   router.delete('/mailboxes/:address', (req, res) => {
     if (ctx.exchange.deleteMailbox(req.params.address)) res.status(204).end();
@@ -43,6 +50,29 @@ export function createExchangeControlRouter(ctx: SandboxContext): express.Router
   router.post('/mailboxes/:address/restore', (req, res) => {
     if (ctx.exchange.restoreMailbox(req.params.address)) res.status(204).end();
     else notFound(res, `Seeded mailbox ${req.params.address}`);
+  });
+  /** `Set-CASMailbox <mailbox> -EwsEnabled`: false blocks EWS for that mailbox (X-EWS-Policy-Reason). */
+  router.put('/mailboxes/:address/ews', (req, res) => {
+    const body = parseBody(mailboxEwsSchema, req, res);
+    if (!body) return;
+    if (ctx.exchange.setMailboxEwsEnabled(req.params.address, body.enabled)) res.status(204).end();
+    else notFound(res, `Seeded mailbox ${req.params.address}`);
+  });
+  router.get('/mailboxes/:address/ews', (req, res) => {
+    if (!ctx.index.seededMailboxTenant(req.params.address)) {
+      notFound(res, `Seeded mailbox ${req.params.address}`);
+      return;
+    }
+    res.json({
+      address: req.params.address.toLowerCase(),
+      enabled: ctx.exchange.mailboxEwsEnabled(req.params.address),
+    });
+  });
+  router.get('/ews/:tenant', (req, res) => {
+    const tenant = tenantOf(req.params.tenant);
+    const config = tenant && ctx.exchange.ewsConfig(tenant.id);
+    if (config) res.json(config);
+    else notFound(res, `Exchange Online organisation ${req.params.tenant}`);
   });
   router.put('/service-accounts/:upn/password', (req, res) => {
     const body = parseBody(passwordSchema, req, res);
@@ -60,7 +90,14 @@ export function createExchangeControlRouter(ctx: SandboxContext): express.Router
     const body = parseBody(ewsSchema, req, res);
     if (!body) return;
     const tenant = tenantOf(req.params.tenant);
-    if (tenant && ctx.exchange.setEwsConfig(tenant.id, body)) res.status(204).end();
+    const { applicationAccessPolicy, allowList, blockList, ...required } = body;
+    const config = {
+      ...required,
+      ...(applicationAccessPolicy !== undefined ? { applicationAccessPolicy } : {}),
+      ...(allowList ? { allowList } : {}),
+      ...(blockList ? { blockList } : {}),
+    };
+    if (tenant && ctx.exchange.setEwsConfig(tenant.id, config)) res.status(204).end();
     else notFound(res, `Exchange Online organisation ${req.params.tenant}`);
   });
   router.put('/access-policy/:tenant', (req, res) => {

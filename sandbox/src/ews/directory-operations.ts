@@ -108,7 +108,8 @@ export function getRoomLists(op: OperationContext): string {
 export function getRooms(op: OperationContext, body: XmlElement): string {
   const address =
     childOf(childOf(body, NS.messages, 'RoomList'), NS.types, 'EmailAddress')?.text.toLowerCase() ?? '';
-  const list = op.tenant.roomLists.find((l) => l.address === address);
+  const found = op.ctx.index.roomList(address);
+  const list = found?.tenant.id === op.tenant.id ? found.list : undefined;
   if (!list) {
     // Exchange answers an address that is not a room list with a failed name resolution.
     const message = errorMessage('ErrorNameResolutionNoResults');
@@ -117,7 +118,7 @@ export function getRooms(op: OperationContext, body: XmlElement): string {
     });
   }
   const rooms = list.rooms
-    .map((roomAddress) => op.tenant.rooms.find((r) => r.address === roomAddress))
+    .map((roomAddress) => op.ctx.index.room(roomAddress)?.room)
     .filter((room) => room !== undefined && op.ctx.exchange.hasMailbox(op.tenant.id, room.address))
     .map((room) =>
       el(

@@ -1,5 +1,5 @@
 /** FindItem with a CalendarView over a mailbox's calendar: the generated meetings in the window. */
-import { calendarEntries, type CalendarEntry } from './calendar';
+import { calendarEntries, type CalendarEntry } from '../calendar-data';
 import { resolveFolderRef } from './folders';
 import { checkMailbox, type OperationContext } from './mailbox-access';
 import {
@@ -66,7 +66,7 @@ function calendarViewResult(
   if (!start || !end) return { message: errorMessage('ErrorInvalidRequest'), payload: '' };
   if (end < start)
     return { message: errorMessage('ErrorCalendarEndDateIsEarlierThanStartDate'), payload: '' };
-  const all = calendarEntries(op.tenant, ref.mailbox, start, end);
+  const all = calendarEntries(op.ctx.index, op.tenant, ref.mailbox, start, end);
   const max = Number(view.attrs.MaxEntriesReturned ?? all.length);
   const shown = all.slice(0, max);
   const payload = el(

@@ -1,5 +1,6 @@
-/** GetFolder for the folders the product binds: the calendar and the top of the information store. */
-import { calendarTotalCount } from './calendar';
+/** GetFolder over the mailbox's distinguished folders (root, msgfolderroot, inbox, calendar, …). */
+import { calendarTotalCount } from '../calendar-data';
+import { FOLDERS, type FolderInfo } from './folder-tree';
 import { checkMailbox, type OperationContext } from './mailbox-access';
 import {
   NS,
@@ -11,30 +12,6 @@ import {
 } from './soap';
 import { readShape, wants, type Shape } from './shape';
 import { childOf, el, textEl, type XmlElement } from './xml';
-
-interface FolderInfo {
-  name: 'calendar' | 'msgfolderroot';
-  element: 't:CalendarFolder' | 't:Folder';
-  folderClass?: string;
-  displayName: string;
-  childFolderCount: number;
-}
-
-const FOLDERS: Record<FolderInfo['name'], FolderInfo> = {
-  calendar: {
-    name: 'calendar',
-    element: 't:CalendarFolder',
-    folderClass: 'IPF.Appointment',
-    displayName: 'Calendar',
-    childFolderCount: 0,
-  },
-  msgfolderroot: {
-    name: 'msgfolderroot',
-    element: 't:Folder',
-    displayName: 'Top of Information Store',
-    childFolderCount: 12,
-  },
-};
 
 export interface FolderRef {
   mailbox: string;
@@ -68,16 +45,17 @@ export function resolveFolderRef(op: OperationContext, idElement: XmlElement): F
   return { mailbox, folder: idElement.attrs.Id ?? '' };
 }
 
-function folderXml(info: FolderInfo, ref: FolderRef, shape: Shape): string {
+/** One folder element in the requested shape (FolderShape), children in schema order. */
+export function folderXml(info: FolderInfo, mailbox: string, shape: Shape): string {
   const parts: string[] = [];
   parts.push(
-    el('t:FolderId', { Id: folderId(ref.mailbox, info.name), ChangeKey: changeKey(ref.mailbox, info.name) }),
+    el('t:FolderId', { Id: folderId(mailbox, info.name), ChangeKey: changeKey(mailbox, info.name) }),
   );
-  if (wants(shape, 'folder:ParentFolderId', 'AllProperties') && info.name !== 'msgfolderroot') {
+  if (info.parent && wants(shape, 'folder:ParentFolderId', 'AllProperties')) {
     parts.push(
       el('t:ParentFolderId', {
-        Id: folderId(ref.mailbox, 'msgfolderroot'),
-        ChangeKey: changeKey(ref.mailbox, 'msgfolderroot'),
+        Id: folderId(mailbox, info.parent),
+        ChangeKey: changeKey(mailbox, info.parent),
       }),
     );
   }
@@ -85,12 +63,12 @@ function folderXml(info: FolderInfo, ref: FolderRef, shape: Shape): string {
     parts.push(textEl('t:FolderClass', info.folderClass));
   }
   if (wants(shape, 'folder:DisplayName', 'Default')) parts.push(textEl('t:DisplayName', info.displayName));
-  const total = info.name === 'calendar' ? calendarTotalCount(ref.mailbox) : 0;
+  const total = info.name === 'calendar' ? calendarTotalCount(mailbox) : 0;
   if (wants(shape, 'folder:TotalCount', 'Default')) parts.push(textEl('t:TotalCount', total));
   if (wants(shape, 'folder:ChildFolderCount', 'Default'))
     parts.push(textEl('t:ChildFolderCount', info.childFolderCount));
-  if (info.element === 't:Folder' && wants(shape, 'folder:UnreadCount', 'Default'))
-    parts.push(textEl('t:UnreadCount', 0));
+  const hasUnread = info.element === 't:Folder' || info.element === 't:TasksFolder';
+  if (hasUnread && wants(shape, 'folder:UnreadCount', 'Default')) parts.push(textEl('t:UnreadCount', 0));
   return el(info.element, {}, parts.join(''));
 }
 
@@ -101,11 +79,11 @@ function folderResult(
 ): { message: ResponseMessage; payload: string } {
   const ref = resolveFolderRef(op, idElement);
   if ('responseClass' in ref) return { message: ref, payload: '' };
-  const info = FOLDERS[ref.folder as FolderInfo['name']];
+  const info = FOLDERS.get(ref.folder);
   const denied = checkMailbox(op, ref.mailbox);
   if (denied) return { message: denied, payload: '' };
   if (!info) return { message: errorMessage('ErrorFolderNotFound'), payload: '' };
-  return { message: SUCCESS, payload: el('m:Folders', {}, folderXml(info, ref, shape)) };
+  return { message: SUCCESS, payload: el('m:Folders', {}, folderXml(info, ref.mailbox, shape)) };
 }
 
 export function getFolder(op: OperationContext, body: XmlElement): string {

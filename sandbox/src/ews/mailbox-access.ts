@@ -1,7 +1,8 @@
 /** Which mailbox a request acts as, and whether the caller may open another one. */
 import type { SandboxContext } from '../context';
 import type { SeedTenant } from '../seed';
-import type { Caller } from './auth';
+import type { Caller, Organisation } from './auth';
+import { EWS_POLICY_REASONS, type EwsPolicyReason } from '../exchange-state';
 import { errorMessage, fault, type EwsFault, type ResponseMessage } from './soap';
 
 export interface OperationContext {
@@ -38,6 +39,33 @@ export function checkImpersonation(
   return { actingMailbox: address };
 }
 
+/**
+ * Exchange Online routes an impersonating app-only request by X-AnchorMailbox, which must name the
+ * impersonated mailbox. Microsoft documents only that such requests fail (HTTP 500/503) without it;
+ * the sandbox answers a missing or different anchor with ErrorInternalServerTransientError, always.
+ */
+export function checkAnchorMailbox(
+  organisation: Organisation,
+  caller: Caller,
+  impersonated: string | undefined,
+  anchor: string | undefined,
+): EwsFault | undefined {
+  if (organisation !== 'online' || caller.kind !== 'app' || !impersonated) return undefined;
+  const anchored = (anchor ?? '')
+    .trim()
+    .replace(/^smtp:/i, '')
+    .toLowerCase();
+  return anchored === impersonated.toLowerCase() ? undefined : fault('ErrorInternalServerTransientError');
+}
+
+/** `Set-CASMailbox -EwsEnabled $false` on the mailbox the request acts as: EWS is disabled for that user. */
+export function checkMailboxEws(
+  ctx: SandboxContext,
+  acting: string | undefined,
+): EwsPolicyReason | undefined {
+  return acting && ctx.exchange.mailboxEwsEnabled(acting) === false ? EWS_POLICY_REASONS.disabled : undefined;
+}
+
 /** A mailbox named inside the request (a DistinguishedFolderId's Mailbox), checked like Exchange does per item. */
 export function checkMailbox(op: OperationContext, address: string): ResponseMessage | undefined {
   if (!op.ctx.exchange.hasMailbox(op.tenant.id, address)) {
@@ -49,11 +77,11 @@ export function checkMailbox(op: OperationContext, address: string): ResponseMes
   return undefined;
 }
 
-export function mailboxDisplayName(tenant: SeedTenant, address: string): string {
+export function mailboxDisplayName(ctx: SandboxContext, tenant: SeedTenant, address: string): string {
   const key = address.toLowerCase();
-  return (
-    tenant.users.find((u) => u.upn === key)?.displayName ??
-    tenant.rooms.find((r) => r.address === key)?.displayName ??
-    key
-  );
+  const user = ctx.index.user(key);
+  const room = ctx.index.room(key);
+  if (user?.tenant.id === tenant.id) return user.user.displayName;
+  if (room?.tenant.id === tenant.id) return room.room.displayName;
+  return key;
 }

@@ -11,6 +11,10 @@ export interface RecordedExchange {
   status: number;
   requestBody: string;
   responseBody: string;
+  /** The request's X-AnchorMailbox header, when it sent one. */
+  anchorMailbox?: string;
+  /** The organisation that answered, once the caller was authenticated. */
+  tenantId?: string;
 }
 
 export class TrafficRecorder {

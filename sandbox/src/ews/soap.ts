@@ -42,6 +42,8 @@ export const EWS_MESSAGES = {
   ErrorCalendarFolderIsInvalidForCalendarView: 'Calendar folder is invalid for CalendarView.',
   ErrorInvalidRequest: 'The request is invalid.',
   ErrorInvalidOperation: 'This operation is not supported by this Exchange server.',
+  ErrorInternalServerError: 'An internal server error occurred. The operation failed.',
+  ErrorInternalServerTransientError: 'An internal server error occurred. Try again later.',
 } as const;
 export type EwsResponseCode = keyof typeof EWS_MESSAGES | 'ErrorSchemaValidation';
 

@@ -8,6 +8,8 @@ import { faultRuleSchema } from '../faults';
 import { createEntraControlRouter } from '../entra/control';
 import { createExchangeControlRouter } from '../ews/control';
 import { createConnectorControlRouter } from '../connector/control';
+import { createRbacControlRouter } from '../rbac/control';
+import { graphState } from '../graph/recorder';
 import { createTeamsHostRouter } from './teams-host';
 import { sendProblem, parseBody } from './problem';
 
@@ -30,6 +32,18 @@ export function createHomeApp(ctx: SandboxContext): express.Express {
     ctx.faults.clear();
     res.status(204).end();
   });
+  /** Ends every injected latency now (requests held in flight answer at once). */
+  app.post('/_sandbox/faults/release', (_req, res) => {
+    res.json({ released: ctx.faults.releaseDelays() });
+  });
+  app.get('/_sandbox/graph/traffic', (_req, res) => {
+    res.json({ value: graphState(ctx).traffic.list() });
+  });
+  app.delete('/_sandbox/graph/traffic', (_req, res) => {
+    graphState(ctx).traffic.clear();
+    res.status(204).end();
+  });
+  app.use('/_sandbox/exchange/rbac', createRbacControlRouter(ctx));
   app.use('/_sandbox/entra', createEntraControlRouter(ctx));
   app.use('/_sandbox/exchange', createExchangeControlRouter(ctx));
   app.use('/_sandbox/connector', createConnectorControlRouter(ctx));

@@ -41,6 +41,7 @@ export async function answeredByFault(
       res.status(200).type('application/json; charset=utf-8').send('{"value":"');
       return true;
     case 'latency':
+    case 'innerServerBusy': // an EWS-only kind; the control API refuses it for other services
       return false;
   }
 }

@@ -68,6 +68,7 @@ function hostUsers(ctx: SandboxContext): HostUser[] {
 
 /** The boot config for `query`, or undefined when the requested user is not in the sandbox directory. */
 export function buildHostConfig(ctx: SandboxContext, query: HostQuery): HostBootConfig | undefined {
+  if (!ctx.index.user(query.user)) return undefined;
   const users = hostUsers(ctx);
   const user = users.find((u) => u.upn === query.user);
   if (!user) return undefined;

@@ -37,11 +37,16 @@ function initials(name: string): string {
 }
 
 function userOptions(users: HostUser[], current: HostUser): string {
-  const tenants = [...new Set(users.map((u) => u.tenantName))];
-  return tenants
-    .map((tenant) => {
-      const options = users
-        .filter((u) => u.tenantName === tenant)
+  // Grouped in one pass: a seed may hold thousands of tenants.
+  const byTenant = new Map<string, HostUser[]>();
+  for (const u of users) {
+    const members = byTenant.get(u.tenantName);
+    if (members) members.push(u);
+    else byTenant.set(u.tenantName, [u]);
+  }
+  return [...byTenant]
+    .map(([tenant, members]) => {
+      const options = members
         .map(
           (u) =>
             `<option value="${escapeHtml(u.upn)}"${u.upn === current.upn ? ' selected' : ''}>` +

@@ -1,10 +1,11 @@
 /**
- * Deterministic calendar data: every mailbox has meetings on every day, derived from a hash of
- * the address and the date, so any CalendarView window (now, next week, 2031) is populated and the
- * same request always sees the same items.
+ * Deterministic calendar data shared by EWS and Microsoft Graph: every mailbox has meetings on every
+ * day, derived from a hash of the address and the date, so any calendar view window (now, next week,
+ * 2031) is populated and the same request always sees the same items.
  */
 import { createHash } from 'node:crypto';
-import type { SeedTenant } from '../seed';
+import type { SeedIndex } from './seed-index';
+import type { SeedTenant } from './seed';
 
 export interface CalendarEntry {
   id: string;
@@ -35,13 +36,15 @@ function hashBytes(text: string): Buffer {
 
 /** Meetings of one mailbox that overlap [start, end), sorted by start. */
 export function calendarEntries(
+  index: SeedIndex,
   tenant: SeedTenant,
   address: string,
   start: Date,
   end: Date,
 ): CalendarEntry[] {
   const mailbox = address.toLowerCase();
-  const room = tenant.rooms.find((r) => r.address === mailbox);
+  const found = index.room(mailbox);
+  const room = found?.tenant.id === tenant.id ? found.room : undefined;
   const organizers = tenant.users.filter((u) => u.mailbox && u.upn !== mailbox);
   const entries: CalendarEntry[] = [];
   const firstDay = Math.floor(start.getTime() / DAY_MS) * DAY_MS;
