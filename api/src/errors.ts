@@ -111,13 +111,24 @@ export function isExchangeConnectError(value: unknown): value is ExchangeConnect
   return value instanceof ExchangeConnectError;
 }
 
-/** Turns any caught error into a Diagnostic: ours as they are, anything else as "unexpected". */
-export function diagnosticOf(error: unknown, remediation: (kind: ErrorKind) => string): Diagnostic {
+/** Hands an unexpected error to the log and answers the reference users can quote (a correlation id). */
+export type UnexpectedErrorReport = (error: unknown) => string;
+
+/**
+ * Turns any caught error into a Diagnostic: ours as they are; anything else is a defect, so users
+ * see a fixed sentence and the reference of the log line that holds the error, never its text.
+ */
+export function diagnosticOf(
+  error: unknown,
+  remediation: (kind: ErrorKind) => string,
+  report?: UnexpectedErrorReport,
+): Diagnostic {
   if (error instanceof ExchangeConnectError) return error.toDiagnostic();
+  const reference = report?.(error);
   return {
     kind: 'unexpected',
     code: 'Unexpected',
-    message: 'An unexpected error occurred.',
+    message: `An unexpected error occurred${reference ? ` (reference ${reference})` : ''}.`,
     remediation: remediation('unexpected'),
   };
 }

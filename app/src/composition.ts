@@ -2,16 +2,17 @@
  * Builds the app's object graph from its configuration: one adapter per Microsoft service, the
  * store, and the use cases on top. The only place that knows which adapter serves which port.
  */
+import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../../api/src/config';
 import type { Logger } from '../../api/src/logger';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { JoseSsoTokenValidator, ssoValidatorOptions } from '../../api/src/identity/sso-validator';
 import { completeAdminConsent, startAdminConsent } from '../../api/src/identity/admin-consent';
 import type { AdminConsentFlow } from '../../api/src/identity/port';
-import { EwsGateway } from '../../api/src/exchange/ews-gateway';
+import { EwsGateway, ewsProtocol } from '../../api/src/exchange/ews-gateway';
+import type { ConnectionDeps } from '../../api/src/exchange/open-connection';
 import { PoxAutodiscoverClient } from '../../api/src/exchange/autodiscover';
 import { OutboundPolicy } from '../../api/src/outbound/policy';
-import { discoverRooms } from '../../api/src/exchange/rooms';
 import { throttleRetry } from '../../api/src/exchange/retry-policy';
 import { KeyVaultSecretVault } from '../../api/src/secrets/key-vault-secret-vault';
 import { RsaOaepPasswordSealer } from '../../api/src/secrets/password-sealer';
@@ -19,13 +20,10 @@ import { vaultCredential } from '../../api/src/secrets/vault-credential';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { IntegrationService } from '../../api/src/integrations/service';
-import type { RoomsSummary, VerificationDeps } from '../../api/src/integrations/verification';
+import type { VerificationDeps } from '../../api/src/integrations/verification';
 import { createHealthScheduler } from '../../api/src/health/create-scheduler';
 import type { HealthScheduler } from '../../api/src/health/scheduler';
 import { createBot, type Bot } from '../../bot/src/create-bot';
-
-/** Room calendars are checked over the coming week. */
-const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface AppGraph {
   config: AppConfig;
@@ -89,33 +87,24 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     complete: (query) =>
       completeAdminConsent({ store, tokens, appId: config.clientId, now: () => new Date(now()) }, query),
   };
-  const verification: VerificationDeps = {
+  // One way to open an Exchange connection, for verification and health alike.
+  const connections: ConnectionDeps = {
     appId: config.clientId,
     exchangeOnlineEwsUrl: config.exchangeOnlineEwsUrl,
     tokens,
-    exchange,
     vault,
+    protocols: { ews: ewsProtocol(exchange) },
     now,
+    reportUnexpected: (error) => {
+      const reference = randomUUID();
+      log.error({ err: error, correlationId: reference }, 'unexpected error in an Exchange connection');
+      return reference;
+    },
     checkEndpoint: async (url) => {
       await policy.assertCredentialsMayGoTo(url, { appId: config.clientId, ewsUrl: url });
     },
-    discoverRooms: async (connection, actingAs): Promise<RoomsSummary> => {
-      const start = new Date(now());
-      const found = await discoverRooms(exchange, connection, actingAs, {
-        start,
-        end: new Date(start.getTime() + ROOM_WINDOW_MS),
-      });
-      return {
-        roomLists: found.roomLists.length,
-        rooms: found.rooms.map((r) => ({
-          address: r.address,
-          name: r.name,
-          reachable: r.reachable,
-          ...(r.diagnostic ? { code: r.diagnostic.code } : {}),
-        })),
-      };
-    },
   };
+  const verification: VerificationDeps = connections;
   const service = new IntegrationService({
     ...verification,
     store,
@@ -126,13 +115,9 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
   });
   const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config, policy));
   const health = createHealthScheduler({
+    ...connections,
     store,
-    appId: config.clientId,
-    exchangeOnlineEwsUrl: config.exchangeOnlineEwsUrl,
     appCertificatePem: config.appCertificate.certPem,
-    tokens,
-    exchange,
-    vault,
     clock: () => new Date(now()),
     intervalMs: config.healthIntervalMs,
     scheduler: { onError: (error) => log.error({ err: error }, 'health check run failed') },

@@ -12,7 +12,7 @@ import { ExchangeConnectError } from '../../api/src/errors';
 import { classifyEwsError } from '../../api/src/exchange/ews-errors';
 import { EwsGateway } from '../../api/src/exchange/ews-gateway';
 import { testPolicy, type TestPolicyOptions } from '../support/outbound';
-import type { EwsConnection } from '../../api/src/exchange/port';
+import type { EwsConnection } from '../../api/src/exchange/ews-gateway';
 import { createAppCertificate, ensureDevCertificates, type DevCertificates } from '../../scripts/dev-certs';
 import { DIAGNOSTICS } from '../../sandbox/src/ews/auth';
 import {

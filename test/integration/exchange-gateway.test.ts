@@ -7,7 +7,7 @@ import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
 import { EwsGateway, type EwsGatewayOptions } from '../../api/src/exchange/ews-gateway';
 import { throttleRetry, type ThrottleRetryEvent } from '../../api/src/exchange/retry-policy';
-import type { EwsConnection } from '../../api/src/exchange/port';
+import type { EwsConnection } from '../../api/src/exchange/ews-gateway';
 import { injectFaultOnce } from '../support/faults';
 import { exchangeFailure } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';

@@ -4,10 +4,14 @@
  * diagnostic when a calendar cannot be read, and never more requests in flight than the tenant limit.
  */
 import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
-import { EwsGateway } from '../../api/src/exchange/ews-gateway';
-import { discoverRooms } from '../../api/src/exchange/rooms';
+import { discoverRooms as discoverOverAccess } from '../../api/src/exchange/rooms';
 import { TenantConcurrency } from '../../api/src/exchange/tenant-concurrency';
-import type { EwsConnection } from '../../api/src/exchange/port';
+import {
+  EwsGateway,
+  ewsProtocol,
+  type EwsConnection,
+  type ExchangeGateway,
+} from '../../api/src/exchange/ews-gateway';
 import { injectFaultOnce } from '../support/faults';
 import { testPolicy } from '../support/outbound';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
@@ -27,6 +31,21 @@ class CountingConcurrency extends TenantConcurrency {
       }
     });
   }
+}
+
+/** Room discovery over the gateway's EWS mailbox access for `connection`, acting as `actingAs`. */
+function discoverRooms(gw: ExchangeGateway, connection: EwsConnection, actingAs: string, w: typeof window) {
+  const credentials =
+    connection.method === 'modern'
+      ? { kind: 'app-token' as const, accessToken: connection.accessToken }
+      : { kind: 'password' as const, username: connection.username, password: connection.password };
+  const access = ewsProtocol(gw).connect({
+    tenantId: connection.tenantId,
+    endpoint: connection.ewsUrl,
+    credentials,
+    actingAs,
+  });
+  return discoverOverAccess(access, w);
 }
 
 const window = { start: new Date('2031-03-03T00:00:00Z'), end: new Date('2031-03-10T00:00:00Z') };

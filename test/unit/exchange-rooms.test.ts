@@ -1,29 +1,24 @@
-/** discoverRooms over a fake ExchangeGateway port: per-list and per-room diagnostics, each room checked once. */
+/** discoverRooms over a fake mailbox-access port: per-list and per-room diagnostics, each room checked once. */
 import { ExchangeConnectError } from '../../api/src/errors';
-import type { EwsConnection, ExchangeGateway } from '../../api/src/exchange/port';
+import type { MailboxAccess } from '../../api/src/exchange/port';
 import { discoverRooms } from '../../api/src/exchange/rooms';
 
-const connection: EwsConnection = {
-  method: 'modern',
-  tenantId: 't',
-  ewsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
-  accessToken: 'x',
-};
 const window = { start: new Date('2031-01-01T00:00:00Z'), end: new Date('2031-01-08T00:00:00Z') };
 const failure = (kind: 'mailbox_not_found' | 'unreachable', code: string) =>
   new ExchangeConnectError({ kind, code, message: code, remediation: 'fix it' });
 
-function fakeGateway(): ExchangeGateway & { counted: string[] } {
+function fakeGateway(): MailboxAccess & { counted: string[] } {
   const counted: string[] = [];
   return {
     counted,
+    protocol: 'ews',
     openCalendar: async () => ({ displayName: 'Calendar', totalCount: 1 }),
     listRoomLists: async () => [
       { address: 'rooms.hq@contoso.com', name: 'HQ' },
       { address: 'rooms.annex@contoso.com', name: 'Annex' },
       { address: 'rooms.broken@contoso.com', name: 'Broken' },
     ],
-    listRooms: async (_c, _a, list) => {
+    listRooms: async (list) => {
       if (list === 'rooms.broken@contoso.com') throw failure('unreachable', 'HTTP 503');
       return list === 'rooms.hq@contoso.com'
         ? [
@@ -32,7 +27,7 @@ function fakeGateway(): ExchangeGateway & { counted: string[] } {
           ]
         : [{ address: 'Room.Oslo@contoso.com', name: 'Oslo' }];
     },
-    countCalendarItems: async (_c, mailbox) => {
+    countCalendarItems: async (mailbox) => {
       counted.push(mailbox);
       if (mailbox === 'room.gone@contoso.com') throw failure('mailbox_not_found', 'ErrorNonExistentMailbox');
       return 7;
@@ -42,7 +37,7 @@ function fakeGateway(): ExchangeGateway & { counted: string[] } {
 
 test('lists, rooms and per-room reachability with diagnostics', async () => {
   const gateway = fakeGateway();
-  const found = await discoverRooms(gateway, connection, 'admin@contoso.com', window);
+  const found = await discoverRooms(gateway, window);
   expect(found.roomLists).toEqual([
     {
       address: 'rooms.hq@contoso.com',
@@ -79,12 +74,12 @@ test('a failure to list room lists fails the discovery; a non-diagnostic error i
   gateway.listRoomLists = async () => {
     throw failure('unreachable', 'HTTP 502');
   };
-  await expect(discoverRooms(gateway, connection, 'admin@contoso.com', window)).rejects.toMatchObject({
+  await expect(discoverRooms(gateway, window)).rejects.toMatchObject({
     code: 'HTTP 502',
   });
   const buggy = fakeGateway();
   buggy.countCalendarItems = async () => {
     throw new TypeError('bug');
   };
-  await expect(discoverRooms(buggy, connection, 'admin@contoso.com', window)).rejects.toThrow(TypeError);
+  await expect(discoverRooms(buggy, window)).rejects.toThrow(TypeError);
 });

@@ -73,7 +73,8 @@ function setup(pem?: string) {
     exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
     appCertificatePem: pem ?? certPem,
     tokens,
-    exchange,
+    protocols: { ews: exchange },
+    checkEndpoint: async () => undefined,
     vault,
     timers,
     now: clock.now,
@@ -106,7 +107,10 @@ describe('modern (Exchange Online) checks', () => {
     expect(exchange.calls[0]).toMatchObject({
       op: 'openCalendar',
       mailbox: 'admin@contoso.com',
-      connection: { method: 'modern', tenantId: 'tenant-a', accessToken: 'token-for-tenant-a' },
+      connection: {
+        tenantId: 'tenant-a',
+        credentials: { kind: 'app-token', accessToken: 'token-for-tenant-a' },
+      },
     });
     // The allow list is read from the mailbox answer: one openCalendar, no second EWS call.
     expect(exchange.count('openCalendar')).toBe(1);
@@ -297,10 +301,8 @@ describe('basic (Exchange Server) checks', () => {
     const run = await checks.run(input(basic));
     expect(summary(run.results)).toEqual(['secret:ok', 'mailbox:ok', 'rooms:ok']);
     expect(exchange.calls[0]?.connection).toMatchObject({
-      method: 'basic',
-      username: 'svc-ews@fabrikam.com',
-      password: PASSWORD,
-      ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+      credentials: { kind: 'password', username: 'svc-ews@fabrikam.com', password: PASSWORD },
+      endpoint: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
     });
     expect(JSON.stringify(run)).not.toContain(PASSWORD);
   });

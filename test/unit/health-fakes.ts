@@ -3,8 +3,9 @@ import { ExchangeConnectError, type ErrorKind } from '../../api/src/errors';
 import type { AppToken, AppTokenProvider } from '../../api/src/identity/port';
 import type {
   CalendarFolderInfo,
-  EwsConnection,
-  ExchangeGateway,
+  ConnectionRequest,
+  MailboxAccess,
+  MailboxProtocol,
   Room,
   RoomList,
 } from '../../api/src/exchange/port';
@@ -63,10 +64,11 @@ export async function until(condition: () => boolean, turns = 1000): Promise<voi
   throw new Error('condition never held');
 }
 
-export type Call = { op: string; mailbox?: string; connection?: EwsConnection };
+export type Call = { op: string; mailbox?: string; connection?: ConnectionRequest };
 
-/** An ExchangeGateway whose answers each test scripts per mailbox; it records every call. */
-export class FakeExchange implements ExchangeGateway {
+/** A mailbox protocol whose answers each test scripts per mailbox; it records every call. */
+export class FakeExchange implements MailboxProtocol {
+  readonly protocol = 'ews';
   readonly calls: Call[] = [];
   mailboxError?: unknown;
   roomErrors = new Map<string, unknown>();
@@ -74,24 +76,29 @@ export class FakeExchange implements ExchangeGateway {
   roomLists: RoomList[] = [];
   roomsByList = new Map<string, Room[]>();
 
-  async openCalendar(connection: EwsConnection, mailbox: string): Promise<CalendarFolderInfo> {
-    this.calls.push({ op: 'openCalendar', mailbox, connection });
-    if (this.mailboxError) throw this.mailboxError;
-    return { displayName: 'Calendar', totalCount: 3 };
-  }
-  async listRoomLists(): Promise<RoomList[]> {
-    this.calls.push({ op: 'listRoomLists' });
-    return this.roomLists;
-  }
-  async listRooms(_connection: EwsConnection, _actingAs: string, roomList: string): Promise<Room[]> {
-    this.calls.push({ op: 'listRooms', mailbox: roomList });
-    return this.roomsByList.get(roomList) ?? [];
-  }
-  countCalendarItems(_connection: EwsConnection, mailbox: string): Promise<number> {
-    this.calls.push({ op: 'countCalendarItems', mailbox });
-    if (this.hangingRooms.has(mailbox)) return new Promise<number>(() => undefined);
-    const error = this.roomErrors.get(mailbox);
-    return error ? Promise.reject(error) : Promise.resolve(2);
+  connect(connection: ConnectionRequest): MailboxAccess {
+    return {
+      protocol: 'ews',
+      openCalendar: async (mailbox): Promise<CalendarFolderInfo> => {
+        this.calls.push({ op: 'openCalendar', mailbox, connection });
+        if (this.mailboxError) throw this.mailboxError;
+        return { displayName: 'Calendar', totalCount: 3 };
+      },
+      listRoomLists: async () => {
+        this.calls.push({ op: 'listRoomLists' });
+        return this.roomLists;
+      },
+      listRooms: async (roomList) => {
+        this.calls.push({ op: 'listRooms', mailbox: roomList });
+        return this.roomsByList.get(roomList) ?? [];
+      },
+      countCalendarItems: (mailbox) => {
+        this.calls.push({ op: 'countCalendarItems', mailbox });
+        if (this.hangingRooms.has(mailbox)) return new Promise<number>(() => undefined);
+        const error = this.roomErrors.get(mailbox);
+        return error ? Promise.reject(error) : Promise.resolve(2);
+      },
+    };
   }
   count(op: string): number {
     return this.calls.filter((c) => c.op === op).length;

@@ -29,11 +29,17 @@ function service(): IntegrationService {
         roles: ['full_access_as_app'],
       }),
     },
-    exchange: {
-      openCalendar: () => openCalendar(),
-      listRoomLists: async () => [],
-      listRooms: async () => [],
-      countCalendarItems: async () => 0,
+    protocols: {
+      ews: {
+        protocol: 'ews',
+        connect: () => ({
+          protocol: 'ews',
+          openCalendar: () => openCalendar(),
+          listRoomLists: async () => [],
+          listRooms: async () => [],
+          countCalendarItems: async () => 0,
+        }),
+      },
     },
     vault: {
       storePassword: async (tenantId) => ({ secretId: `https://vault/secrets/ews-svc-${tenantId}` }),
@@ -53,7 +59,6 @@ function service(): IntegrationService {
       }),
     },
     checkEndpoint: async () => undefined,
-    discoverRooms: async () => ({ roomLists: 0, rooms: [] }),
     pendingWindowMs: 600_000,
     store,
     now: Date.now,

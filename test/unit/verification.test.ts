@@ -1,7 +1,7 @@
 import { ExchangeConnectError, type ErrorKind } from '../../api/src/errors';
 import { remediationFor } from '../../api/src/remediation';
 import type { AppTokenProvider } from '../../api/src/identity/port';
-import type { ExchangeGateway } from '../../api/src/exchange/port';
+import type { ConnectionRequest, MailboxAccess, MailboxProtocol } from '../../api/src/exchange/port';
 import type { SecretVault } from '../../api/src/secrets/port';
 import {
   verifyIntegration,
@@ -19,6 +19,27 @@ const fail = (kind: ErrorKind, code: string) =>
     remediation: remediationFor(kind, { appId: APP_ID }),
   });
 
+/** A mailbox protocol whose access each test may script; it records what it was asked to connect. */
+function fakeProtocol(
+  access: Partial<MailboxAccess> = {},
+  connected: ConnectionRequest[] = [],
+): MailboxProtocol {
+  return {
+    protocol: 'ews',
+    connect: (request) => {
+      connected.push(request);
+      return {
+        protocol: 'ews',
+        openCalendar: async () => ({ displayName: 'Calendar', totalCount: 3 }),
+        listRoomLists: async () => [{ address: 'rooms.hq@contoso.com', name: 'HQ' }],
+        listRooms: async () => [{ address: 'room.oslo@contoso.com', name: 'Oslo' }],
+        countCalendarItems: async () => 0,
+        ...access,
+      };
+    },
+  };
+}
+
 function deps(overrides: Partial<VerificationDeps> = {}): VerificationDeps {
   const tokens: AppTokenProvider = {
     getExchangeToken: async () => ({
@@ -26,12 +47,6 @@ function deps(overrides: Partial<VerificationDeps> = {}): VerificationDeps {
       expiresOn: new Date(NOW + 3600e3),
       roles: ['full_access_as_app'],
     }),
-  };
-  const exchange: ExchangeGateway = {
-    openCalendar: async () => ({ displayName: 'Calendar', totalCount: 3 }),
-    listRoomLists: async () => [],
-    listRooms: async () => [],
-    countCalendarItems: async () => 0,
   };
   const vault: SecretVault = {
     storePassword: async () => ({ secretId: 'https://vault/secrets/x' }),
@@ -43,13 +58,9 @@ function deps(overrides: Partial<VerificationDeps> = {}): VerificationDeps {
     appId: APP_ID,
     exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
     tokens,
-    exchange,
+    protocols: { ews: fakeProtocol() },
     vault,
     checkEndpoint: async () => undefined,
-    discoverRooms: async () => ({
-      roomLists: 1,
-      rooms: [{ address: 'room.oslo@contoso.com', name: 'Oslo', reachable: true }],
-    }),
     now: () => (clock += 5),
     ...overrides,
   };
@@ -140,9 +151,10 @@ describe('verifyIntegration', () => {
 
   it('fails with the Exchange code and remediation when the admin has no mailbox', async () => {
     const d = deps({
-      exchange: {
-        ...deps().exchange,
-        openCalendar: async () => Promise.reject(fail('mailbox_not_found', 'ErrorNonExistentMailbox')),
+      protocols: {
+        ews: fakeProtocol({
+          openCalendar: async () => Promise.reject(fail('mailbox_not_found', 'ErrorNonExistentMailbox')),
+        }),
       },
     });
     const result = await verifyIntegration(d, {
@@ -156,31 +168,33 @@ describe('verifyIntegration', () => {
   });
 
   it('verifies Exchange Server with the stored service-account password', async () => {
-    const opened: unknown[] = [];
+    const opened: string[] = [];
+    const connected: ConnectionRequest[] = [];
     const d = deps({
-      exchange: {
-        ...deps().exchange,
-        openCalendar: async (connection, mailbox) => {
-          opened.push({ connection, mailbox });
-          return { displayName: 'Calendar', totalCount: 0 };
-        },
+      protocols: {
+        ews: fakeProtocol(
+          {
+            openCalendar: async (mailbox) => {
+              opened.push(mailbox);
+              return { displayName: 'Calendar', totalCount: 0 };
+            },
+          },
+          connected,
+        ),
       },
     });
     const result = await verifyIntegration(d, { integration: basic, mailbox: 'admin@fabrikam.com' });
     expect(result.outcome).toBe('verified');
     expect(result.steps.map((s) => s.name)).toEqual(['endpoint', 'credentials', 'mailbox', 'rooms']);
-    expect(opened).toEqual([
+    expect(connected).toEqual([
       {
-        connection: {
-          method: 'basic',
-          tenantId: 'tid',
-          ewsUrl: basic.ewsUrl,
-          username: 'svc-ews@fabrikam.com',
-          password: 'pw',
-        },
-        mailbox: 'admin@fabrikam.com',
+        tenantId: 'tid',
+        endpoint: basic.ewsUrl,
+        credentials: { kind: 'password', username: 'svc-ews@fabrikam.com', password: 'pw' },
+        actingAs: 'admin@fabrikam.com',
       },
     ]);
+    expect(opened).toEqual(['admin@fabrikam.com']);
     expect(JSON.stringify(result)).not.toContain('"pw"');
   });
 
@@ -199,18 +213,30 @@ describe('verifyIntegration', () => {
 
   it('stays verified when rooms cannot be listed, reporting the rooms step as failed', async () => {
     const d = deps({
-      discoverRooms: async () => Promise.reject(fail('access_policy_denied', 'ErrorAccessDenied')),
+      protocols: {
+        ews: fakeProtocol({
+          listRoomLists: async () => Promise.reject(fail('access_policy_denied', 'ErrorAccessDenied')),
+        }),
+      },
     });
     const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
     expect(result.outcome).toBe('verified');
     expect(result.steps.at(-1)).toMatchObject({ name: 'rooms', status: 'failed', code: 'ErrorAccessDenied' });
   });
 
-  it('reports an unconverted error as unexpected instead of losing it', async () => {
+  it('reports an unconverted error as unexpected, hands it to the error report and shows its reference, never its text', async () => {
+    const reported: unknown[] = [];
     const d = deps({
       vault: { ...deps().vault, readPassword: async () => Promise.reject(new TypeError('boom')) },
+      reportUnexpected: (error) => {
+        reported.push(error);
+        return 'ref-42';
+      },
     });
     const result = await verifyIntegration(d, { integration: basic, mailbox: 'admin@fabrikam.com' });
-    expect(result.diagnostic).toMatchObject({ kind: 'unexpected', message: 'boom' });
+    expect(result.diagnostic).toMatchObject({ kind: 'unexpected', code: 'Unexpected' });
+    expect(result.diagnostic?.message).toContain('ref-42');
+    expect(JSON.stringify(result)).not.toContain('boom');
+    expect(reported).toEqual([expect.objectContaining({ message: 'boom' })]);
   });
 });

@@ -22,13 +22,27 @@ import {
   WebCredentials,
   WellKnownFolderName,
 } from 'ews-javascript-api';
-import type { CalendarFolderInfo, EwsConnection, ExchangeGateway, Room, RoomList } from './port';
+import type { CalendarFolderInfo, MailboxAccess, MailboxProtocol, Room, RoomList, TimeWindow } from './port';
 import { classifyEwsError } from './ews-errors';
 import { EwsTransport, type EwsHttpRequest } from './ews-transport';
 import { boundedRequest } from '../outbound/bounded-request';
 import type { OutboundPolicy } from '../outbound/policy';
 import { FAIL_FAST, withThrottleRetry, type RetryPolicy } from './retry-policy';
 import { TenantConcurrency } from './tenant-concurrency';
+
+/** How to reach one organisation's EWS: app-only (Exchange Online) or a service account (Exchange Server). */
+export type EwsConnection =
+  | { method: 'modern'; tenantId: string; ewsUrl: string; accessToken: string }
+  | { method: 'basic'; tenantId: string; ewsUrl: string; username: string; password: string };
+
+/** The EWS operations Exchange Connect sends, each acting as a mailbox (impersonation + X-AnchorMailbox). */
+export interface ExchangeGateway {
+  openCalendar(connection: EwsConnection, mailbox: string): Promise<CalendarFolderInfo>;
+  listRoomLists(connection: EwsConnection, actingAs: string): Promise<RoomList[]>;
+  listRooms(connection: EwsConnection, actingAs: string, roomList: string): Promise<Room[]>;
+  /** Counts calendar items of `mailbox` between start and end (FindItem with CalendarView). */
+  countCalendarItems(connection: EwsConnection, mailbox: string, start: Date, end: Date): Promise<number>;
+}
 
 export interface EwsGatewayOptions {
   /** Our app's client id: named in remediation texts (EWS allow list, access policy). */
@@ -147,4 +161,31 @@ export class EwsGateway implements ExchangeGateway {
     service.HttpHeaders.Add('X-AnchorMailbox', mailbox);
     return service;
   }
+}
+
+/** EWS as a mailbox protocol: the connection's credentials decide app-only or service account. */
+export function ewsProtocol(gateway: ExchangeGateway): MailboxProtocol {
+  return {
+    protocol: 'ews',
+    connect: ({ tenantId, endpoint, credentials, actingAs }): MailboxAccess => {
+      const connection: EwsConnection =
+        credentials.kind === 'app-token'
+          ? { method: 'modern', tenantId, ewsUrl: endpoint, accessToken: credentials.accessToken }
+          : {
+              method: 'basic',
+              tenantId,
+              ewsUrl: endpoint,
+              username: credentials.username,
+              password: credentials.password,
+            };
+      return {
+        protocol: 'ews',
+        openCalendar: (mailbox) => gateway.openCalendar(connection, mailbox),
+        listRoomLists: () => gateway.listRoomLists(connection, actingAs),
+        listRooms: (roomList) => gateway.listRooms(connection, actingAs, roomList),
+        countCalendarItems: (mailbox, window: TimeWindow) =>
+          gateway.countCalendarItems(connection, mailbox, window.start, window.end),
+      };
+    },
+  };
 }

@@ -1,13 +1,38 @@
-/** What the use cases need from Exchange Web Services, independent of ews-javascript-api. */
+/**
+ * Mailbox access: what verification and health ask of an organisation's Exchange, whatever the
+ * protocol (Microsoft Graph for Exchange Online, EWS for Exchange Server and as the legacy Exchange
+ * Online option). A protocol adapter turns working credentials into a MailboxAccess; the one place
+ * that decides which protocol, endpoint and credentials an integration gets is open-connection.ts.
+ */
 
-/** How to reach one organisation's EWS: app-only (Exchange Online) or a service account (Exchange Server). */
-export type EwsConnection =
-  | { method: 'modern'; tenantId: string; ewsUrl: string; accessToken: string }
-  | { method: 'basic'; tenantId: string; ewsUrl: string; username: string; password: string };
+export type Protocol = 'graph' | 'ews';
+
+/** Exchange Online through our app registration (admin consent, certificate). */
+export interface ModernTarget {
+  method: 'modern';
+  tenantId: string;
+  protocol: Protocol;
+  /** When admin consent was granted: a missing permission shortly after counts as "still applying". */
+  consentedAt?: string;
+}
+
+/** Exchange Server through a service account holding ApplicationImpersonation. */
+export interface BasicTarget {
+  method: 'basic';
+  tenantId: string;
+  ewsUrl: string;
+  serviceAccount: string;
+  /** Key Vault secret identifier of the service account's password. */
+  secretId: string;
+}
+
+/** What it takes to reach one organisation's mailboxes. */
+export type ExchangeTarget = ModernTarget | BasicTarget;
 
 export interface CalendarFolderInfo {
   displayName: string;
-  totalCount: number;
+  /** Items in the calendar, when the protocol reports it cheaply. */
+  totalCount?: number;
 }
 
 export interface RoomList {
@@ -20,13 +45,39 @@ export interface Room {
   name: string;
 }
 
-export interface ExchangeGateway {
-  /** Opens `mailbox`'s calendar acting as that mailbox (impersonation + X-AnchorMailbox). */
-  openCalendar(connection: EwsConnection, mailbox: string): Promise<CalendarFolderInfo>;
-  listRoomLists(connection: EwsConnection, actingAs: string): Promise<RoomList[]>;
-  listRooms(connection: EwsConnection, actingAs: string, roomList: string): Promise<Room[]>;
-  /** Counts calendar items of `mailbox` between start and end (FindItem with CalendarView). */
-  countCalendarItems(connection: EwsConnection, mailbox: string, start: Date, end: Date): Promise<number>;
+export interface TimeWindow {
+  start: Date;
+  end: Date;
+}
+
+/** One organisation's mailboxes, opened with working credentials. */
+export interface MailboxAccess {
+  readonly protocol: Protocol;
+  /** Opens `mailbox`'s calendar: the proof that the connection works for that mailbox. */
+  openCalendar(mailbox: string): Promise<CalendarFolderInfo>;
+  listRoomLists(): Promise<RoomList[]>;
+  listRooms(roomList: string): Promise<Room[]>;
+  /** Reads `mailbox`'s calendar over the window: how many items it holds. */
+  countCalendarItems(mailbox: string, window: TimeWindow): Promise<number>;
+}
+
+/** Working credentials for one target: an app-only token, or the service account's password. */
+export type ConnectionCredentials =
+  { kind: 'app-token'; accessToken: string } | { kind: 'password'; username: string; password: string };
+
+export interface ConnectionRequest {
+  tenantId: string;
+  /** The service root (the EWS URL, or Graph's). */
+  endpoint: string;
+  credentials: ConnectionCredentials;
+  /** The mailbox calls act as where the protocol needs one (EWS impersonation of room lookups). */
+  actingAs: string;
+}
+
+/** A protocol adapter: EWS (ews-javascript-api) or Microsoft Graph. */
+export interface MailboxProtocol {
+  readonly protocol: Protocol;
+  connect(request: ConnectionRequest): MailboxAccess;
 }
 
 export interface AutodiscoverClient {

@@ -1,10 +1,10 @@
 /**
- * Room discovery: the organisation's room lists, their rooms, and whether each room's calendar
- * can be read (FindItem with a CalendarView). All requests go out together; the gateway keeps the
- * tenant at its in-flight limit.
+ * Rooms, the same way for verification and health, whatever the protocol: the organisation's room
+ * lists and their rooms (each room once), and whether each room's calendar can be read. Requests
+ * go out together; the protocol adapter keeps the tenant (or mailbox) at its in-flight limit.
  */
 import { isExchangeConnectError, type Diagnostic } from '../errors';
-import type { EwsConnection, ExchangeGateway, Room, RoomList } from './port';
+import type { MailboxAccess, Room, RoomList, TimeWindow } from './port';
 
 export interface RoomListResult extends RoomList {
   /** Addresses of the list's rooms (empty when the list could not be read). */
@@ -19,28 +19,30 @@ export interface RoomCheck extends Room {
   diagnostic?: Diagnostic;
 }
 
-export interface RoomDiscovery {
+export interface FoundRooms {
   roomLists: RoomListResult[];
   /** Each room once, even when it is in several lists. */
+  rooms: Room[];
+}
+
+export interface RoomDiscovery {
+  roomLists: RoomListResult[];
   rooms: RoomCheck[];
 }
 
+/** A failure of one list or room is reported with it; anything that is not ours is a defect. */
 function diagnosticOf(error: unknown): Diagnostic {
   if (isExchangeConnectError(error)) return error.toDiagnostic();
   throw error;
 }
 
-export async function discoverRooms(
-  gateway: ExchangeGateway,
-  connection: EwsConnection,
-  actingAs: string,
-  window: { start: Date; end: Date },
-): Promise<RoomDiscovery> {
-  const lists = await gateway.listRoomLists(connection, actingAs);
+/** The room lists and their rooms; a list that cannot be read is reported, not fatal. */
+export async function findRooms(access: MailboxAccess): Promise<FoundRooms> {
+  const lists = await access.listRoomLists();
   const roomLists = await Promise.all(
     lists.map(async (list): Promise<RoomListResult & { members: Room[] }> => {
       try {
-        const members = await gateway.listRooms(connection, actingAs, list.address);
+        const members = await access.listRooms(list.address);
         return { ...list, rooms: members.map((r) => r.address), members };
       } catch (error) {
         return { ...list, rooms: [], members: [], diagnostic: diagnosticOf(error) };
@@ -51,20 +53,31 @@ export async function discoverRooms(
   for (const room of roomLists.flatMap((l) => l.members)) {
     if (!unique.has(room.address.toLowerCase())) unique.set(room.address.toLowerCase(), room);
   }
-  const rooms = await Promise.all(
-    [...unique.values()].map(async (room): Promise<RoomCheck> => {
+  return {
+    roomLists: roomLists.map(({ members: _members, ...list }) => list),
+    rooms: [...unique.values()],
+  };
+}
+
+/** Reads each room's calendar over the window. */
+export function checkRooms(
+  access: MailboxAccess,
+  rooms: readonly Room[],
+  window: TimeWindow,
+): Promise<RoomCheck[]> {
+  return Promise.all(
+    rooms.map(async (room): Promise<RoomCheck> => {
       try {
-        const itemCount = await gateway.countCalendarItems(
-          connection,
-          room.address,
-          window.start,
-          window.end,
-        );
+        const itemCount = await access.countCalendarItems(room.address, window);
         return { ...room, reachable: true, itemCount };
       } catch (error) {
         return { ...room, reachable: false, diagnostic: diagnosticOf(error) };
       }
     }),
   );
-  return { roomLists: roomLists.map(({ members: _members, ...list }) => list), rooms };
+}
+
+export async function discoverRooms(access: MailboxAccess, window: TimeWindow): Promise<RoomDiscovery> {
+  const found = await findRooms(access);
+  return { roomLists: found.roomLists, rooms: await checkRooms(access, found.rooms, window) };
 }

@@ -5,28 +5,27 @@
  * earlier one failed (no token, no password, mailbox not opened) are left out of the run.
  */
 import { X509Certificate } from 'node:crypto';
-import { ExchangeConnectError, isExchangeConnectError, type Diagnostic } from '../errors';
+import { diagnosticOf as converted, type Diagnostic, type UnexpectedErrorReport } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
-import type { AppTokenProvider } from '../identity/port';
-import type { EwsConnection, ExchangeGateway } from '../exchange/port';
-import type { SecretVault } from '../secrets/port';
+import {
+  openConnection,
+  type ConnectionDeps,
+  type FailedConnection,
+  type OpenedConnection,
+  type StageResult,
+} from '../exchange/open-connection';
+import type { MailboxAccess } from '../exchange/port';
+import { checkRooms, findRooms } from '../exchange/rooms';
 import type { CheckName, CheckResult, CheckStatus } from '../store/health-types';
 import type { Integration, JsonObject } from '../store/types';
-import { FULL_ACCESS_AS_APP } from '../integrations/verification';
 import { TimeoutError, withTimeout, type Timers } from './timers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export interface HealthCheckDeps {
-  appId: string;
-  exchangeOnlineEwsUrl: string;
+export interface HealthCheckDeps extends ConnectionDeps {
   /** Our app certificate (PEM): its notAfter drives the certificate check. */
   appCertificatePem: string;
-  tokens: AppTokenProvider;
-  exchange: ExchangeGateway;
-  vault: SecretVault;
   timers: Timers;
-  now(): number;
 }
 
 /** Checks that wait on the network; the certificate and allow-list checks are computed locally. */
@@ -77,8 +76,12 @@ function statusOf(diagnostic: Diagnostic): CheckStatus {
   return diagnostic.kind === 'throttled' ? 'warn' : 'fail';
 }
 
-export function diagnosticOf(error: unknown, ctx: RemediationContext): Diagnostic {
-  if (isExchangeConnectError(error)) return error.toDiagnostic();
+/** A check's diagnostic: ours as it is, the check's own timeout, anything else as unexpected. */
+export function diagnosticOf(
+  error: unknown,
+  ctx: RemediationContext,
+  report?: UnexpectedErrorReport,
+): Diagnostic {
   if (error instanceof TimeoutError) {
     return {
       kind: 'timeout',
@@ -87,12 +90,7 @@ export function diagnosticOf(error: unknown, ctx: RemediationContext): Diagnosti
       remediation: remediationFor('timeout', ctx),
     };
   }
-  return {
-    kind: 'unexpected',
-    code: 'Unexpected',
-    message: error instanceof Error ? error.message : 'An unexpected error occurred.',
-    remediation: remediationFor('unexpected', ctx),
-  };
+  return converted(error, (kind) => remediationFor(kind, ctx), report);
 }
 
 function toResult(check: CheckName, outcome: CheckOutcome<unknown>, durationMs: number): CheckResult {
@@ -127,58 +125,73 @@ export class HealthChecks {
 
   async run(input: HealthCheckInput): Promise<HealthCheckRun> {
     const { integration } = input;
-    const ewsUrl =
-      integration.method === 'modern' ? this.deps.exchangeOnlineEwsUrl : (integration.ewsUrl ?? '');
     const ctx: RemediationContext = {
       appId: this.deps.appId,
-      ewsUrl,
+      ewsUrl: integration.method === 'modern' ? this.deps.exchangeOnlineEwsUrl : (integration.ewsUrl ?? ''),
       ...(input.mailbox ? { mailbox: input.mailbox } : {}),
       ...(integration.serviceAccount ? { serviceAccount: integration.serviceAccount } : {}),
     };
     const results: CheckResult[] = [];
-    let connection: EwsConnection | undefined;
+    if (integration.method === 'modern') results.push(this.certificate(ctx));
 
-    if (integration.method === 'modern') {
-      results.push(this.certificate(ctx));
-      const token = await this.timed('token', ctx, () => this.token(integration.tenantId, ctx));
-      results.push(token.result);
-      if (token.value)
-        connection = { method: 'modern', tenantId: integration.tenantId, ewsUrl, accessToken: token.value };
-    } else {
-      const secret = await this.timed('secret', ctx, () => this.secret(integration, ctx));
-      results.push(secret.result);
-      if (secret.value) {
-        connection = {
-          method: 'basic',
-          tenantId: integration.tenantId,
-          ewsUrl,
-          username: integration.serviceAccount ?? '',
-          password: secret.value,
-        };
-      }
+    // The credentials check (token or password) is the connection's opening, timed as one.
+    const credentialsCheck: TimedCheck = integration.method === 'modern' ? 'token' : 'secret';
+    const opened = await this.timed(credentialsCheck, ctx, async () =>
+      this.opening(
+        await openConnection(this.deps, integration, {
+          actingAs: input.mailbox ?? '',
+          // A fresh token, not MSAL's cache, so revoked consent shows up at the next run.
+          freshToken: true,
+        }),
+      ),
+    );
+    if (opened.value?.ok === false) {
+      // The endpoint itself was refused before any credentials: that is the mailbox check's news.
+      const failedAt = opened.value.failed.stage;
+      results.push(
+        failedAt === 'endpoint'
+          ? { check: 'mailbox', status: 'fail', diagnostic: opened.value.failed.diagnostic, durationMs: 0 }
+          : opened.result,
+      );
+      return { results, roomCursor: input.roomCursor };
     }
+    results.push(opened.result);
+    const connection = opened.value;
     if (!connection || !input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
-    const live = connection;
-    const opened = await this.timed('mailbox', ctx, async (): Promise<CheckOutcome<true>> => {
-      const folder = await this.deps.exchange.openCalendar(live, mailbox);
+    const { access } = connection;
+    const calendar = await this.timed('mailbox', ctx, async (): Promise<CheckOutcome<true>> => {
+      const folder = await access.openCalendar(mailbox);
       return { status: 'ok', value: true, detail: { mailbox, calendar: folder.displayName } };
     });
-    results.push(opened.result);
-    const allowList = integration.method === 'modern' ? ewsAllowList(opened.result) : undefined;
+    results.push(calendar.result);
+    const allowList = integration.method === 'modern' ? ewsAllowList(calendar.result) : undefined;
     if (allowList) results.push(allowList);
-    if (!opened.value) return { results, roomCursor: input.roomCursor };
+    if (!calendar.value) return { results, roomCursor: input.roomCursor };
 
     let roomCursor = input.roomCursor;
     const rooms = await this.timed('rooms', ctx, async () => {
-      const all = input.knownRooms ?? (await this.listRooms(live, mailbox));
+      const all = input.knownRooms ?? (await findRooms(access)).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
       roomCursor = nextCursor;
-      return this.rooms(live, all.length, sample, ctx);
+      return this.rooms(access, all.length, sample);
     });
     results.push(rooms.result);
     return { results, roomCursor };
+  }
+
+  /** The token (or password) check from the connection's stages. */
+  private opening(
+    outcome: OpenedConnection | FailedConnection,
+  ): CheckOutcome<OpenedConnection | FailedConnection> {
+    const stage = (name: StageResult['stage']) => outcome.stages.find((s) => s.stage === name);
+    const credentials = stage('permission') ?? stage('token') ?? stage('credentials');
+    const detail = { ...stage('token')?.detail, ...credentials?.detail };
+    const shown = Object.keys(detail).length > 0 ? { detail } : {};
+    if (outcome.ok) return { status: 'ok', value: outcome, ...shown };
+    const { diagnostic } = outcome.failed;
+    return { status: statusOf(diagnostic), value: outcome, diagnostic, ...shown };
   }
 
   private async timed<T>(
@@ -192,44 +205,11 @@ export class HealthChecks {
     try {
       outcome = await withTimeout(this.deps.timers, timeoutMs, work);
     } catch (error) {
-      const diagnostic = diagnosticOf(error, ctx);
+      const diagnostic = diagnosticOf(error, ctx, this.deps.reportUnexpected);
       outcome = { status: statusOf(diagnostic), diagnostic };
     }
     const result = toResult(check, outcome, this.deps.now() - started);
     return outcome.value === undefined ? { result } : { result, value: outcome.value };
-  }
-
-  /** A fresh token (not MSAL's cache), so revoked consent shows up at the next run. */
-  private async token(tenantId: string, ctx: RemediationContext): Promise<CheckOutcome<string>> {
-    const token = await this.deps.tokens.getExchangeToken(tenantId, { forceRefresh: true });
-    const detail: JsonObject = { roles: token.roles, expiresOn: token.expiresOn.toISOString() };
-    if (!token.roles.includes(FULL_ACCESS_AS_APP)) {
-      return {
-        status: 'fail',
-        detail,
-        diagnostic: {
-          kind: 'consent_missing',
-          code: 'NoFullAccessAsAppRole',
-          message: `The token has no ${FULL_ACCESS_AS_APP} role (roles: ${token.roles.join(', ') || 'none'}).`,
-          remediation: remediationFor('consent_missing', ctx),
-        },
-      };
-    }
-    return { status: 'ok', value: token.accessToken, detail };
-  }
-
-  /** Reads the password only to prove it is readable and to use it; it goes nowhere else. */
-  private async secret(integration: Integration, ctx: RemediationContext): Promise<CheckOutcome<string>> {
-    if (!integration.secretId || !integration.serviceAccount) {
-      throw new ExchangeConnectError({
-        kind: 'secret_unavailable',
-        code: 'NoServiceAccount',
-        message: 'No service account is stored for this connection.',
-        remediation: remediationFor('secret_unavailable', ctx),
-      });
-    }
-    const password = await this.deps.vault.readPassword(integration.secretId);
-    return { status: 'ok', value: password, detail: { serviceAccount: integration.serviceAccount } };
   }
 
   private certificate(ctx: RemediationContext): CheckResult {
@@ -254,42 +234,24 @@ export class HealthChecks {
     return toResult('certificate', outcome, this.deps.now() - started);
   }
 
-  private async listRooms(connection: EwsConnection, actingAs: string): Promise<string[]> {
-    const lists = await this.deps.exchange.listRoomLists(connection, actingAs);
-    const members = await Promise.all(
-      lists.map((list) => this.deps.exchange.listRooms(connection, actingAs, list.address)),
-    );
-    return members.flat().map((room) => room.address);
-  }
-
   private async rooms(
-    connection: EwsConnection,
+    access: MailboxAccess,
     total: number,
     sample: readonly string[],
-    ctx: RemediationContext,
   ): Promise<CheckOutcome<never>> {
     const start = new Date(this.deps.now());
-    const end = new Date(start.getTime() + this.options.roomWindowMs);
-    // Sample size ≤ the tenant's in-flight limit; the gateway enforces the limit itself.
-    const checked = await Promise.all(
-      sample.map(async (address) => {
-        try {
-          await this.deps.exchange.countCalendarItems(connection, address, start, end);
-          return { address, reachable: true as const };
-        } catch (error) {
-          return {
-            address,
-            reachable: false as const,
-            diagnostic: diagnosticOf(error, { ...ctx, mailbox: address }),
-          };
-        }
-      }),
+    const window = { start, end: new Date(start.getTime() + this.options.roomWindowMs) };
+    // Sample size ≤ the tenant's in-flight limit; the adapter enforces the limit itself.
+    const checked = await checkRooms(
+      access,
+      sample.map((address) => ({ address, name: address })),
+      window,
     );
     const failed = checked.filter((c) => !c.reachable);
     const detail: JsonObject = {
       total,
       sampled: checked.map((c): JsonObject =>
-        c.reachable
+        c.reachable || !c.diagnostic
           ? { address: c.address, reachable: true }
           : { address: c.address, reachable: false, code: c.diagnostic.code },
       ),
@@ -297,8 +259,8 @@ export class HealthChecks {
     };
     if (failed.length === 0) return { status: 'ok', detail };
     // A throttled room decides the diagnostic, so its back-off reaches the scheduler.
-    const first = failed.find((c) => c.diagnostic.kind === 'throttled') ?? failed[0];
-    return { status: 'warn', detail, ...(first ? { diagnostic: first.diagnostic } : {}) };
+    const first = failed.find((c) => c.diagnostic?.kind === 'throttled') ?? failed[0];
+    return { status: 'warn', detail, ...(first?.diagnostic ? { diagnostic: first.diagnostic } : {}) };
   }
 }
 

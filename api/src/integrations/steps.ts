@@ -1,5 +1,5 @@
 /** Runs one verification step: measures it and turns a failure into the step's diagnostic. */
-import { ExchangeConnectError, type Diagnostic } from '../errors';
+import { diagnosticOf, type Diagnostic, type UnexpectedErrorReport } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import type { JsonObject, VerificationStep, VerificationStepStatus } from '../store/types';
 
@@ -9,17 +9,6 @@ export type StepName = (typeof STEP_NAMES)[number];
 export type StepOutcome<T> =
   | { ok: true; value: T; step: VerificationStep }
   | { ok: false; diagnostic: Diagnostic; step: VerificationStep };
-
-/** Anything that is not already ours is a defect or an unconverted SDK error: say so plainly. */
-export function toDiagnostic(error: unknown, ctx: RemediationContext): Diagnostic {
-  if (error instanceof ExchangeConnectError) return error.toDiagnostic();
-  return {
-    kind: 'unexpected',
-    code: 'Unexpected',
-    message: error instanceof Error ? error.message : 'An unexpected error occurred.',
-    remediation: remediationFor('unexpected', ctx),
-  };
-}
 
 export function stepFromDiagnostic(
   name: StepName,
@@ -44,6 +33,7 @@ export async function runStep<T>(
   now: () => number,
   ctx: RemediationContext,
   work: () => Promise<{ value: T; detail?: JsonObject }>,
+  report?: UnexpectedErrorReport,
 ): Promise<StepOutcome<T>> {
   const started = now();
   try {
@@ -54,7 +44,7 @@ export async function runStep<T>(
       step: { name, status: 'ok', durationMs: now() - started, ...(detail ? { detail } : {}) },
     };
   } catch (error) {
-    const diagnostic = toDiagnostic(error, ctx);
+    const diagnostic = diagnosticOf(error, (kind) => remediationFor(kind, ctx), report);
     return { ok: false, diagnostic, step: stepFromDiagnostic(name, 'failed', now() - started, diagnostic) };
   }
 }

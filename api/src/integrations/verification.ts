@@ -3,16 +3,21 @@
  * admin's mailbox (or a room the admin picked). Returns the step trace the tab, the CLI and the
  * bot render: endpoint, token, permission / credentials, mailbox, rooms.
  */
-import { ExchangeConnectError, type Diagnostic } from '../errors';
+import { type Diagnostic } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
-import type { AppTokenProvider } from '../identity/port';
-import type { EwsConnection, ExchangeGateway } from '../exchange/port';
-import type { SecretVault } from '../secrets/port';
-import type { Integration, JsonObject, VerificationOutcome, VerificationStep } from '../store/types';
+import {
+  openConnection,
+  type ConnectableIntegration,
+  type ConnectionDeps,
+  type StageResult,
+} from '../exchange/open-connection';
+import { discoverRooms } from '../exchange/rooms';
+import type { JsonObject, VerificationOutcome, VerificationStep } from '../store/types';
 import { runStep, stepFromDiagnostic, type StepName } from './steps';
 
-export const FULL_ACCESS_AS_APP = 'full_access_as_app';
 export const DEFAULT_PENDING_WINDOW_MS = 10 * 60 * 1000;
+/** Room calendars are read over the coming week. */
+export const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface RoomCheck {
   address: string;
@@ -21,27 +26,9 @@ export interface RoomCheck {
   code?: string;
 }
 
-export interface RoomsSummary {
-  roomLists: number;
-  rooms: RoomCheck[];
-}
+export type VerificationDeps = ConnectionDeps;
 
-export interface VerificationDeps {
-  appId: string;
-  exchangeOnlineEwsUrl: string;
-  tokens: AppTokenProvider;
-  exchange: ExchangeGateway;
-  vault: SecretVault;
-  /** Throws ExchangeConnectError when credentials must not go to this URL (http, private hosts). */
-  checkEndpoint(url: string): Promise<void>;
-  discoverRooms(connection: EwsConnection, actingAs: string): Promise<RoomsSummary>;
-  now(): number;
-}
-
-export type VerifiableIntegration = Pick<
-  Integration,
-  'tenantId' | 'method' | 'ewsUrl' | 'serviceAccount' | 'secretId' | 'consentedAt'
->;
+export type VerifiableIntegration = ConnectableIntegration;
 
 export interface VerificationRequest {
   integration: VerifiableIntegration;
@@ -87,11 +74,10 @@ export async function verifyIntegration(
   const startedAt = new Date(deps.now()).toISOString();
   const trace = new Trace(request.onStep);
   const { integration, mailbox } = request;
-  const ewsUrl = integration.method === 'modern' ? deps.exchangeOnlineEwsUrl : (integration.ewsUrl ?? '');
   const ctx: RemediationContext = {
     appId: deps.appId,
     mailbox,
-    ewsUrl,
+    ewsUrl: integration.method === 'modern' ? deps.exchangeOnlineEwsUrl : (integration.ewsUrl ?? ''),
     ...(integration.serviceAccount ? { serviceAccount: integration.serviceAccount } : {}),
   };
   const consentAgeMs = integration.consentedAt ? deps.now() - Date.parse(integration.consentedAt) : Infinity;
@@ -107,7 +93,11 @@ export async function verifyIntegration(
     ...(outcome === 'pending' ? { retryAfterMs: pendingBackoffMs(request.attempt ?? 0) } : {}),
   });
   /** A permission not granted yet, shortly after consent, is Microsoft 365 still applying it. */
-  const pendingOrFailed = (name: StepName, started: number, diagnostic: Diagnostic): VerificationResult => {
+  const pendingOrFailed = (
+    name: StepName,
+    durationMs: number,
+    diagnostic: Diagnostic,
+  ): VerificationResult => {
     if (diagnostic.kind === 'consent_missing' && withinPendingWindow) {
       const pending: Diagnostic = {
         kind: 'consent_pending',
@@ -115,92 +105,77 @@ export async function verifyIntegration(
         message: 'Admin consent was granted; Microsoft 365 is still applying it.',
         remediation: remediationFor('consent_pending', ctx),
       };
-      trace.add(stepFromDiagnostic(name, 'pending', deps.now() - started, pending));
+      trace.add(stepFromDiagnostic(name, 'pending', durationMs, pending));
       return finish('pending', pending);
     }
-    trace.add(stepFromDiagnostic(name, 'failed', deps.now() - started, diagnostic));
+    trace.add(stepFromDiagnostic(name, 'failed', durationMs, diagnostic));
     return finish('failed', diagnostic);
   };
 
-  const endpoint = await runStep('endpoint', deps.now, ctx, async () => {
-    await deps.checkEndpoint(ewsUrl);
-    return { value: ewsUrl, detail: { url: ewsUrl, method: integration.method } };
+  // The connection's stages are the checklist's first steps; a failed one is added below, where
+  // it may turn out to be "pending" instead.
+  const stepOf = (stage: StageResult): VerificationStep => ({
+    name: stage.stage,
+    status: 'ok',
+    durationMs: stage.durationMs,
+    ...(stage.detail ? { detail: stage.detail } : {}),
   });
-  trace.add(endpoint.step);
-  if (!endpoint.ok) return finish('failed', endpoint.diagnostic);
-
-  let connection: EwsConnection;
-  if (integration.method === 'modern') {
-    const tokenStarted = deps.now();
-    const token = await runStep('token', deps.now, ctx, async () => {
-      const t = await deps.tokens.getExchangeToken(integration.tenantId);
-      return { value: t, detail: { expiresOn: t.expiresOn.toISOString(), roles: t.roles } };
-    });
-    if (!token.ok) return pendingOrFailed('token', tokenStarted, token.diagnostic);
-    trace.add(token.step);
-
-    const roles = token.value.roles;
-    if (!roles.includes(FULL_ACCESS_AS_APP)) {
-      return pendingOrFailed('permission', deps.now(), {
-        kind: 'consent_missing',
-        code: 'NoFullAccessAsAppRole',
-        message: `The token has no ${FULL_ACCESS_AS_APP} role (roles: ${roles.join(', ') || 'none'}).`,
-        remediation: remediationFor('consent_missing', ctx),
-      });
-    }
-    trace.add({ name: 'permission', status: 'ok', durationMs: 0, detail: { roles } });
-    connection = {
-      method: 'modern',
-      tenantId: integration.tenantId,
-      ewsUrl,
-      accessToken: token.value.accessToken,
-    };
-  } else {
-    const secretId = integration.secretId;
-    const credentials = await runStep('credentials', deps.now, ctx, async () => {
-      if (!secretId || !integration.serviceAccount) {
-        throw new ExchangeConnectError({
-          kind: 'secret_unavailable',
-          code: 'NoServiceAccount',
-          message: 'No service account is stored for this connection.',
-          remediation: remediationFor('secret_unavailable', ctx),
-        });
-      }
-      return {
-        value: await deps.vault.readPassword(secretId),
-        detail: { serviceAccount: integration.serviceAccount },
-      };
-    });
-    trace.add(credentials.step);
-    if (!credentials.ok) return finish('failed', credentials.diagnostic);
-    connection = {
-      method: 'basic',
-      tenantId: integration.tenantId,
-      ewsUrl,
-      username: integration.serviceAccount ?? '',
-      password: credentials.value,
-    };
+  const opened = await openConnection(deps, integration, {
+    actingAs: mailbox,
+    onStage: (stage) => {
+      if (stage.ok) trace.add(stepOf(stage));
+    },
+  });
+  if (!opened.ok) {
+    const { stage, durationMs, diagnostic } = opened.failed;
+    if (stage === 'token' || stage === 'permission') return pendingOrFailed(stage, durationMs, diagnostic);
+    trace.add(stepFromDiagnostic(stage, 'failed', durationMs, diagnostic));
+    return finish('failed', diagnostic);
   }
+  const { access } = opened;
 
   const mailboxStarted = deps.now();
-  const opened = await runStep('mailbox', deps.now, ctx, async () => {
-    const folder = await deps.exchange.openCalendar(connection, mailbox);
-    const detail: JsonObject = { mailbox, calendar: folder.displayName, items: folder.totalCount };
-    return { value: folder, detail };
-  });
-  if (!opened.ok) return pendingOrFailed('mailbox', mailboxStarted, opened.diagnostic);
-  trace.add(opened.step);
+  const calendar = await runStep(
+    'mailbox',
+    deps.now,
+    ctx,
+    async () => {
+      const folder = await access.openCalendar(mailbox);
+      const detail: JsonObject = {
+        mailbox,
+        calendar: folder.displayName,
+        ...(folder.totalCount !== undefined ? { items: folder.totalCount } : {}),
+      };
+      return { value: folder, detail };
+    },
+    deps.reportUnexpected,
+  );
+  if (!calendar.ok) return pendingOrFailed('mailbox', deps.now() - mailboxStarted, calendar.diagnostic);
+  trace.add(calendar.step);
 
   // Rooms are reported, not required: the integration is established once the mailbox opened.
-  const rooms = await runStep('rooms', deps.now, ctx, async () => {
-    const summary = await deps.discoverRooms(connection, mailbox);
-    const detail: JsonObject = {
-      roomLists: summary.roomLists,
-      rooms: summary.rooms.map((r) => ({ ...r })),
-      reachable: summary.rooms.filter((r) => r.reachable).length,
-    };
-    return { value: summary, detail };
-  });
+  const rooms = await runStep(
+    'rooms',
+    deps.now,
+    ctx,
+    async () => {
+      const start = new Date(deps.now());
+      const found = await discoverRooms(access, { start, end: new Date(start.getTime() + ROOM_WINDOW_MS) });
+      const checked: RoomCheck[] = found.rooms.map((r) => ({
+        address: r.address,
+        name: r.name,
+        reachable: r.reachable,
+        ...(r.diagnostic ? { code: r.diagnostic.code } : {}),
+      }));
+      const detail: JsonObject = {
+        roomLists: found.roomLists.length,
+        rooms: checked.map((r) => ({ ...r })),
+        reachable: checked.filter((r) => r.reachable).length,
+      };
+      return { value: checked, detail };
+    },
+    deps.reportUnexpected,
+  );
   trace.add(rooms.step);
   return finish('verified');
 }
