@@ -3,10 +3,12 @@
  * Global Administrator and of a user, then every rejection with the reason the HTTP layer maps to
  * 401. Bad tokens are signed by the sandbox's own key (or a forged one) so only one rule breaks.
  */
+import { randomUUID } from 'node:crypto';
 import type { INetworkModule } from '@azure/msal-node';
 import { SignJWT, decodeJwt, generateKeyPair, type JWTPayload } from 'jose';
 import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import { SsoTokenError, type SsoTokenReason } from '../../api/src/identity/errors';
+import { ExchangeConnectError } from '../../api/src/errors';
 import https from 'node:https';
 import { createMsalNetworkClient } from '../../api/src/identity/network-client';
 import { testPolicy } from '../support/outbound';
@@ -37,6 +39,8 @@ afterAll(async () => {
   agent.destroy();
   await sandbox.close();
 });
+
+afterEach(() => jest.useRealTimers());
 
 beforeEach(() => {
   keyRequests = [];
@@ -119,9 +123,34 @@ describe('valid Teams SSO tokens', () => {
     ]);
   });
 
-  it('downloads again after the TTL, and early for an unknown kid at most once per interval (injected clock)', async () => {
+  it('downloads again after the TTL, and early for an unknown kid at most once per interval (faked Date)', async () => {
+    // jose's remote key set ages its cache by Date.now(): fake the date only, never the timers
+    // the sockets need.
     let now = Date.now();
-    const v = validator({ now: () => now, jwksTtlMs: 60 * 60_000, jwksMinRefreshMs: 5 * 60_000 });
+    jest.useFakeTimers({
+      now,
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'requestAnimationFrame',
+        'cancelAnimationFrame',
+        'requestIdleCallback',
+        'cancelIdleCallback',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+    const at = (ms: number) => {
+      now = ms;
+      jest.setSystemTime(ms);
+    };
+    const v = validator({ now: () => now, jwks: { ttlMs: 60 * 60_000, minRefreshMs: 5 * 60_000 } });
     const token = await issueSsoToken(sandbox.context, 'admin@contoso.com');
     await v.validate(token);
 
@@ -131,12 +160,12 @@ describe('valid Teams SSO tokens', () => {
     await rejection(v.validate(await unknownKid('rolled-1')), 'signature');
     expect(keyRequests).toHaveLength(1);
 
-    now += 5 * 60_000;
+    at(now + 5 * 60_000);
     await rejection(v.validate(await unknownKid('rolled-2')), 'signature');
     await rejection(v.validate(await unknownKid('rolled-3')), 'signature');
     expect(keyRequests).toHaveLength(2);
 
-    now += 60 * 60_000;
+    at(now + 60 * 60_000);
     await v.validate(await resigned((c) => c, now));
     expect(keyRequests).toHaveLength(3);
   });
@@ -219,5 +248,118 @@ describe('rejected tokens (401)', () => {
     await rejection(validator().validate(await resigned(({ tid: _tid, ...c }) => c)), 'claims');
     await rejection(validator().validate(await resigned((c) => ({ ...c, tid: '../common' }))), 'claims');
     expect(keyRequests).toEqual([]);
+  });
+});
+
+describe('signing keys under pressure (what a public endpoint must survive)', () => {
+  const randomTenant = () => randomUUID();
+  const naming = (tid: string) => resigned((c) => ({ ...c, tid }));
+  const fakeDate = (start: number) => {
+    jest.useFakeTimers({
+      now: start,
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+  };
+  afterEach(() => sandbox.control('DELETE', '/faults'));
+
+  it('remembers a tenant Entra does not know: one download, then refused without asking, until the memory lapses', async () => {
+    let now = Date.now();
+    const v = validator({ now: () => now, jwks: { unknownTenantMs: 10 * 60_000 } });
+    const stranger = randomTenant();
+    await rejection(v.validate(await naming(stranger)), 'issuer');
+    await rejection(v.validate(await naming(stranger)), 'issuer');
+    await rejection(v.validate(await naming(stranger)), 'issuer');
+    expect(keyRequests).toEqual([`${sandbox.urls.entra}/${stranger}/discovery/v2.0/keys`]);
+    now += 10 * 60_000;
+    await rejection(v.validate(await naming(stranger)), 'issuer');
+    expect(keyRequests).toHaveLength(2);
+  });
+
+  it('caps downloads globally: 30 tokens naming 30 made-up tenants cause at most 5 downloads', async () => {
+    const v = validator({ jwks: { maxFetchesPerWindow: 5, fetchWindowMs: 60_000 } });
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, async () =>
+        v.validate(await naming(randomTenant())).catch((e: unknown) => e),
+      ),
+    );
+    expect(keyRequests.length).toBeLessThanOrEqual(5);
+    // Beyond the cap nobody is asked: those tokens wait (throttled), none is let through.
+    for (const outcome of outcomes) {
+      expect(outcome).toEqual(
+        expect.objectContaining(
+          outcome instanceof SsoTokenError
+            ? { reason: 'issuer' }
+            : { kind: 'throttled', code: 'SigningKeyFetchesCapped' },
+        ),
+      );
+    }
+    expect(outcomes.filter((o) => o instanceof ExchangeConnectError)).toHaveLength(30 - keyRequests.length);
+  });
+
+  it('caps downloads in flight: with Entra slow, at most 2 at once', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'entra',
+      operation: 'keys',
+      kind: 'latency',
+      ms: 300,
+    });
+    const v = validator({ jwks: { maxConcurrentFetches: 2 } });
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, async () =>
+        v.validate(await naming(randomTenant())).catch((e: unknown) => e),
+      ),
+    );
+    expect(keyRequests).toHaveLength(2);
+    expect(outcomes.filter((o) => o instanceof ExchangeConnectError && o.kind === 'throttled')).toHaveLength(
+      4,
+    );
+  });
+
+  it('keeps at most maxTenants tenants: the least recently used is downloaded again', async () => {
+    const v = validator({ jwks: { maxTenants: 1 } });
+    await v.validate(await issueSsoToken(sandbox.context, 'admin@contoso.com'));
+    await v.validate(await issueSsoToken(sandbox.context, 'admin@fabrikam.com'));
+    await v.validate(await issueSsoToken(sandbox.context, 'admin@contoso.com'));
+    expect(keyRequests.map((u) => u.split('/')[3])).toEqual([contoso, fabrikam, contoso]);
+  });
+
+  it.each([
+    ['throttles (429)', { kind: 'throttle', ms: 30_000 }],
+    ['fails (503)', { kind: 'http5xx', status: 503 }],
+  ])('keeps the last keys when Entra %s after they aged out', async (_how, fault) => {
+    const start = Date.now();
+    fakeDate(start);
+    const v = validator({ now: () => Date.now(), jwks: { ttlMs: 60 * 60_000 } });
+    await v.validate(await issueSsoToken(sandbox.context, 'admin@contoso.com'));
+    jest.setSystemTime(start + 2 * 60 * 60_000);
+    await sandbox.control('POST', '/faults', { service: 'entra', operation: 'keys', count: 5, ...fault });
+    const later = await resigned((c) => c, Date.now());
+    await expect(v.validate(later)).resolves.toMatchObject({ upn: 'admin@contoso.com' });
+    expect(keyRequests).toHaveLength(2);
+  });
+
+  it('without keys to fall back on, an Entra outage is an ExchangeConnectError (a 502/503), not a bad token', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'entra',
+      operation: 'keys',
+      kind: 'http5xx',
+      status: 503,
+    });
+    const error = await rejectedWith(
+      validator().validate(await issueSsoToken(sandbox.context, 'admin@contoso.com')),
+      ExchangeConnectError,
+    );
+    expect(error).toMatchObject({ kind: 'unreachable', code: 'HTTP 503' });
   });
 });

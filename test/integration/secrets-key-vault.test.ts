@@ -143,6 +143,7 @@ describe('KeyVaultSecretVault against the sandbox Key Vault', () => {
       (vaultUrl: string) => `${vaultUrl}/secrets/ews-svc-x/0123456789abcdef0123456789abcdef`,
     ],
     ['a deleted-secret id', (vaultUrl: string) => `${vaultUrl}/deletedsecrets/ews-svc-x`],
+    ['a key id (the SDK parser accepts any collection)', (vaultUrl: string) => `${vaultUrl}/keys/ews-svc-x`],
     ['a path that climbs out', (vaultUrl: string) => `${vaultUrl}/secrets/..%2Fkeys%2Fk`],
     ['not a URL', () => 'ews-svc-x'],
   ])('refuses a secret id of %s without a request', async (_name, idFor) => {

@@ -7,7 +7,8 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } 
 import type { INetworkModule } from '@azure/msal-node';
 import type { AppConfig } from '../config';
 import { SsoTokenError, type SsoTokenReason } from './errors';
-import { TenantJwksCache } from './jwks-cache';
+import { ExchangeConnectError } from '../errors';
+import { TenantJwksCache, type JwksCachePolicy } from './jwks-cache';
 import { createMsalNetworkClient } from './network-client';
 import type { OutboundPolicy } from '../outbound/policy';
 import type { SignedInUser, SsoTokenValidator } from './port';
@@ -27,8 +28,8 @@ export interface SsoValidatorOptions {
   /** Replaces the transport built on `policy` (tests count requests). */
   transport?: INetworkModule;
   now?: () => number;
-  jwksTtlMs?: number;
-  jwksMinRefreshMs?: number;
+  /** How signing keys are cached and fetched (defaults: DEFAULT_JWKS_CACHE_POLICY). */
+  jwks?: Partial<JwksCachePolicy>;
 }
 
 /** The validator options for the app's configuration: client id and `api://<public host>/<client id>`. */
@@ -82,18 +83,16 @@ export class JoseSsoTokenValidator implements SsoTokenValidator {
       appId: options.clientId,
       transport: options.transport ?? createMsalNetworkClient(options.policy),
       now: this.now,
-      ...(options.jwksTtlMs !== undefined ? { ttlMs: options.jwksTtlMs } : {}),
-      ...(options.jwksMinRefreshMs !== undefined ? { minRefreshMs: options.jwksMinRefreshMs } : {}),
+      ...(options.jwks ? { policy: options.jwks } : {}),
     });
   }
 
   async validate(token: string): Promise<SignedInUser> {
     if (!token) throw new SsoTokenError('missing', 'No SSO token was presented.');
     let tenantId: string | undefined;
-    let kid: string | undefined;
     try {
+      decodeProtectedHeader(token);
       tenantId = stringClaim(decodeJwt(token), 'tid');
-      kid = decodeProtectedHeader(token).kid;
     } catch (error) {
       throw new SsoTokenError('malformed', 'The SSO token is not a JWT.', { cause: error });
     }
@@ -101,7 +100,7 @@ export class JoseSsoTokenValidator implements SsoTokenValidator {
       throw new SsoTokenError('claims', 'The SSO token names no tenant (tid).');
     }
     const tid = tenantId.toLowerCase();
-    const keys = await this.keys.keysFor(tid, kid);
+    const keys = this.keys.keysFor(tid);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -113,6 +112,8 @@ export class JoseSsoTokenValidator implements SsoTokenValidator {
         requiredClaims: ['exp', 'tid', 'oid', 'preferred_username'],
       }));
     } catch (error) {
+      // The key lookup's own verdicts: a tenant Entra does not know, or Entra not answering.
+      if (error instanceof SsoTokenError || error instanceof ExchangeConnectError) throw error;
       const reason = reasonOf(error);
       throw new SsoTokenError(reason, `The SSO token was rejected (${reason}): ${(error as Error).message}`, {
         cause: error,

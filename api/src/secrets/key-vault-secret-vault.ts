@@ -4,7 +4,7 @@
  * protection). Logs carry secret ids and outcomes only.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { SecretClient, type KeyVaultSecret } from '@azure/keyvault-secrets';
+import { parseKeyVaultSecretIdentifier, SecretClient, type KeyVaultSecret } from '@azure/keyvault-secrets';
 import { ExchangeConnectError } from '../errors';
 import { createLogger, type Logger } from '../logger';
 import type { OutboundPolicy } from '../outbound/policy';
@@ -130,26 +130,33 @@ export class KeyVaultSecretVault implements SecretVault {
     }
   }
 
-  /** Only versionless ids of this vault: a stored id pointing elsewhere is never followed. */
+  /** Only versionless secret ids of this vault: a stored id pointing elsewhere is never followed. */
   private nameOf(secretId: string, operation: VaultOperation): string {
-    let url: URL | undefined;
-    try {
-      url = new URL(secretId);
-    } catch {
-      url = undefined;
-    }
-    const match =
-      url && url.origin === this.vaultUrl.origin ? /^\/secrets\/([^/]+)\/?$/.exec(url.pathname) : null;
-    const name = match?.[1];
-    if (!name || !SECRET_NAME.test(name) || url?.search || url?.hash) {
-      throw this.refused(
+    const refuse = () =>
+      this.refused(
         operation,
         secretId,
         'SecretIdNotInVault',
         'the secret id does not name a secret of this vault',
       );
+    let parsed: ReturnType<typeof parseKeyVaultSecretIdentifier>;
+    let url: URL;
+    try {
+      parsed = parseKeyVaultSecretIdentifier(secretId);
+      url = new URL(secretId);
+    } catch {
+      throw refuse();
     }
-    return name;
+    // The SDK's parser takes any collection and a version; we store versionless /secrets/ ids only.
+    const ours =
+      new URL(parsed.vaultUrl).origin === this.vaultUrl.origin &&
+      url.pathname.replace(/\/$/, '') === `/secrets/${parsed.name}` &&
+      parsed.version === undefined &&
+      !url.search &&
+      !url.hash &&
+      SECRET_NAME.test(parsed.name);
+    if (!ours) throw refuse();
+    return parsed.name;
   }
 
   private refused(

@@ -73,7 +73,8 @@ export function createDiscoveryRouter(ctx: SandboxContext): express.Router {
     res.json(openIdConfiguration(ctx, tenant.id));
   });
 
-  router.get('/:tenant/discovery/v2.0/keys', (req, res) => {
+  router.get('/:tenant/discovery/v2.0/keys', async (req, res) => {
+    if (await answeredByFault(ctx, 'keys', req, res)) return;
     const segment = req.params.tenant;
     if (!isTenantAlias(segment) && !resolveTenant(ctx, segment)) {
       sendEntraError(ctx, req, res, aadsts.tenantNotFound(segment, 'invalid_tenant'));

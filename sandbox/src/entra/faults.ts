@@ -1,5 +1,5 @@
 /**
- * Injected faults for one Entra operation (`token`, `discovery`): delay, throttling (429 +
+ * Injected faults for one Entra operation (`token`, `discovery`, `keys`): delay, throttling (429 +
  * Retry-After), a transient 5xx, a request that never gets an answer, or a broken JSON body.
  */
 import type { Request, Response } from 'express';
@@ -10,7 +10,7 @@ import { aadsts, sendEntraError } from './errors';
 /** True when a fault answered (or deliberately swallowed) the request. */
 export async function answeredByFault(
   ctx: SandboxContext,
-  operation: 'token' | 'discovery',
+  operation: 'token' | 'discovery' | 'keys',
   req: Request,
   res: Response,
 ): Promise<boolean> {
