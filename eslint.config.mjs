@@ -37,7 +37,7 @@ const TAB_SEES_ONLY_CONTRACT = {
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.local/', 'tab/dist/', 'appPackage/build/', 'bin/'] },
+  { ignores: ['node_modules/', 'dist/', 'build/', '.local/', 'tab/dist/', 'appPackage/build/', 'bin/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

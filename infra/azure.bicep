@@ -12,11 +12,14 @@ param location string = resourceGroup().location
 @description('App Service plan SKU. B1 or above: the health scheduler needs Always On.')
 param webAppSku string = 'B1'
 
-@description('Node.js LTS runtime of the Linux web app.')
-param linuxFxVersion string = 'NODE|20-lts'
+@description('Node.js LTS runtime of the Linux web app; the deploy artifact is built on the same major version.')
+param linuxFxVersion string = 'NODE|22-lts'
 
-@description('Command App Service runs to start the production server.')
-param startupCommand string = 'node bin/exchange-connect.js serve'
+@description('Command App Service runs to start the production server: the compiled build, plain node.')
+param startupCommand string = 'node dist/app/src/main.js'
+
+@description('Teams app id (the bot\'s "Open Exchange Connect" deep link).')
+param teamsAppId string
 
 @description('Client id of the multi-tenant Entra app (admin consent, certificate tokens, tab SSO).')
 param aadAppClientId string
@@ -113,6 +116,10 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'EC_DATABASE_FILE', value: '/home/data/exchange-connect.db' }
         { name: 'EC_APP_CERT_FILE', value: '/home/site/certs/app-cert.pem' }
         { name: 'EC_APP_KEY_FILE', value: '/home/site/certs/app-cert.key' }
+        // One sealing key for every instance (the tab seals service-account passwords to it).
+        { name: 'EC_SEALING_KEY_FILE', value: '/home/site/certs/sealing-key.pem' }
+        { name: 'EC_TEAMS_APP_ID', value: teamsAppId }
+        { name: 'EC_BOT_LOGIN_AUTHORITY', value: 'https://login.microsoftonline.com/${botTenantId}' }
         // Read by botbuilder's ConfigurationBotFrameworkAuthentication.
         { name: 'MicrosoftAppType', value: 'SingleTenant' }
         { name: 'MicrosoftAppId', value: botAadAppClientId }

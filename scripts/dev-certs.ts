@@ -2,11 +2,12 @@
  * Development certificates, generated on first start into a git-ignored folder (never committed):
  * - the sandbox CA and the TLS certificate every sandbox service and the local app serve,
  * - the app's own certificate + private key for the client-credentials flow (what an admin
- *   would upload to the Entra app registration in a real tenant).
+ *   would upload to the Entra app registration in a real tenant),
+ * - the sealing key the tab seals service-account passwords to (one per deployment).
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { webcrypto, X509Certificate, createHash } from 'node:crypto';
+import { webcrypto, X509Certificate, createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -27,6 +28,7 @@ const FILES = {
   tlsKey: 'sandbox-tls.key',
   appCert: 'app-cert.pem',
   appKey: 'app-cert.key',
+  sealingKey: 'sealing-key.pem',
 } as const;
 
 export interface DevCertificates {
@@ -36,6 +38,8 @@ export interface DevCertificates {
   tlsKeyPem: string;
   appCertPem: string;
   appKeyPem: string;
+  /** The RSA key the tab seals service-account passwords to (EC_SEALING_KEY_FILE). */
+  sealingKeyPem: string;
   paths: Record<keyof typeof FILES, string>;
 }
 
@@ -153,6 +157,7 @@ function read(dir: string): DevCertificates {
     tlsKeyPem: readFileSync(paths.tlsKey, 'utf8'),
     appCertPem: readFileSync(paths.appCert, 'utf8'),
     appKeyPem: readFileSync(paths.appKey, 'utf8'),
+    sealingKeyPem: readFileSync(paths.sealingKey, 'utf8'),
   };
 }
 
@@ -173,6 +178,11 @@ export async function ensureDevCertificates(dir: string = DEFAULT_CERT_DIR): Pro
     const app = await createAppCertificate();
     writeFileSync(paths.appCert, app.certPem);
     writeSecret(paths.appKey, app.keyPem);
+  }
+  if (!existsSync(paths.sealingKey)) {
+    // Generated once and kept, as production keeps one key for all instances.
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+    writeSecret(paths.sealingKey, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   }
   return read(dir);
 }

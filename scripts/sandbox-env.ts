@@ -39,6 +39,7 @@ export function sandboxAppEnv(
     EC_CLIENT_ID: sandbox.seed.app.clientId,
     EC_APP_CERT_FILE: certs.paths.appCert,
     EC_APP_KEY_FILE: certs.paths.appKey,
+    EC_SEALING_KEY_FILE: certs.paths.sealingKey,
     EC_AUTHORITY_HOST: sandbox.urls.entra,
     EC_EXCHANGE_ONLINE_EWS_URL: `${sandbox.urls.exchangeOnline}/EWS/Exchange.asmx`,
     EC_KEY_VAULT_URL: sandbox.urls.keyVault,

@@ -59,8 +59,11 @@ const envSchema = {
   EC_KEY_VAULT_MANAGED_IDENTITY_CLIENT_ID: guid.optional(),
   /** The tenant of our app registration and vault (required with EC_KEY_VAULT_AUTH=app-certificate). */
   EC_PUBLISHER_TENANT_ID: guid.optional(),
-  /** RSA private key (≥ 3072 bits) the tab seals passwords to; shared by all instances. Generated per process if unset. */
-  EC_SEALING_KEY_FILE: z.string().optional(),
+  /**
+   * RSA private key (≥ 3072 bits) the tab seals passwords to. Required: every instance must hold
+   * the same key, and a key made up at start would be lost with the process.
+   */
+  EC_SEALING_KEY_FILE: z.string(),
   /** How long after consent a missing permission counts as pending rather than failed. */
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Between two health checks of one integration (with jitter). */
@@ -92,7 +95,7 @@ export interface AppConfig {
   teamsHostOrigins: string[];
   keyVaultAuth:
     { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
-  sealingKeyPem?: string;
+  sealingKeyPem: string;
   pendingWindowMs: number;
   healthIntervalMs: number;
 }
@@ -215,9 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dangerouslySkipKeyVaultResourceCheck: e.EC_DANGEROUSLY_SKIP_KEY_VAULT_RESOURCE_CHECK,
     teamsHostOrigins: parseOrigins('EC_TEAMS_HOST_ORIGINS', e.EC_TEAMS_HOST_ORIGINS),
     keyVaultAuth: keyVaultAuth(e),
-    ...(e.EC_SEALING_KEY_FILE
-      ? { sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE) }
-      : {}),
+    sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
   };

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type AppConfig } from '../../api/src/config';
 import { createLogger } from '../../api/src/logger';
 import { buildAppGraph } from './composition';
-import { startAppServer } from './server';
+import { serve } from './main';
 import {
   verifyIntegration,
   type VerifiableIntegration,
@@ -182,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'status':
       return status(values, config);
     case 'serve':
-      await startAppServer(config);
+      await serve(config);
       return new Promise<number>(() => undefined);
     default:
       throw new UsageError(`Unknown command "${command}".`);

@@ -74,9 +74,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     policy,
     logger: log,
   });
-  const sealer = new RsaOaepPasswordSealer(
-    config.sealingKeyPem ? { privateKeyPem: config.sealingKeyPem } : {},
-  );
+  const sealer = new RsaOaepPasswordSealer({ privateKeyPem: config.sealingKeyPem });
   const settings = {
     authorityHost: config.authorityHost,
     clientId: config.clientId,

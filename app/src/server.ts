@@ -17,8 +17,10 @@ import { problemHandler } from '../../api/src/http/problem';
 import { createConsentRouter } from '../../api/src/http/consent-routes';
 import { ConsentStateError } from '../../api/src/identity/errors';
 import { RequestError } from '../../api/src/http/request-error';
+import { packageRoot } from './package-root';
+import { tabFiles } from './static-files';
 
-export const TAB_DIST = path.resolve(__dirname, '..', '..', 'tab', 'dist');
+export const TAB_DIST = path.join(packageRoot(), 'tab', 'dist');
 
 export interface AppServer {
   readonly url: string;
@@ -86,7 +88,7 @@ export function createApp(graph: AppGraph): express.Express {
     }),
   );
   if (existsSync(TAB_DIST)) {
-    app.use('/tab', express.static(TAB_DIST, { index: 'index.html' }));
+    app.use('/tab', tabFiles(TAB_DIST));
   } else {
     log.warn({ dir: TAB_DIST }, 'the tab is not built (npm run build:tab): /tab/ answers 503');
     app.use('/tab', (_req, _res, next) =>

@@ -3,6 +3,7 @@
  * Bicep template with its parameters, checked for the permissions, stages and settings the product
  * relies on and for placeholders that the environment can actually fill.
  */
+import { DEFAULT_ARTIFACT_DIR } from '../../scripts/build-artifact';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -240,6 +241,26 @@ describe('Azure provisioning (teamsapp.yml + infra/)', () => {
     expect(bicep).toMatch(/type: 'SystemAssigned'/);
     expect(bicep).toContain('httpsOnly: true');
     expect(bicep).toMatch(/param linuxFxVersion string = 'NODE\|(20|22)-lts'/);
+  });
+
+  it('deploys the built artifact and starts it with plain node: deploy stage, ignore file and startup command agree', () => {
+    const deployArgs = project.deploy.map((a) => (a.with as { args?: string } | undefined)?.args);
+    expect(deployArgs).toEqual(expect.arrayContaining(['ci', 'run artifact']));
+    const zip = project.deploy.find((a) => a.uses === 'azureAppService/zipDeploy');
+    expect(path.resolve(ROOT, String(zip?.with?.artifactFolder))).toBe(DEFAULT_ARTIFACT_DIR);
+    const startup = /param startupCommand string = 'node ([^']+)'/.exec(bicep)?.[1];
+    expect(startup).toBe('dist/app/src/main.js');
+    // The compiled entry is the build of app/src/main.ts, which tsconfig.build.json compiles.
+    expect(existsSync(path.join(ROOT, 'app/src/main.ts'))).toBe(true);
+    expect(read('tsconfig.build.json')).toContain('"app/src/**/*.ts"');
+    const ignored = read('.webappignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    for (const shipped of ['dist/', 'tab/', 'bin/', 'node_modules/', 'package.json']) {
+      expect(ignored.some((pattern) => shipped.startsWith(pattern.replace(/\*$/, '')))).toBe(false);
+    }
+    expect(bicep).toContain("param linuxFxVersion string = 'NODE|22-lts'");
   });
 
   it('registers a single-tenant Azure Bot at /api/messages with the Teams channel', () => {

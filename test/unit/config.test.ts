@@ -7,13 +7,16 @@ function validEnv(): NodeJS.ProcessEnv {
   const dir = mkdtempSync(path.join(tmpdir(), 'ec-config-'));
   const cert = path.join(dir, 'app.pem');
   const key = path.join(dir, 'app.key');
+  const sealing = path.join(dir, 'sealing.pem');
   writeFileSync(cert, 'CERT');
   writeFileSync(key, 'KEY');
+  writeFileSync(sealing, 'SEALING KEY');
   return {
     EC_PUBLIC_URL: 'https://connect.example.com/',
     EC_CLIENT_ID: '52C54A6A-55A3-4C79-A19B-DF6EAE6B8DDA',
     EC_APP_CERT_FILE: cert,
     EC_APP_KEY_FILE: key,
+    EC_SEALING_KEY_FILE: sealing,
     EC_KEY_VAULT_URL: 'https://ec-prod.vault.azure.net',
     EC_BOT_APP_ID: 'fded9f9f-3114-4fae-b9ea-3552f4a235c5',
     EC_TEAMS_APP_ID: '7b5a3746-1866-43f9-b11d-45693f4d4d64',
@@ -28,6 +31,8 @@ describe('loadConfig', () => {
     expect(config.authorityHost).toBe('https://login.microsoftonline.com');
     expect(config.exchangeOnlineEwsUrl).toBe('https://outlook.office365.com/EWS/Exchange.asmx');
     expect(config.dangerouslyAllowPrivateEwsHosts).toBe(false);
+    expect(config.dangerouslySkipKeyVaultResourceCheck).toBe(false);
+    expect(config.dangerouslyResolveHosts.size).toBe(0);
     expect(config.appCertificate).toEqual({ certPem: 'CERT', keyPem: 'KEY' });
   });
 
@@ -38,6 +43,23 @@ describe('loadConfig', () => {
     ['EC_APP_KEY_FILE', '/nonexistent/key.pem', /EC_APP_KEY_FILE names a file that cannot be read/],
     ['EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS', 'yes', /EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS is invalid/],
     ['EC_TLS_CERT_FILE', '/tmp/x.pem', /EC_TLS_KEY_FILE is required with its pair/],
+    // Production refuses to start without the key every instance shares.
+    ['EC_SEALING_KEY_FILE', undefined, /EC_SEALING_KEY_FILE is required/],
+    [
+      'EC_DANGEROUSLY_RESOLVE_HOSTS',
+      'mail.fabrikam.com=sandbox:443',
+      /EC_DANGEROUSLY_RESOLVE_HOSTS is invalid/,
+    ],
+    [
+      'EC_DANGEROUSLY_RESOLVE_HOSTS',
+      'mail.fabrikam.com',
+      /EC_DANGEROUSLY_RESOLVE_HOSTS is invalid: "mail.fabrikam.com" is not host=ip:port/,
+    ],
+    [
+      'EC_DANGEROUSLY_SKIP_KEY_VAULT_RESOURCE_CHECK',
+      'on',
+      /EC_DANGEROUSLY_SKIP_KEY_VAULT_RESOURCE_CHECK is invalid/,
+    ],
   ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
     const env = { ...validEnv(), [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -1,13 +1,11 @@
 /**
  * Opens passwords the tab sealed with sealPassword: RSA-OAEP with SHA-256, in memory only. Every
- * instance behind a load balancer must share the key (EC_SEALING_KEY_FILE); without one, a key is
- * generated per process, which suits a single instance and tests.
+ * instance behind a load balancer shares the key (EC_SEALING_KEY_FILE, required).
  */
 import {
   createHash,
   createPrivateKey,
   createPublicKey,
-  generateKeyPairSync,
   privateDecrypt,
   constants,
   type JsonWebKey,
@@ -51,10 +49,8 @@ export class RsaOaepPasswordSealer implements PasswordSealer {
   private readonly modulusBytes: number;
 
   /** `privateKeyPem`: an RSA private key (PKCS#8 or PKCS#1) of at least 3072 bits. */
-  constructor(options: { privateKeyPem?: string } = {}) {
-    this.privateKey = options.privateKeyPem
-      ? createPrivateKey(options.privateKeyPem)
-      : generateKeyPairSync('rsa', { modulusLength: MIN_MODULUS_BITS }).privateKey;
+  constructor(options: { privateKeyPem: string }) {
+    this.privateKey = createPrivateKey(options.privateKeyPem);
     const details = this.privateKey.asymmetricKeyDetails;
     if (this.privateKey.asymmetricKeyType !== 'rsa' || (details?.modulusLength ?? 0) < MIN_MODULUS_BITS) {
       throw new Error(`The sealing key must be an RSA key of at least ${MIN_MODULUS_BITS} bits`);
