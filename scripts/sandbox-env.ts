@@ -42,6 +42,7 @@ export function sandboxAppEnv(
     EC_SEALING_KEY_FILE: certs.paths.sealingKey,
     EC_AUTHORITY_HOST: sandbox.urls.entra,
     EC_EXCHANGE_ONLINE_EWS_URL: `${sandbox.urls.exchangeOnline}/EWS/Exchange.asmx`,
+    EC_GRAPH_URL: sandbox.urls.graph,
     EC_KEY_VAULT_URL: sandbox.urls.keyVault,
     EC_DATABASE_FILE: LOCAL_DATABASE_FILE,
     EC_BOT_APP_ID: sandbox.seed.bot.appId,

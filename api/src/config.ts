@@ -27,6 +27,8 @@ const envSchema = {
   EC_APP_KEY_FILE: z.string(),
   EC_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
   EC_EXCHANGE_ONLINE_EWS_URL: httpsUrl.default('https://outlook.office365.com/EWS/Exchange.asmx'),
+  /** Microsoft Graph's service root (national clouds have their own). */
+  EC_GRAPH_URL: httpsUrl.default('https://graph.microsoft.com'),
   EC_KEY_VAULT_URL: httpsUrl,
   EC_DATABASE_FILE: z.string().default('exchange-connect.db'),
   EC_BOT_APP_ID: guid,
@@ -83,6 +85,7 @@ export interface AppConfig {
   appCertificate: { certPem: string; keyPem: string };
   authorityHost: string;
   exchangeOnlineEwsUrl: string;
+  graphUrl: string;
   keyVaultUrl: string;
   databaseFile: string;
   botAppId: string;
@@ -207,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     authorityHost: e.EC_AUTHORITY_HOST,
     exchangeOnlineEwsUrl: e.EC_EXCHANGE_ONLINE_EWS_URL,
+    graphUrl: e.EC_GRAPH_URL,
     keyVaultUrl: e.EC_KEY_VAULT_URL,
     databaseFile: e.EC_DATABASE_FILE,
     botAppId: e.EC_BOT_APP_ID.toLowerCase(),

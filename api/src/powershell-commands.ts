@@ -14,3 +14,8 @@ export function ewsAllowListCommand(appId: string): string {
 export function impersonationCommand(serviceAccount: string): string {
   return `New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "${serviceAccount}"`;
 }
+
+/** A PowerShell single-quoted literal: nothing inside is expanded; a quote is doubled. */
+export function psQuote(value: string): string {
+  return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
+}

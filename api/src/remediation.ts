@@ -8,12 +8,13 @@ import {
   EWS_SHUTDOWN_DATE,
   ewsAllowListCommand,
   impersonationCommand,
+  psQuote,
 } from './powershell-commands';
 
 export { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE, ewsAllowListCommand, impersonationCommand };
 
 /** Which Microsoft service failed: transport failures (throttled, unreachable…) advise differently. */
-export type FailingService = 'exchange' | 'entra' | 'keyvault';
+export type FailingService = 'exchange' | 'graph' | 'entra' | 'keyvault';
 
 export interface RemediationContext {
   /** Our app registration's client id, as admins see it in Entra. */
@@ -87,7 +88,13 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
     case 'ews_blocked':
       return `Your organisation blocks Exchange Web Services for Exchange Connect. Since ${EWS_DEFAULT_OFF_DATE} Exchange Online turns EWS off for apps that are not on the organisation's allow list. In Exchange Online PowerShell run: ${ewsAllowListCommand(ctx.appId)}  — EWS in Exchange Online is switched off for good on ${EWS_SHUTDOWN_DATE}.`;
     case 'access_policy_denied':
-      return `An application access policy limits which mailboxes Exchange Connect may open, and ${mailbox} is outside it. Verify with a room mailbox the policy covers, or check it with: Test-ApplicationAccessPolicy -Identity "${mailbox}" -AppId "${ctx.appId}"`;
+      return ctx.service === 'graph'
+        ? `Exchange Online refused Exchange Connect access to ${mailbox}. When Exchange Connect is limited to room mailboxes (RBAC for Applications), verify with a room mailbox inside that scope; check a mailbox with: Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)}. An application access policy has the same effect: Test-ApplicationAccessPolicy -Identity ${psQuote(mailbox)} -AppId ${psQuote(ctx.appId)}`
+        : `An application access policy limits which mailboxes Exchange Connect may open, and ${mailbox} is outside it. Verify with a room mailbox the policy covers, or check it with: Test-ApplicationAccessPolicy -Identity ${psQuote(mailbox)} -AppId ${psQuote(ctx.appId)}`;
+    case 'token_rejected':
+      return 'Microsoft refused the app-only token Exchange Connect presented. This is usually on our side: the operators must check the app registration, its certificate and the server clock. If your organisation has just changed Conditional Access for workload identities, check the sign-in logs of Exchange Connect in Entra ID.';
+    case 'ews_retired':
+      return `EWS in Exchange Online was switched off for good on ${EWS_SHUTDOWN_DATE}. Move this connection to Microsoft Graph: in the Exchange Connect tab choose "Move to Microsoft Graph" and grant admin consent for the Graph permissions.`;
     case 'throttled':
       return `Exchange is busy and asked us to wait ${seconds(ctx.retryAfterMs)} s (throttling). Exchange Connect waits and retries by itself; if this persists, check the throttling policy that applies to the account.`;
     case 'unreachable':

@@ -11,6 +11,7 @@ import { completeAdminConsent, startAdminConsent } from '../../api/src/identity/
 import type { AdminConsentFlow } from '../../api/src/identity/port';
 import { EwsGateway, ewsProtocol } from '../../api/src/exchange/ews-gateway';
 import type { ConnectionDeps } from '../../api/src/exchange/open-connection';
+import { graphProtocol } from '../../api/src/exchange/graph-mailbox-access';
 import { PoxAutodiscoverClient } from '../../api/src/exchange/autodiscover';
 import { OutboundPolicy } from '../../api/src/outbound/policy';
 import { throttleRetry } from '../../api/src/exchange/retry-policy';
@@ -81,7 +82,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     publicUrl: config.publicUrl,
   };
   const consent: AdminConsentFlow = {
-    start: (user) => startAdminConsent(store, settings, user, new Date(now())),
+    start: (user, protocol) => startAdminConsent(store, settings, user, new Date(now()), protocol),
     complete: (query) =>
       completeAdminConsent({ store, tokens, appId: config.clientId, now: () => new Date(now()) }, query),
   };
@@ -89,9 +90,13 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
   const connections: ConnectionDeps = {
     appId: config.clientId,
     exchangeOnlineEwsUrl: config.exchangeOnlineEwsUrl,
+    graphUrl: config.graphUrl,
     tokens,
     vault,
-    protocols: { ews: ewsProtocol(exchange) },
+    protocols: {
+      ews: ewsProtocol(exchange),
+      graph: graphProtocol({ appId: config.clientId, policy }),
+    },
     now,
     reportUnexpected: (error) => {
       const reference = randomUUID();

@@ -40,8 +40,8 @@ export interface SandboxOptions {
   rbacPropagationMs?: number;
   /**
    * Whether our app registration requests its Microsoft Graph permissions (tenant.json lists them).
-   * Off by default: the registration as it was before Graph (Exchange only), which earlier tests pin
-   * (there a Graph scope is AADSTS70011). `npm run sandbox` turns it on; the control API can too.
+   * On by default, as the app registration does; off models the registration before Graph
+   * (Exchange only), where a Graph scope is AADSTS70011. The control API can switch it too.
    */
   appRequestsGraph?: boolean;
   appBaseUrl?: string;
@@ -69,7 +69,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const index = new SeedIndex(seed);
   const registered = seed.app.requiredResourceAccess.map((r) => r.resourceAppId);
-  const requested = options.appRequestsGraph ? registered : registered.filter((id) => id !== GRAPH_APP_ID);
+  const requested =
+    (options.appRequestsGraph ?? true) ? registered : registered.filter((id) => id !== GRAPH_APP_ID);
   const directory = new DirectoryState(seed, options.consentPropagationMs ?? 0, now, index, requested);
   // The bot signs in with the same certificate credential as the app in the sandbox.
   for (const pem of options.appCertificatePems) {

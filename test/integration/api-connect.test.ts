@@ -187,8 +187,10 @@ describe('Exchange Online: admin consent and verification', () => {
     expect(health.status).toBe(200);
     expect(health.body.state).toBe('healthy');
     expect(health.body.checks.map((c) => `${c.check}:${c.status}`)).toEqual(
-      expect.arrayContaining(['token:ok', 'certificate:ok', 'mailbox:ok', 'ewsAllowList:ok']),
+      expect.arrayContaining(['token:ok', 'certificate:ok', 'mailbox:ok', 'rooms:ok']),
     );
+    // Over Microsoft Graph, EWS's allow list is not this connection's concern.
+    expect(health.body.checks.map((c) => c.check)).not.toContain('ewsAllowList');
     const refused = await call<ProblemBody>('alex@contoso.com', 'POST', '/api/integration/health/check');
     expect(refused.status).toBe(403);
   });
@@ -198,12 +200,34 @@ describe('Exchange Online: admin consent and verification', () => {
     expect(other.body.integration).toBeNull();
   });
 
-  it('explains a missing mailbox, and the EWS allow list when EWS is blocked', async () => {
+  it('explains a missing mailbox over Microsoft Graph (MailboxNotEnabledForRESTAPI)', async () => {
     const noMailbox = await call<VerificationView>(
       'admin.nomailbox@contoso.com',
       'POST',
       '/api/integration/verify',
-      {},
+      {
+        mailbox: 'admin.nomailbox@contoso.com',
+      },
+    );
+    expect(noMailbox.body.outcome).toBe('failed');
+    const mailboxStep = noMailbox.body.steps.at(-1);
+    expect(mailboxStep).toMatchObject({
+      name: 'mailbox',
+      status: 'failed',
+      code: 'MailboxNotEnabledForRESTAPI',
+    });
+    expect(mailboxStep?.remediation).toMatch(/needs a mailbox/);
+  });
+
+  it('legacy EWS: explains a missing mailbox, and the EWS allow list when EWS is blocked', async () => {
+    await consentAs('admin@contoso.com', 'accept', 'ews');
+    const noMailbox = await call<VerificationView>(
+      'admin.nomailbox@contoso.com',
+      'POST',
+      '/api/integration/verify',
+      {
+        mailbox: 'admin.nomailbox@contoso.com',
+      },
     );
     expect(noMailbox.body.outcome).toBe('failed');
     const mailboxStep = noMailbox.body.steps.at(-1);
@@ -212,12 +236,9 @@ describe('Exchange Online: admin consent and verification', () => {
 
     await env.sandbox.control('PUT', `/exchange/ews/${CONTOSO}`, { enabled: null, allowedAppIds: [] });
     try {
-      const blocked = await call<VerificationView>(
-        'admin@contoso.com',
-        'POST',
-        '/api/integration/verify',
-        {},
-      );
+      const blocked = await call<VerificationView>('admin@contoso.com', 'POST', '/api/integration/verify', {
+        mailbox: 'admin@contoso.com',
+      });
       expect(blocked.body.diagnostic?.kind).toBe('ews_blocked');
       expect(blocked.body.diagnostic?.remediation).toContain(
         'Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="52c54a6a-55a3-4c79-a19b-df6eae6b8dda"}',
@@ -229,6 +250,8 @@ describe('Exchange Online: admin consent and verification', () => {
         allowedAppIds: ['52c54a6a-55a3-4c79-a19b-df6eae6b8dda'],
       });
     }
+    // Back to Microsoft Graph, the default, for the tests that follow.
+    await consentAs('admin@contoso.com');
   });
 
   it('verifies with a room mailbox when the admin picks one, and says which mailbox was used', async () => {

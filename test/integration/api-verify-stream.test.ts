@@ -90,8 +90,8 @@ describe('verification as an NDJSON stream', () => {
   it('streams endpoint, token, permission, mailbox, rooms as they settle, then the result', async () => {
     // Rooms wait on Exchange, so a streaming server must have sent the mailbox line before.
     const fault = await env.sandbox.control<{ id: number }>('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetRoomLists',
+      service: 'graph',
+      operation: 'places',
       kind: 'latency',
       ms: 1500,
       count: 1,

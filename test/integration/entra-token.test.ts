@@ -213,7 +213,7 @@ describe('client credentials with a certificate (msal-node)', () => {
   it('answers AADSTS70011 for a scope the app may not request', async () => {
     const error = await serverError(
       msalClient(sandbox, contoso).acquireTokenByClientCredential({
-        scopes: ['https://graph.microsoft.com/.default'],
+        scopes: ['https://management.azure.com/.default'],
       }),
     );
     expect(error.errorCode).toBe('invalid_scope');
@@ -271,7 +271,7 @@ describe('client assertion checks (raw HTTP)', () => {
       `${sandbox.urls.entra}/${contoso}/oauth2/v2.0/token`,
       'POST',
       new URLSearchParams(
-        assertionForm(clientAssertion(sandbox), 'https://graph.microsoft.com/.default'),
+        assertionForm(clientAssertion(sandbox), 'https://management.azure.com/.default'),
       ).toString(),
       { 'content-type': 'application/x-www-form-urlencoded', 'client-request-id': correlationId },
     );
@@ -290,7 +290,7 @@ describe('client assertion checks (raw HTTP)', () => {
     expect(res.body.correlation_id).toBe(correlationId);
     expect(res.body.timestamp).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/);
     expect(res.body.error_description).toBe(
-      `AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope https://graph.microsoft.com/.default is not valid.` +
+      `AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope https://management.azure.com/.default is not valid.` +
         `\r\nTrace ID: ${res.body.trace_id}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${res.body.timestamp}`,
     );
     expect(res.body.error_uri).toBe(`${sandbox.urls.entra}/error?code=70011`);

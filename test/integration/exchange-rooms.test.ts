@@ -5,7 +5,7 @@
  */
 import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
 import { discoverRooms as discoverOverAccess } from '../../api/src/exchange/rooms';
-import { TenantConcurrency } from '../../api/src/exchange/tenant-concurrency';
+import { KeyedConcurrency } from '../../api/src/exchange/keyed-concurrency';
 import {
   EwsGateway,
   ewsProtocol,
@@ -17,7 +17,7 @@ import { testPolicy } from '../support/outbound';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 /** Records the most requests one tenant ever had in flight. */
-class CountingConcurrency extends TenantConcurrency {
+class CountingConcurrency extends KeyedConcurrency {
   current = 0;
   highest = 0;
   override run<T>(tenantId: string, task: () => Promise<T>): Promise<T> {

@@ -111,8 +111,8 @@ async function expectNothingRecorded() {
 describe('startAdminConsent', () => {
   it('builds the v2 adminconsent URL for the admin’s own tenant with a fresh 32-byte state, valid 10 minutes', async () => {
     const now = new Date('2026-11-28T10:00:00.000Z');
-    const first = await startAdminConsent(store, settings, admin, now);
-    const second = await startAdminConsent(store, settings, admin, now);
+    const first = await startAdminConsent(store, settings, admin, now, 'ews');
+    const second = await startAdminConsent(store, settings, admin, now, 'ews');
     const url = new URL(first.consentUrl);
     expect(`${url.origin}${url.pathname}`).toBe(`${sandbox.urls.entra}/${contoso}/v2.0/adminconsent`);
     expect([...url.searchParams.keys()]).toEqual(['client_id', 'scope', 'redirect_uri', 'state']);
@@ -127,8 +127,8 @@ describe('startAdminConsent', () => {
 });
 
 describe('completeAdminConsent after the real consent pages', () => {
-  it('accept → granted once an app-only token with full_access_as_app is issued for the state’s tenant', async () => {
-    const { consentUrl } = await startAdminConsent(store, settings, admin, new Date());
+  it('accept → granted once an app-only token with full_access_as_app is issued for the state’s tenant (legacy EWS)', async () => {
+    const { consentUrl } = await startAdminConsent(store, settings, admin, new Date(), 'ews');
     const query = await walkConsent(consentUrl, 'admin@contoso.com', { decision: 'accept' });
     expect(query).toMatchObject({ admin_consent: 'True', tenant: contoso });
 
@@ -139,10 +139,21 @@ describe('completeAdminConsent after the real consent pages', () => {
       upn: 'admin@contoso.com',
       consented: true,
       outcome: 'granted',
+      protocol: 'ews',
       roles: ['full_access_as_app'],
       reportedTenant: contoso,
     });
     expect(tokenRequests).toEqual([`${sandbox.urls.entra}/${contoso}/oauth2/v2.0/token`]);
+  });
+
+  it('Microsoft Graph by default: the Graph scope is asked for, and granted once the token carries Calendars.ReadWrite and Place.Read.All', async () => {
+    const { consentUrl } = await startAdminConsent(store, settings, admin, new Date());
+    expect(new URL(consentUrl).searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
+    const query = await walkConsent(consentUrl, 'admin@contoso.com', { decision: 'accept' });
+    const done = await completeAdminConsent(deps(), query);
+    expect(done).toMatchObject({ consented: true, outcome: 'granted', protocol: 'graph' });
+    expect(done.roles).toEqual(expect.arrayContaining(['Calendars.ReadWrite', 'Place.Read.All']));
+    expect(done.roles).not.toContain('full_access_as_app');
   });
 
   it('accept while the grant replicates → consented, but pending: the token has no role yet', async () => {

@@ -89,7 +89,7 @@ describe('app-only tokens', () => {
   it('issues an Exchange token with full_access_as_app after admin consent, without any discovery request', async () => {
     const { counts, transport } = countingTransport();
     const provider = newProvider(config(), { networkClient: transport });
-    const token = await provider.getExchangeToken(contoso);
+    const token = await provider.getAppToken(contoso, 'ews');
     expect(token.roles).toEqual(['full_access_as_app']);
     expect(token.accessToken.split('.')).toHaveLength(3);
     expect(token.expiresOn.getTime()).toBeGreaterThan(Date.now() + 30 * 60 * 1000);
@@ -99,13 +99,13 @@ describe('app-only tokens', () => {
   it('coalesces 10 concurrent cold requests for one tenant into one token request, then serves the cache', async () => {
     const { counts, transport } = countingTransport();
     const provider = newProvider(config(), { networkClient: transport });
-    const tokens = await Promise.all(Array.from({ length: 10 }, () => provider.getExchangeToken(contoso)));
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => provider.getAppToken(contoso, 'ews')));
     expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
     expect(counts.post).toBe(1);
 
-    await provider.getExchangeToken(contoso);
+    await provider.getAppToken(contoso, 'ews');
     expect(counts.post).toBe(1);
-    const fresh = await provider.getExchangeToken(contoso, { forceRefresh: true });
+    const fresh = await provider.getAppToken(contoso, 'ews', { forceRefresh: true });
     expect(counts.post).toBe(2);
     expect(fresh.accessToken).not.toBe(tokens[0]!.accessToken);
   });
@@ -116,8 +116,8 @@ describe('app-only tokens', () => {
       const { counts, transport } = countingTransport();
       const provider = newProvider(config(), { networkClient: transport });
       const [a, b] = await Promise.all([
-        provider.getExchangeToken(contoso),
-        provider.getExchangeToken(fabrikam),
+        provider.getAppToken(contoso, 'ews'),
+        provider.getAppToken(fabrikam, 'ews'),
       ]);
       expect(a.accessToken).not.toBe(b.accessToken);
       expect(counts.post).toBe(2);
@@ -143,13 +143,13 @@ describe('app-only tokens', () => {
 
 describe('Entra errors → kind, code, remediation', () => {
   it('unknown tenant → tenant_not_found, AADSTS90002', async () => {
-    const error = await failure(newProvider(config()).getExchangeToken(randomUUID()));
+    const error = await failure(newProvider(config()).getAppToken(randomUUID(), 'ews'));
     expectDiagnostic(error, 'tenant_not_found', 'AADSTS90002');
     expect(error.message).toMatch(/AADSTS90002: Tenant '[0-9a-f-]{36}' not found\./);
   });
 
   it('a tenant that never consented → consent_missing, AADSTS700016', async () => {
-    const error = await failure(newProvider(config()).getExchangeToken(fabrikam));
+    const error = await failure(newProvider(config()).getAppToken(fabrikam, 'ews'));
     expectDiagnostic(error, 'consent_missing', 'AADSTS700016');
     expect(error.message).toContain(`not found in the directory 'Fabrikam'`);
     expect(error.message).toMatch(/Trace ID: [0-9a-f-]{36}/);
@@ -158,7 +158,7 @@ describe('Entra errors → kind, code, remediation', () => {
   it('revoked consent → consent_missing, AADSTS700016', async () => {
     expect((await sandbox.control('DELETE', `/entra/consent/${contoso}`)).status).toBe(204);
     try {
-      const error = await failure(newProvider(config()).getExchangeToken(contoso));
+      const error = await failure(newProvider(config()).getAppToken(contoso, 'ews'));
       expectDiagnostic(error, 'consent_missing', 'AADSTS700016');
     } finally {
       await sandbox.control('POST', '/entra/consent', { tenant: contoso });
@@ -168,7 +168,7 @@ describe('Entra errors → kind, code, remediation', () => {
   it('disabled app → app_disabled, AADSTS7000112', async () => {
     await sandbox.control('POST', '/entra/app/disable');
     try {
-      const error = await failure(newProvider(config()).getExchangeToken(contoso));
+      const error = await failure(newProvider(config()).getAppToken(contoso, 'ews'));
       expectDiagnostic(error, 'app_disabled', 'AADSTS7000112');
       expect(error.message).toContain('is disabled.');
     } finally {
@@ -181,7 +181,7 @@ describe('Entra errors → kind, code, remediation', () => {
     const provider = newProvider(
       config({ appCertificate: { certPem: stranger.certPem, keyPem: stranger.keyPem } }),
     );
-    const error = await failure(provider.getExchangeToken(contoso));
+    const error = await failure(provider.getAppToken(contoso, 'ews'));
     expectDiagnostic(error, 'certificate_not_registered', 'AADSTS700027');
     expect(error.message).toContain(certificateThumbprints(stranger.certPem).sha256);
   });
@@ -195,7 +195,7 @@ describe('Entra errors → kind, code, remediation', () => {
       const provider = newProvider(
         config({ appCertificate: { certPem: lapsing.certPem, keyPem: lapsing.keyPem } }),
       );
-      const error = await failure(provider.getExchangeToken(contoso));
+      const error = await failure(provider.getAppToken(contoso, 'ews'));
       expectDiagnostic(error, 'certificate_expired', 'AADSTS700027');
     } finally {
       await sandbox.control('DELETE', `/entra/certificates/${sha256}`);
@@ -204,14 +204,14 @@ describe('Entra errors → kind, code, remediation', () => {
 
   it('a scope the app may not request → invalid_scope, AADSTS70011', async () => {
     const provider = newProvider(config());
-    const error = await failure(provider.getAccessToken('https://graph.microsoft.com/.default', contoso));
+    const error = await failure(provider.getAccessToken('https://management.azure.com/.default', contoso));
     expectDiagnostic(error, 'invalid_scope', 'AADSTS70011');
   });
 
   it('a malformed tenant id never reaches Entra', async () => {
     const { counts, transport } = countingTransport();
     const provider = newProvider(config(), { networkClient: transport });
-    const error = await failure(provider.getExchangeToken('../common/x'));
+    const error = await failure(provider.getAppToken('../common/x', 'ews'));
     expect(error.kind).toBe('tenant_not_found');
     expect(counts.post).toBe(0);
   });
@@ -229,12 +229,12 @@ describe('throttling and transport failures', () => {
     const { counts, transport } = countingTransport();
     const provider = newProvider(config(), { networkClient: transport });
 
-    const first = await failure(provider.getExchangeToken(contoso));
+    const first = await failure(provider.getAppToken(contoso, 'ews'));
     expectDiagnostic(first, 'throttled', 'AADSTS50196', 4000);
     expect(first.retryAfterMs).toBe(4000);
     expect(counts.post).toBe(1);
 
-    const second = await failure(provider.getExchangeToken(contoso));
+    const second = await failure(provider.getAppToken(contoso, 'ews'));
     expect(second.kind).toBe('throttled');
     expect(second.code).toBe('AADSTS50196');
     expect(second.retryAfterMs).toBeGreaterThan(0);
@@ -242,7 +242,7 @@ describe('throttling and transport failures', () => {
     expect(counts.post).toBe(1);
 
     await new Promise((resolve) => setTimeout(resolve, 4200));
-    await expect(provider.getExchangeToken(contoso)).resolves.toMatchObject({
+    await expect(provider.getAppToken(contoso, 'ews')).resolves.toMatchObject({
       roles: ['full_access_as_app'],
     });
     expect(counts.post).toBe(2);
@@ -251,7 +251,7 @@ describe('throttling and transport failures', () => {
   it('a transient 503 → unreachable, AADSTS90033, with the minute MSAL then waits', async () => {
     const rule = { service: 'entra', operation: 'token', kind: 'http5xx', status: 503, count: 1 };
     expect((await sandbox.control('POST', '/faults', rule)).status).toBe(201);
-    const error = await failure(newProvider(config()).getExchangeToken(contoso));
+    const error = await failure(newProvider(config()).getAppToken(contoso, 'ews'));
     expectDiagnostic(error, 'unreachable', 'AADSTS90033', 60_000);
     expect(error.retryAfterMs).toBe(60_000);
   });
@@ -260,14 +260,14 @@ describe('throttling and transport failures', () => {
     const rule = { service: 'entra', operation: 'token', kind: 'timeout', count: 1 };
     expect((await sandbox.control('POST', '/faults', rule)).status).toBe(201);
     const provider = newProvider(config(), { timeoutMs: 500 });
-    const error = await failure(provider.getExchangeToken(contoso));
+    const error = await failure(provider.getAppToken(contoso, 'ews'));
     expectDiagnostic(error, 'timeout', 'ETIMEDOUT');
   });
 
   it('a body that is not JSON → unexpected, naming the status', async () => {
     const rule = { service: 'entra', operation: 'token', kind: 'malformed', count: 1 };
     expect((await sandbox.control('POST', '/faults', rule)).status).toBe(201);
-    const error = await failure(newProvider(config()).getExchangeToken(contoso));
+    const error = await failure(newProvider(config()).getAppToken(contoso, 'ews'));
     expectDiagnostic(error, 'unexpected', 'HTTP 200');
     expect(error.message).toContain('not JSON');
   });
@@ -285,14 +285,14 @@ describe('throttling and transport failures', () => {
       },
     };
     const provider = newProvider(config(), { networkClient: emptying });
-    const error = await failure(provider.getExchangeToken(contoso));
+    const error = await failure(provider.getAppToken(contoso, 'ews'));
     expectDiagnostic(error, 'unexpected', 'empty_access_token');
   });
 
   it('an Entra ID whose TLS certificate is not trusted → untrusted_certificate with a clear message', async () => {
     const foreignCa = await createAppCertificate({ commonName: 'Some other CA' });
     const provider = newProvider(config(), { policy: testPolicy({ caPem: foreignCa.certPem }) });
-    const error = await failure(provider.getExchangeToken(contoso));
+    const error = await failure(provider.getAppToken(contoso, 'ews'));
     expect(error.kind).toBe('untrusted_certificate');
     expect([
       'SELF_SIGNED_CERT_IN_CHAIN',

@@ -35,6 +35,7 @@ export interface AppUnderTest {
   consentAs(
     upn: string,
     decision?: 'accept' | 'cancel',
+    protocol?: 'graph' | 'ews',
   ): Promise<{ callback: Page; started: ConsentStartView; callbackUrl: string }>;
   close(): Promise<void>;
 }
@@ -95,8 +96,13 @@ export async function startAppUnderTest(
   return {
     responses,
     call,
-    consentAs: async (upn, decision = 'accept') => {
-      const started = await call<ConsentStartView>(upn, 'POST', '/api/integrations/modern/consent');
+    consentAs: async (upn, decision = 'accept', protocol) => {
+      const started = await call<ConsentStartView>(
+        upn,
+        'POST',
+        '/api/integrations/modern/consent',
+        protocol ? { protocol } : undefined,
+      );
       if (started.status !== 201) throw new Error(`consent start answered ${started.status}`);
       const start = await browser.browse(started.body.startUrl);
       if (start.location !== started.body.consentUrl)

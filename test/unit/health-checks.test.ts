@@ -71,6 +71,7 @@ function setup(pem?: string) {
   const checks = new HealthChecks({
     appId: APP_ID,
     exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+    graphUrl: 'https://graph.microsoft.com',
     appCertificatePem: pem ?? certPem,
     tokens,
     protocols: { ews: exchange },

@@ -111,7 +111,7 @@ export class FakeTokens implements AppTokenProvider {
   error?: unknown;
   hang = false;
   constructor(private readonly clock: ManualClock) {}
-  getExchangeToken(tenantId: string, options?: { forceRefresh?: boolean }): Promise<AppToken> {
+  getAppToken(tenantId: string, _api: string, options?: { forceRefresh?: boolean }): Promise<AppToken> {
     this.calls.push({ tenantId, ...options });
     if (this.hang) return new Promise<AppToken>(() => undefined);
     if (this.error) return Promise.reject(this.error);

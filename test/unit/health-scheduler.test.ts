@@ -76,6 +76,7 @@ function world(): World {
   const checks = new HealthChecks({
     appId: APP_ID,
     exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+    graphUrl: 'https://graph.microsoft.com',
     appCertificatePem: certPem,
     tokens,
     protocols: { ews: exchange },
@@ -175,7 +176,7 @@ describe('leases', () => {
 
     // Hold worker 1's token request open, so its run is in progress while worker 2 looks.
     let answer!: (token: AppToken) => void;
-    w.tokens.getExchangeToken = async () => new Promise<AppToken>((resolve) => (answer = resolve));
+    w.tokens.getAppToken = async () => new Promise<AppToken>((resolve) => (answer = resolve));
     const running = one.runDue();
     await until(() => answer !== undefined);
     expect(await two.runDue()).toEqual([]);
@@ -312,7 +313,7 @@ describe('start and stop', () => {
     expect(w.timers.pending.size).toBe(1);
 
     let answer!: (token: AppToken) => void;
-    w.tokens.getExchangeToken = async () => new Promise<AppToken>((resolve) => (answer = resolve));
+    w.tokens.getAppToken = async () => new Promise<AppToken>((resolve) => (answer = resolve));
     w.timers.fireAll();
     await until(() => answer !== undefined);
     const stopping = scheduler.stop();

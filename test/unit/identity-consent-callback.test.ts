@@ -19,17 +19,26 @@ const TRACE =
   '\r\nTrace ID: 6b0f0c1e-58c1-4f39-9a55-2f1d3f6b7a10\r\nCorrelation ID: 1f0e2d3c-4b5a-4968-8776-655443322110\r\nTimestamp: 2026-11-28 10:00:00Z';
 
 describe('buildAdminConsentUrl', () => {
-  it('targets /{tenant}/v2.0/adminconsent with exactly client_id, scope, redirect_uri and state', () => {
-    const url = buildAdminConsentUrl({
-      authorityHost: 'https://login.microsoftonline.com',
-      clientId: APP,
-      redirectUri: 'https://app.example.com/auth/consent/callback',
-      tenantId: TENANT,
-      state: 'abc_-',
-    });
-    expect(url).toBe(
+  const input = {
+    authorityHost: 'https://login.microsoftonline.com',
+    clientId: APP,
+    redirectUri: 'https://app.example.com/auth/consent/callback',
+    tenantId: TENANT,
+    state: 'abc_-',
+  };
+
+  it('targets /{tenant}/v2.0/adminconsent with exactly client_id, scope, redirect_uri and state (legacy EWS)', () => {
+    expect(buildAdminConsentUrl({ ...input, protocol: 'ews' })).toBe(
       `https://login.microsoftonline.com/${TENANT}/v2.0/adminconsent?client_id=${APP}` +
         '&scope=https%3A%2F%2Foutlook.office365.com%2F.default' +
+        '&redirect_uri=https%3A%2F%2Fapp.example.com%2Fauth%2Fconsent%2Fcallback&state=abc_-',
+    );
+  });
+
+  it("asks for Microsoft Graph's configured permissions for a Graph connection", () => {
+    expect(buildAdminConsentUrl({ ...input, protocol: 'graph' })).toBe(
+      `https://login.microsoftonline.com/${TENANT}/v2.0/adminconsent?client_id=${APP}` +
+        '&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default' +
         '&redirect_uri=https%3A%2F%2Fapp.example.com%2Fauth%2Fconsent%2Fcallback&state=abc_-',
     );
   });
@@ -93,7 +102,7 @@ describe('completeAdminConsent with an error redirect', () => {
     const store = openSqliteStore({ file: ':memory:' });
     let tokenCalls = 0;
     const tokens: AppTokenProvider = {
-      getExchangeToken: () => {
+      getAppToken: () => {
         tokenCalls += 1;
         return Promise.reject(new Error('not expected'));
       },

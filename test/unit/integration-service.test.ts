@@ -22,8 +22,9 @@ function service(): IntegrationService {
   const deps: IntegrationServiceDeps = {
     appId: 'app',
     exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+    graphUrl: 'https://graph.microsoft.com',
     tokens: {
-      getExchangeToken: async () => ({
+      getAppToken: async () => ({
         accessToken: 't',
         expiresOn: new Date(),
         roles: ['full_access_as_app'],
@@ -56,6 +57,7 @@ function service(): IntegrationService {
         upn: ADMIN.upn,
         consented: true,
         outcome: 'granted' as const,
+        protocol: 'ews' as const,
       }),
     },
     checkEndpoint: async () => undefined,

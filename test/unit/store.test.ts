@@ -74,6 +74,7 @@ describe('SQLite store only', () => {
       await store.createConsentState({
         state,
         tenantId: TENANT_A,
+        protocol: 'graph',
         userId: 'oid-admin',
         upn: 'admin@contoso.com',
         expiresAt: time.iso(600_000),

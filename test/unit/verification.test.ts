@@ -42,7 +42,7 @@ function fakeProtocol(
 
 function deps(overrides: Partial<VerificationDeps> = {}): VerificationDeps {
   const tokens: AppTokenProvider = {
-    getExchangeToken: async () => ({
+    getAppToken: async () => ({
       accessToken: 't',
       expiresOn: new Date(NOW + 3600e3),
       roles: ['full_access_as_app'],
@@ -57,6 +57,7 @@ function deps(overrides: Partial<VerificationDeps> = {}): VerificationDeps {
   return {
     appId: APP_ID,
     exchangeOnlineEwsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+    graphUrl: 'https://graph.microsoft.com',
     tokens,
     protocols: { ews: fakeProtocol() },
     vault,
@@ -100,7 +101,7 @@ describe('verifyIntegration', () => {
 
   it('is pending, not failed, while a fresh consent has not reached the token', async () => {
     const d = deps({
-      tokens: { getExchangeToken: async () => ({ accessToken: 't', expiresOn: new Date(), roles: [] }) },
+      tokens: { getAppToken: async () => ({ accessToken: 't', expiresOn: new Date(), roles: [] }) },
     });
     const result = await verifyIntegration(d, {
       integration: modern(30_000),
@@ -119,7 +120,7 @@ describe('verifyIntegration', () => {
 
   it('fails with consent_missing once the pending window is over', async () => {
     const d = deps({
-      tokens: { getExchangeToken: async () => ({ accessToken: 't', expiresOn: new Date(), roles: [] }) },
+      tokens: { getAppToken: async () => ({ accessToken: 't', expiresOn: new Date(), roles: [] }) },
     });
     const result = await verifyIntegration(d, {
       integration: modern(11 * 60 * 1000),
@@ -136,7 +137,7 @@ describe('verifyIntegration', () => {
 
   it('treats AADSTS700016 right after consent as pending, and without consent as failed', async () => {
     const d = deps({
-      tokens: { getExchangeToken: async () => Promise.reject(fail('consent_missing', 'AADSTS700016')) },
+      tokens: { getAppToken: async () => Promise.reject(fail('consent_missing', 'AADSTS700016')) },
     });
     expect((await verifyIntegration(d, { integration: modern(10_000), mailbox: 'a@c.com' })).outcome).toBe(
       'pending',

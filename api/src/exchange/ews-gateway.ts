@@ -28,7 +28,7 @@ import { EwsTransport, type EwsHttpRequest } from './ews-transport';
 import { boundedRequest } from '../outbound/bounded-request';
 import type { OutboundPolicy } from '../outbound/policy';
 import { FAIL_FAST, withThrottleRetry, type RetryPolicy } from './retry-policy';
-import { TenantConcurrency } from './tenant-concurrency';
+import { KeyedConcurrency } from './keyed-concurrency';
 
 /** How to reach one organisation's EWS: app-only (Exchange Online) or a service account (Exchange Server). */
 export type EwsConnection =
@@ -52,16 +52,16 @@ export interface EwsGatewayOptions {
   /** How to react to ErrorServerBusy; fail fast by default. */
   retry?: RetryPolicy;
   /** Shared across gateways of one process so the per-tenant limit holds. */
-  concurrency?: TenantConcurrency;
+  concurrency?: KeyedConcurrency;
 }
 
 export class EwsGateway implements ExchangeGateway {
   private readonly retry: RetryPolicy;
-  readonly concurrency: TenantConcurrency;
+  readonly concurrency: KeyedConcurrency;
 
   constructor(private readonly options: EwsGatewayOptions) {
     this.retry = options.retry ?? FAIL_FAST;
-    this.concurrency = options.concurrency ?? new TenantConcurrency();
+    this.concurrency = options.concurrency ?? new KeyedConcurrency();
   }
 
   openCalendar(connection: EwsConnection, mailbox: string): Promise<CalendarFolderInfo> {

@@ -11,9 +11,7 @@ import type { AppToken, AppTokenProvider } from '../identity/port';
 import type { SecretVault } from '../secrets/port';
 import type { Integration, JsonObject } from '../store/types';
 import type { ConnectionCredentials, ExchangeTarget, MailboxAccess, MailboxProtocol, Protocol } from './port';
-
-/** The Exchange Online permission EWS needs; Graph's are listed with its adapter. */
-export const FULL_ACCESS_AS_APP = 'full_access_as_app';
+import { FULL_ACCESS_AS_APP, requiredRoles } from './permissions';
 
 export const CONNECTION_STAGES = ['endpoint', 'token', 'permission', 'credentials'] as const;
 export type ConnectionStage = (typeof CONNECTION_STAGES)[number];
@@ -30,6 +28,8 @@ export interface ConnectionDeps {
   appId: string;
   /** Exchange Online's EWS URL (the legacy protocol for Exchange Online). */
   exchangeOnlineEwsUrl: string;
+  /** Microsoft Graph's service root (https://graph.microsoft.com). */
+  graphUrl: string;
   tokens: AppTokenProvider;
   vault: SecretVault;
   /** Throws ExchangeConnectError when credentials must not go to this URL (http, private hosts). */
@@ -42,7 +42,14 @@ export interface ConnectionDeps {
 
 export type ConnectableIntegration = Pick<
   Integration,
-  'tenantId' | 'method' | 'ewsUrl' | 'serviceAccount' | 'secretId' | 'consentedAt'
+  | 'tenantId'
+  | 'method'
+  | 'protocol'
+  | 'accessScope'
+  | 'ewsUrl'
+  | 'serviceAccount'
+  | 'secretId'
+  | 'consentedAt'
 >;
 
 export interface OpenOptions {
@@ -75,18 +82,15 @@ export function targetOf(integration: ConnectableIntegration): ExchangeTarget | 
     return {
       method: 'modern',
       tenantId: integration.tenantId,
-      protocol: 'ews',
+      // Connections made before Graph existed were EWS (the migration marked them so).
+      protocol: integration.protocol ?? 'ews',
+      accessScope: integration.accessScope ?? 'organisation',
       ...(integration.consentedAt ? { consentedAt: integration.consentedAt } : {}),
     };
   }
   const { ewsUrl, serviceAccount, secretId } = integration;
   if (!ewsUrl || !serviceAccount || !secretId) return undefined;
   return { method: 'basic', tenantId: integration.tenantId, ewsUrl, serviceAccount, secretId };
-}
-
-/** The application permissions a modern connection's token must carry for its protocol. */
-export function requiredRoles(protocol: Protocol): readonly string[] {
-  return protocol === 'ews' ? [FULL_ACCESS_AS_APP] : [];
 }
 
 /** The token lacks a permission the protocol needs: consent missing (or not applied yet). */
@@ -106,7 +110,13 @@ export function missingPermission(
 }
 
 function endpointOf(target: ExchangeTarget, deps: ConnectionDeps): string {
-  return target.method === 'basic' ? target.ewsUrl : deps.exchangeOnlineEwsUrl;
+  if (target.method === 'basic') return target.ewsUrl;
+  return target.protocol === 'graph' ? deps.graphUrl : deps.exchangeOnlineEwsUrl;
+}
+
+/** The protocol an integration's connection speaks (Exchange Server: always EWS). */
+export function protocolOf(integration: Pick<Integration, 'method' | 'protocol'>): Protocol {
+  return integration.method === 'modern' ? (integration.protocol ?? 'ews') : 'ews';
 }
 
 class StageRunner {
@@ -152,11 +162,12 @@ export async function openConnection(
   options: OpenOptions,
 ): Promise<OpenedConnection | FailedConnection> {
   const target = targetOf(integration);
-  const ewsUrl = target ? endpointOf(target, deps) : (integration.ewsUrl ?? '');
+  // The service root credentials go to: the EWS URL, or Graph's.
+  const endpoint = target ? endpointOf(target, deps) : (integration.ewsUrl ?? '');
   const ctx: RemediationContext = {
     appId: deps.appId,
     mailbox: options.actingAs,
-    ewsUrl,
+    ewsUrl: endpoint,
     ...(integration.serviceAccount ? { serviceAccount: integration.serviceAccount } : {}),
   };
   const runner = new StageRunner(deps, ctx, options.onStage);
@@ -166,11 +177,14 @@ export async function openConnection(
     stages: runner.stages,
   });
 
-  const endpoint = await runner.run('endpoint', async () => {
-    await deps.checkEndpoint(ewsUrl);
-    return { value: ewsUrl, detail: { url: ewsUrl, method: integration.method, protocol: 'ews' } };
+  const checked = await runner.run('endpoint', async () => {
+    await deps.checkEndpoint(endpoint);
+    return {
+      value: endpoint,
+      detail: { url: endpoint, method: integration.method, protocol: protocolOf(integration) },
+    };
   });
-  if ('failed' in endpoint) return fail(endpoint.failed);
+  if ('failed' in checked) return fail(checked.failed);
 
   if (!target) {
     const diagnostic: Diagnostic = {
@@ -196,14 +210,14 @@ export async function openConnection(
     credentials = { kind: 'password', username: target.serviceAccount, password: secret.value };
   } else {
     const issued = await runner.run('token', async () => {
-      const t = await deps.tokens.getExchangeToken(target.tenantId, {
+      const t = await deps.tokens.getAppToken(target.tenantId, target.protocol, {
         forceRefresh: options.freshToken ?? false,
       });
       return { value: t, detail: { expiresOn: t.expiresOn.toISOString(), roles: t.roles } };
     });
     if ('failed' in issued) return fail(issued.failed);
     token = issued.value;
-    const missing = missingPermission(token.roles, requiredRoles(target.protocol), ctx);
+    const missing = missingPermission(token.roles, requiredRoles(target.protocol, target.accessScope), ctx);
     const permission = runner.record({
       stage: 'permission',
       ok: missing === undefined,
@@ -215,19 +229,19 @@ export async function openConnection(
     credentials = { kind: 'app-token', accessToken: token.accessToken };
   }
 
-  const protocol = target.method === 'modern' ? target.protocol : 'ews';
+  const protocol = protocolOf(integration);
   const adapter = deps.protocols[protocol];
   if (!adapter) throw new Error(`No ${protocol} adapter is configured.`);
   const access = adapter.connect({
     tenantId: target.tenantId,
-    endpoint: ewsUrl,
+    endpoint,
     credentials,
     actingAs: options.actingAs,
   });
   return {
     ok: true,
     target,
-    endpoint: ewsUrl,
+    endpoint,
     access,
     stages: runner.stages,
     ...(token ? { token } : {}),

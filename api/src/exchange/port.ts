@@ -12,6 +12,8 @@ export interface ModernTarget {
   method: 'modern';
   tenantId: string;
   protocol: Protocol;
+  /** The whole organisation, or room mailboxes only (RBAC for Applications, Graph only). */
+  accessScope: 'organisation' | 'rooms';
   /** When admin consent was granted: a missing permission shortly after counts as "still applying". */
   consentedAt?: string;
 }

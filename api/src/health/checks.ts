@@ -9,6 +9,7 @@ import { diagnosticOf as converted, type Diagnostic, type UnexpectedErrorReport 
 import { remediationFor, type RemediationContext } from '../remediation';
 import {
   openConnection,
+  protocolOf,
   type ConnectionDeps,
   type FailedConnection,
   type OpenedConnection,
@@ -166,7 +167,11 @@ export class HealthChecks {
       return { status: 'ok', value: true, detail: { mailbox, calendar: folder.displayName } };
     });
     results.push(calendar.result);
-    const allowList = integration.method === 'modern' ? ewsAllowList(calendar.result) : undefined;
+    // Exchange Online's EWS allow list matters only to connections that speak EWS to it.
+    const allowList =
+      integration.method === 'modern' && protocolOf(integration) === 'ews'
+        ? ewsAllowList(calendar.result)
+        : undefined;
     if (allowList) results.push(allowList);
     if (!calendar.value) return { results, roomCursor: input.roomCursor };
 

@@ -29,17 +29,7 @@ export interface HealthMonitoringDeps extends Omit<HealthCheckDeps, 'timers' | '
 export function createHealthScheduler(deps: HealthMonitoringDeps): HealthScheduler {
   const { store, clock = () => new Date(), timers = realTimers } = deps;
   const checks = new HealthChecks(
-    {
-      appId: deps.appId,
-      exchangeOnlineEwsUrl: deps.exchangeOnlineEwsUrl,
-      appCertificatePem: deps.appCertificatePem,
-      tokens: deps.tokens,
-      vault: deps.vault,
-      checkEndpoint: deps.checkEndpoint,
-      protocols: deps.protocols,
-      timers,
-      now: () => clock().getTime(),
-    },
+    { ...deps, timers, now: () => clock().getTime() },
     { ...DEFAULT_HEALTH_CHECK_OPTIONS, ...deps.checks },
   );
   const monitor = new HealthMonitor({

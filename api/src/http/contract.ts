@@ -8,7 +8,7 @@
  *
  *   GET    /api/me                          → MeView
  *   GET    /api/integration                 → IntegrationStatusView
- *   POST   /api/integrations/modern/consent → ConsentStartView
+ *   POST   /api/integrations/modern/consent ConsentStartRequest → ConsentStartView
  *   GET    /auth/consent/start?state=…      (opened by authentication.authenticate: 302 to Entra)
  *   GET    /auth/consent/callback           (Entra's redirect: 302 to /tab/consent-end.html#result=…)
  *   GET    /api/sealing-key                 → SealingKeyView
@@ -149,6 +149,11 @@ export const integrationStatusViewSchema = z.object({
   health: healthViewSchema.nullable(),
 });
 
+/** Microsoft Graph by default; EWS is the legacy option for Exchange Online until 2027-04-01. */
+export const consentStartRequestSchema = z.strictObject({
+  protocol: z.enum(['graph', 'ews']).default('graph'),
+});
+
 export const consentStartViewSchema = z.object({
   /** Entra's admin-consent URL for the admin's own tenant. */
   consentUrl: z.string(),
@@ -241,6 +246,7 @@ export type IntegrationView = z.infer<typeof integrationViewSchema>;
 export type HealthCheckView = z.infer<typeof healthCheckViewSchema>;
 export type HealthView = z.infer<typeof healthViewSchema>;
 export type IntegrationStatusView = z.infer<typeof integrationStatusViewSchema>;
+export type ConsentStartRequest = z.input<typeof consentStartRequestSchema>;
 export type ConsentStartView = z.infer<typeof consentStartViewSchema>;
 export type PublicJwk = z.infer<typeof publicJwkSchema>;
 export type SealingKeyView = z.infer<typeof sealingKeyViewSchema>;

@@ -15,6 +15,7 @@ import { healthView, integrationView, verificationView } from './views';
 import type { CheckNowOutcome } from '../health/port';
 import {
   auditQuerySchema,
+  consentStartRequestSchema,
   connectBasicRequestSchema,
   updatePasswordRequestSchema,
   verifyRequestSchema,
@@ -97,8 +98,9 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integrations/modern/consent',
-    route(async (_req, res) => {
-      const { consentUrl, expiresAt } = await deps.service.startModernConsent(signedInUser(res));
+    route(async (req, res) => {
+      const { protocol } = consentStartRequestSchema.parse(req.body ?? {});
+      const { consentUrl, expiresAt } = await deps.service.startModernConsent(signedInUser(res), protocol);
       const startUrl = `${deps.publicUrl}/auth/consent/start?u=${encodeURIComponent(consentUrl)}`;
       const view: ConsentStartView = { consentUrl, startUrl, expiresAt };
       res.status(201).json(view);

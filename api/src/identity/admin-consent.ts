@@ -11,12 +11,13 @@ import { remediationFor } from '../remediation';
 import type { IntegrationStore } from '../store/port';
 import { ConsentStateError } from './errors';
 import { aadstsCodeIn, aadstsSentence, kindForAadsts } from './msal-errors';
-import { EXCHANGE_SCOPE } from './msal-token-provider';
+import { SCOPE_OF } from './msal-token-provider';
+import { requiredRoles } from '../exchange/permissions';
+import type { ModernProtocol } from '../store/types';
 import type { AppTokenProvider, SignedInUser, ConsentCompletion } from './port';
 
 export const CONSENT_STATE_TTL_MS = 10 * 60 * 1000;
 export const CONSENT_CALLBACK_PATH = '/auth/consent/callback';
-const FULL_ACCESS_AS_APP = 'full_access_as_app';
 
 export interface AdminConsentUrlInput {
   authorityHost: string;
@@ -24,12 +25,14 @@ export interface AdminConsentUrlInput {
   redirectUri: string;
   tenantId: string;
   state: string;
+  /** Whose permissions the admin grants: Microsoft Graph's, or EWS's (legacy). */
+  protocol: ModernProtocol;
 }
 
 export function buildAdminConsentUrl(input: AdminConsentUrlInput): string {
   const url = new URL(`${input.authorityHost}/${encodeURIComponent(input.tenantId)}/v2.0/adminconsent`);
   url.searchParams.set('client_id', input.clientId);
-  url.searchParams.set('scope', EXCHANGE_SCOPE);
+  url.searchParams.set('scope', SCOPE_OF[input.protocol]);
   url.searchParams.set('redirect_uri', input.redirectUri);
   url.searchParams.set('state', input.state);
   return url.toString();
@@ -49,12 +52,14 @@ export async function startAdminConsent(
   settings: ConsentSettings,
   user: SignedInUser,
   now: Date,
+  protocol: ModernProtocol = 'graph',
 ): Promise<{ consentUrl: string; expiresAt: string }> {
   const state = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + CONSENT_STATE_TTL_MS).toISOString();
   await store.createConsentState({
     state,
     tenantId: user.tenantId,
+    protocol,
     userId: user.oid,
     upn: user.upn,
     expiresAt,
@@ -65,6 +70,7 @@ export async function startAdminConsent(
     redirectUri: consentRedirectUri(settings.publicUrl),
     tenantId: user.tenantId,
     state,
+    protocol,
   });
   return { consentUrl, expiresAt };
 }
@@ -165,7 +171,7 @@ export async function completeAdminConsent(
   if (!bound) {
     throw new ConsentStateError('unknown', 'The consent state is unknown, already used or expired.');
   }
-  const who = { tenantId: bound.tenantId, userId: bound.userId, upn: bound.upn };
+  const who = { tenantId: bound.tenantId, userId: bound.userId, upn: bound.upn, protocol: bound.protocol };
   if (callback.type !== 'granted') {
     return { ...who, ...failed(callbackDiagnostic(callback, deps.appId)) };
   }
@@ -173,19 +179,20 @@ export async function completeAdminConsent(
   let roles: string[];
   try {
     // A fresh token, not one cached from before this grant.
-    roles = (await deps.tokens.getExchangeToken(bound.tenantId, { forceRefresh: true })).roles;
+    roles = (await deps.tokens.getAppToken(bound.tenantId, bound.protocol, { forceRefresh: true })).roles;
   } catch (error) {
     if (!isExchangeConnectError(error)) throw error;
     return { ...who, ...reported, ...failed(error.toDiagnostic()) };
   }
-  if (roles.includes(FULL_ACCESS_AS_APP)) {
+  const missing = requiredRoles(bound.protocol).filter((role) => !roles.includes(role));
+  if (missing.length === 0) {
     return { ...who, ...reported, consented: true, outcome: 'granted', roles };
   }
   // The grant exists (Entra issued a token), but the role reaches tokens only once it replicated.
   const diagnostic: Diagnostic = {
     kind: 'consent_pending',
     code: 'role_not_yet_in_token',
-    message: `Admin consent was granted, but the token does not carry ${FULL_ACCESS_AS_APP} yet.`,
+    message: `Admin consent was granted, but the token does not carry ${missing.join(', ')} yet.`,
     remediation: remediationFor('consent_pending', { appId: deps.appId }),
   };
   return {

@@ -14,13 +14,15 @@ import { decodeJwt } from 'jose';
 import type { AppConfig } from '../config';
 import { ExchangeConnectError } from '../errors';
 import { remediationFor } from '../remediation';
-import type { AccessTokenSource, AppToken, AppTokenProvider } from './port';
+import type { AccessTokenSource, AppToken, AppTokenProvider, TokenApi } from './port';
 import { toExchangeConnectError } from './msal-errors';
 import { createMsalNetworkClient } from './network-client';
 import type { OutboundPolicy } from '../outbound/policy';
 
-/** The only Exchange permission we hold is full_access_as_app, requested through `.default`. */
+/** Exchange Online's EWS (full_access_as_app) and Microsoft Graph, each requested through `.default`. */
 export const EXCHANGE_SCOPE = 'https://outlook.office365.com/.default';
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+export const SCOPE_OF: Record<TokenApi, string> = { ews: EXCHANGE_SCOPE, graph: GRAPH_SCOPE };
 
 /** What MSAL assumes when a 429/5xx names no usable Retry-After, and the most it ever waits. */
 const DEFAULT_THROTTLE_SECONDS = 60;
@@ -99,8 +101,12 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
       });
   }
 
-  async getExchangeToken(tenantId: string, options: { forceRefresh?: boolean } = {}): Promise<AppToken> {
-    return this.acquire(tenantId, EXCHANGE_SCOPE, options.forceRefresh ?? false);
+  async getAppToken(
+    tenantId: string,
+    api: TokenApi,
+    options: { forceRefresh?: boolean } = {},
+  ): Promise<AppToken> {
+    return this.acquire(tenantId, SCOPE_OF[api], options.forceRefresh ?? false);
   }
 
   async getAccessToken(

@@ -9,9 +9,12 @@ export interface AppToken {
   roles: string[];
 }
 
+/** Which Microsoft API a token is for: Exchange Online's EWS, or Microsoft Graph. */
+export type TokenApi = 'ews' | 'graph';
+
 export interface AppTokenProvider {
-  /** An app-only token for Exchange Online in `tenantId`; throws ExchangeConnectError. */
-  getExchangeToken(tenantId: string, options?: { forceRefresh?: boolean }): Promise<AppToken>;
+  /** An app-only token for `api` in `tenantId`; throws ExchangeConnectError. */
+  getAppToken(tenantId: string, api: TokenApi, options?: { forceRefresh?: boolean }): Promise<AppToken>;
 }
 
 /** The signed-in Teams user, from a validated SSO token. */
@@ -37,7 +40,7 @@ export interface AccessTokenSource {
 /** The admin-consent round trip (Entra's /adminconsent and our callback). */
 export interface AdminConsentFlow {
   /** A consent URL for the user's own tenant with a fresh single-use `state` bound to the user. */
-  start(user: SignedInUser): Promise<{ consentUrl: string; expiresAt: string }>;
+  start(user: SignedInUser, protocol: TokenApi): Promise<{ consentUrl: string; expiresAt: string }>;
   /** Handles Entra's redirect; throws ConsentStateError for a missing, unknown, used or expired state. */
   complete(query: Record<string, string | undefined>): Promise<ConsentCompletion>;
 }
@@ -49,6 +52,8 @@ export interface ConsentCompletion {
   tenantId: string;
   userId: string;
   upn: string;
+  /** Which API's permissions were granted (from the state). */
+  protocol: 'graph' | 'ews';
   /** True only when Entra issued an app-only Exchange token for the tenant after the grant. */
   consented: boolean;
   /** What Entra answered: granted, or the admin cancelled, or it failed. */

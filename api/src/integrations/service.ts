@@ -10,7 +10,13 @@ import type { AdminConsentFlow, ConsentCompletion, SignedInUser } from '../ident
 import type { AutodiscoverClient } from '../exchange/port';
 import type { PasswordSealer, SealedPassword } from '../secrets/port';
 import type { IntegrationInput, IntegrationStore } from '../store/port';
-import type { Integration, JsonObject, VerificationStep, VerificationTrace } from '../store/types';
+import type {
+  Integration,
+  JsonObject,
+  ModernProtocol,
+  VerificationStep,
+  VerificationTrace,
+} from '../store/types';
 import { StoreConflictError } from '../store/errors';
 import { UseCaseError } from './errors';
 
@@ -48,12 +54,16 @@ export class IntegrationService {
     return { integration, latestTrace: latestTrace?.integrationId === integration?.id ? latestTrace : null };
   }
 
-  async startModernConsent(user: SignedInUser): Promise<{ consentUrl: string; expiresAt: string }> {
+  /** Admin consent for Microsoft Graph (the default), or for EWS (the legacy option until 2027-04-01). */
+  async startModernConsent(
+    user: SignedInUser,
+    protocol: ModernProtocol = 'graph',
+  ): Promise<{ consentUrl: string; expiresAt: string }> {
     return this.auditFailures(user, 'consent.start', async () => {
       this.requireAdmin(user);
       await this.deps.store.upsertTenant({ id: user.tenantId });
-      const started = await this.deps.consent.start(user);
-      await this.audit(user, 'consent.start', 'success');
+      const started = await this.deps.consent.start(user, protocol);
+      await this.audit(user, 'consent.start', 'success', { protocol });
       return started;
     });
   }
@@ -75,12 +85,30 @@ export class IntegrationService {
     }
     await this.deps.store.upsertTenant({ id: completion.tenantId });
     const nowIso = this.nowIso();
-    await this.saveWithAudit(actor, 'consent.complete', async (current) => ({
-      ...this.fresh(completion.tenantId, 'modern', current),
-      status: 'verifying',
-      consentedBy: completion.upn,
-      consentedAt: nowIso,
-    }));
+    await this.saveWithAudit(actor, 'consent.complete', async (current) => {
+      const base = this.fresh(completion.tenantId, 'modern', current);
+      // A move to Graph (or back) starts over with the whole organisation: a proven room-only
+      // scope belongs to the Graph grant it was proven with.
+      const sameProtocol = base.protocol === completion.protocol;
+      return {
+        ...base,
+        status: 'verifying',
+        protocol: completion.protocol,
+        ...(completion.protocol === 'graph'
+          ? { accessScope: sameProtocol ? (base.accessScope ?? 'organisation') : 'organisation' }
+          : { accessScope: undefined }),
+        consentedBy: completion.upn,
+        consentedAt: nowIso,
+        // The admin who consents verifies with their own mailbox unless someone chose another.
+        ...(base.verificationMailbox
+          ? {}
+          : {
+              verificationMailbox: completion.upn,
+              verificationMailboxChosenBy: completion.upn,
+              verificationMailboxChosenAt: nowIso,
+            }),
+      };
+    });
     return completion;
   }
 

@@ -12,6 +12,7 @@ import type {
   Integration,
   IntegrationStatus,
   IsoInstant,
+  ModernProtocol,
   Tenant,
   VerificationTrace,
 } from './types';
@@ -43,6 +44,7 @@ export interface ConsentStateInput {
   /** The clear random value sent to Entra; the store keeps only its hash. */
   state: string;
   tenantId: string;
+  protocol: ModernProtocol;
   userId: string;
   upn: string;
   expiresAt: IsoInstant;

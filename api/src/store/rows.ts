@@ -7,8 +7,10 @@
 import { z } from 'zod';
 import { StoreCorruptDataError } from './errors';
 import {
+  ACCESS_SCOPES,
   AUDIT_RESULTS,
   INTEGRATION_METHODS,
+  MODERN_PROTOCOLS,
   INTEGRATION_STATUSES,
   VERIFICATION_OUTCOMES,
   VERIFICATION_STEP_STATUSES,
@@ -76,6 +78,18 @@ const integrationRow = z
     verified_at: optionalText,
     consented_by: optionalText,
     consented_at: optionalText,
+    protocol: z
+      .enum(MODERN_PROTOCOLS)
+      .nullable()
+      .transform((v) => v ?? undefined),
+    access_scope: z
+      .enum(ACCESS_SCOPES)
+      .nullable()
+      .transform((v) => v ?? undefined),
+    service_principal_id: optionalText,
+    verification_mailbox: optionalText,
+    verification_mailbox_chosen_by: optionalText,
+    verification_mailbox_chosen_at: optionalText,
     last_error: jsonText(integrationErrorSchema)
       .nullable()
       .transform((v) => v ?? undefined),
@@ -96,6 +110,12 @@ const integrationRow = z
     verifiedAt: r.verified_at,
     consentedBy: r.consented_by,
     consentedAt: r.consented_at,
+    protocol: r.protocol,
+    accessScope: r.access_scope,
+    servicePrincipalId: r.service_principal_id,
+    verificationMailbox: r.verification_mailbox,
+    verificationMailboxChosenBy: r.verification_mailbox_chosen_by,
+    verificationMailboxChosenAt: r.verification_mailbox_chosen_at,
     lastError: r.last_error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -127,6 +147,11 @@ const traceRow = z
 const consentStateRow = z
   .object({
     tenant_id: z.string(),
+    // Consents asked before Graph existed were for EWS.
+    protocol: z
+      .enum(MODERN_PROTOCOLS)
+      .nullable()
+      .transform((v) => v ?? 'ews'),
     user_id: z.string(),
     upn: z.string(),
     created_at: z.string(),
@@ -135,6 +160,7 @@ const consentStateRow = z
   })
   .transform((r): ConsentState => ({
     tenantId: r.tenant_id,
+    protocol: r.protocol,
     userId: r.user_id,
     upn: r.upn,
     createdAt: r.created_at,

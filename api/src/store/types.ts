@@ -37,11 +37,28 @@ export interface IntegrationError {
   remediation: string;
 }
 
+export const MODERN_PROTOCOLS = ['graph', 'ews'] as const;
+export type ModernProtocol = (typeof MODERN_PROTOCOLS)[number];
+
+export const ACCESS_SCOPES = ['organisation', 'rooms'] as const;
+/** Which mailboxes the app may open: all of them, or room mailboxes only (RBAC for Applications). */
+export type AccessScope = (typeof ACCESS_SCOPES)[number];
+
 export interface Integration {
   id: string;
   tenantId: string;
   method: IntegrationMethod;
   status: IntegrationStatus;
+  /** Exchange Online: Microsoft Graph, or EWS (the legacy option until 2027-04-01). */
+  protocol?: ModernProtocol;
+  /** Exchange Online over Graph: proven room-only scope, or the whole organisation (default). */
+  accessScope?: AccessScope;
+  /** Exchange Connect's service principal object id in the customer's tenant (from its tokens). */
+  servicePrincipalId?: string;
+  /** The mailbox verifications open, as a Global Admin chose it, who chose it, and when. */
+  verificationMailbox?: string;
+  verificationMailboxChosenBy?: string;
+  verificationMailboxChosenAt?: IsoInstant;
   ewsUrl?: string;
   autodiscoverAddress?: string;
   serviceAccount?: string;
@@ -91,6 +108,8 @@ export interface VerificationTrace {
 /** An admin-consent `state`. The store keeps only its SHA-256, so the clear value is never returned. */
 export interface ConsentState {
   tenantId: string;
+  /** Which API's permissions the consent asked for. */
+  protocol: ModernProtocol;
   /** Entra object id (`oid`) of the admin who asked for the consent URL. */
   userId: string;
   upn: string;

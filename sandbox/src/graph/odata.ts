@@ -54,6 +54,8 @@ export function readSelect(
   if (raw === undefined || raw.trim() === '') return undefined;
   return raw.split(',').map((p) => {
     const name = p.trim();
+    // Every entity has its id, and Graph accepts it in $select (a common way to ask for little).
+    if (name.toLowerCase() === 'id') return 'id';
     const property = known.find((k) => k.toLowerCase() === name.toLowerCase());
     if (!property) throw graphErrors.unknownProperty(name, type);
     return property;

@@ -327,6 +327,7 @@ export function describeCoreStoreContract(harness: StoreHarness): void {
     const consent = (state: string, expiresAt: string) => ({
       state,
       tenantId: TENANT_A,
+      protocol: 'graph' as const,
       userId: 'oid-admin',
       upn: 'admin@contoso.com',
       expiresAt,
@@ -339,6 +340,7 @@ export function describeCoreStoreContract(harness: StoreHarness): void {
       time.advance(30_000);
       expect(await store.consumeConsentState('state-1', time.clock())).toEqual({
         tenantId: TENANT_A,
+        protocol: 'graph',
         userId: 'oid-admin',
         upn: 'admin@contoso.com',
         createdAt: time.iso(-30_000),

@@ -22,6 +22,12 @@ const INTEGRATION_FIELDS = [
   'verified_at',
   'consented_by',
   'consented_at',
+  'protocol',
+  'access_scope',
+  'service_principal_id',
+  'verification_mailbox',
+  'verification_mailbox_chosen_by',
+  'verification_mailbox_chosen_at',
   'last_error',
 ] as const;
 
@@ -38,6 +44,12 @@ function integrationFields(integration: IntegrationInput): Param[] {
     optionalInstant(integration.verifiedAt, 'verifiedAt'),
     integration.consentedBy ?? null,
     optionalInstant(integration.consentedAt, 'consentedAt'),
+    integration.protocol ?? null,
+    integration.accessScope ?? null,
+    integration.servicePrincipalId ?? null,
+    integration.verificationMailbox ?? null,
+    integration.verificationMailboxChosenBy ?? null,
+    optionalInstant(integration.verificationMailboxChosenAt, 'verificationMailboxChosenAt'),
     integration.lastError === undefined ? null : JSON.stringify(integration.lastError),
   ];
 }
@@ -185,12 +197,13 @@ export function coreOperations(runner: Runner, clock: () => Date): CoreStoreOper
         consent.upn,
         stamp(),
         instant(consent.expiresAt, 'expiresAt'),
+        consent.protocol,
       ];
       return runner.run(async (db) => {
         try {
           const { rows } = await db.query(
-            `INSERT INTO consent_states (state_hash, tenant_id, user_id, upn, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
+            `INSERT INTO consent_states (state_hash, tenant_id, user_id, upn, created_at, expires_at, protocol)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              RETURNING *`,
             params,
           );

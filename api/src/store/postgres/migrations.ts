@@ -189,6 +189,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX conversation_subscriptions_active
     ON conversation_subscriptions (tenant_id, created_at) WHERE removed_at IS NULL;
   `,
+  // 4: Exchange Online over Microsoft Graph (protocol; existing modern connections are EWS), the
+  // room-only access scope and the app's service principal id (RBAC for Applications), the
+  // verification mailbox a Global Admin chose, and which API a consent asked for.
+  `
+  ALTER TABLE integrations ADD COLUMN protocol text CHECK (protocol IN ('graph', 'ews'));
+  UPDATE integrations SET protocol = 'ews' WHERE method = 'modern';
+  ALTER TABLE integrations ADD COLUMN access_scope text CHECK (access_scope IN ('organisation', 'rooms'));
+  ALTER TABLE integrations ADD COLUMN service_principal_id text;
+  ALTER TABLE integrations ADD COLUMN verification_mailbox text;
+  ALTER TABLE integrations ADD COLUMN verification_mailbox_chosen_by text;
+  ALTER TABLE integrations ADD COLUMN verification_mailbox_chosen_at timestamptz;
+  ALTER TABLE consent_states ADD COLUMN protocol text CHECK (protocol IN ('graph', 'ews'));
+  `,
 ];
 
 /**

@@ -36,7 +36,10 @@ function constraintViolated(error: unknown, ...codes: string[]): boolean {
 const INTEGRATION_COLUMNS = `method = @method, status = @status, ews_url = @ewsUrl,
   autodiscover_address = @autodiscoverAddress, service_account = @serviceAccount, secret_id = @secretId,
   verified_mailbox = @verifiedMailbox, verified_at = @verifiedAt, consented_by = @consentedBy,
-  consented_at = @consentedAt, last_error = @lastError`;
+  consented_at = @consentedAt, protocol = @protocol, access_scope = @accessScope,
+  service_principal_id = @servicePrincipalId, verification_mailbox = @verificationMailbox,
+  verification_mailbox_chosen_by = @verificationMailboxChosenBy,
+  verification_mailbox_chosen_at = @verificationMailboxChosenAt, last_error = @lastError`;
 
 export class SqliteStatements implements SyncOperations {
   private readonly upsertTenantStmt;
@@ -67,10 +70,13 @@ export class SqliteStatements implements SyncOperations {
     );
     this.insertIntegration = db.prepare<Params, unknown>(`
       INSERT INTO integrations (id, tenant_id, method, status, ews_url, autodiscover_address, service_account,
-        secret_id, verified_mailbox, verified_at, consented_by, consented_at, last_error, created_at, updated_at,
-        version)
+        secret_id, verified_mailbox, verified_at, consented_by, consented_at, protocol, access_scope,
+        service_principal_id, verification_mailbox, verification_mailbox_chosen_by,
+        verification_mailbox_chosen_at, last_error, created_at, updated_at, version)
       VALUES (@id, @tenantId, @method, @status, @ewsUrl, @autodiscoverAddress, @serviceAccount, @secretId,
-        @verifiedMailbox, @verifiedAt, @consentedBy, @consentedAt, @lastError, @now, @now, 1)
+        @verifiedMailbox, @verifiedAt, @consentedBy, @consentedAt, @protocol, @accessScope,
+        @servicePrincipalId, @verificationMailbox, @verificationMailboxChosenBy,
+        @verificationMailboxChosenAt, @lastError, @now, @now, 1)
       RETURNING *`);
     this.updateIntegration = db.prepare<Params, unknown>(`
       UPDATE integrations SET ${INTEGRATION_COLUMNS}, updated_at = @now, version = version + 1
@@ -92,8 +98,8 @@ export class SqliteStatements implements SyncOperations {
     this.listTracesStmt = db.prepare<[string, number], unknown>(`
       SELECT * FROM verification_traces WHERE tenant_id = ? ORDER BY started_at DESC, seq DESC LIMIT ?`);
     this.insertConsentState = db.prepare<Params, unknown>(`
-      INSERT INTO consent_states (state_hash, tenant_id, user_id, upn, created_at, expires_at)
-      VALUES (@stateHash, @tenantId, @userId, @upn, @now, @expiresAt)
+      INSERT INTO consent_states (state_hash, tenant_id, protocol, user_id, upn, created_at, expires_at)
+      VALUES (@stateHash, @tenantId, @protocol, @userId, @upn, @now, @expiresAt)
       RETURNING *`);
     // One statement, so two callbacks racing with the same state cannot both succeed.
     this.consumeConsentStateStmt = db.prepare<Params, unknown>(`
@@ -143,6 +149,15 @@ export class SqliteStatements implements SyncOperations {
       verifiedAt: optionalInstant(integration.verifiedAt, 'verifiedAt'),
       consentedBy: integration.consentedBy ?? null,
       consentedAt: optionalInstant(integration.consentedAt, 'consentedAt'),
+      protocol: integration.protocol ?? null,
+      accessScope: integration.accessScope ?? null,
+      servicePrincipalId: integration.servicePrincipalId ?? null,
+      verificationMailbox: integration.verificationMailbox ?? null,
+      verificationMailboxChosenBy: integration.verificationMailboxChosenBy ?? null,
+      verificationMailboxChosenAt: optionalInstant(
+        integration.verificationMailboxChosenAt,
+        'verificationMailboxChosenAt',
+      ),
       lastError: integration.lastError === undefined ? null : JSON.stringify(integration.lastError),
       now: this.stamp(),
     };
@@ -216,6 +231,7 @@ export class SqliteStatements implements SyncOperations {
         this.insertConsentState.get({
           stateHash: hashConsentState(consent.state),
           tenantId: consent.tenantId,
+          protocol: consent.protocol,
           userId: consent.userId,
           upn: consent.upn,
           expiresAt: instant(consent.expiresAt, 'expiresAt'),

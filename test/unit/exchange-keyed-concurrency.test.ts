@@ -1,5 +1,5 @@
 /** The per-tenant semaphore, observed with deferred promises (no timers, no timing). */
-import { TenantConcurrency } from '../../api/src/exchange/tenant-concurrency';
+import { KeyedConcurrency } from '../../api/src/exchange/keyed-concurrency';
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
@@ -14,7 +14,7 @@ function deferred<T = void>() {
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 test('at most `limit` tasks of one tenant run; the rest start as slots free up, in order', async () => {
-  const limiter = new TenantConcurrency(10);
+  const limiter = new KeyedConcurrency(10);
   const gates = Array.from({ length: 15 }, () => deferred());
   const started: number[] = [];
   const runs = gates.map((gate, i) =>
@@ -40,7 +40,7 @@ test('at most `limit` tasks of one tenant run; the rest start as slots free up, 
 });
 
 test('tenants do not share slots', async () => {
-  const limiter = new TenantConcurrency(1);
+  const limiter = new KeyedConcurrency(1);
   const gate = deferred();
   const a = limiter.run('tenant-a', () => gate.promise);
   let bRan = false;
@@ -55,7 +55,7 @@ test('tenants do not share slots', async () => {
 });
 
 test('a failing task releases its slot and its error reaches the caller', async () => {
-  const limiter = new TenantConcurrency(1);
+  const limiter = new KeyedConcurrency(1);
   const gate = deferred();
   const failing = limiter.run('t', () => gate.promise);
   let nextRan = false;
@@ -72,8 +72,8 @@ test('a failing task releases its slot and its error reaches the caller', async 
 });
 
 test('tenant ids are compared case-insensitively; the limit must be positive', () => {
-  const limiter = new TenantConcurrency(2);
+  const limiter = new KeyedConcurrency(2);
   void limiter.run('ABC', () => new Promise(() => {}));
   expect(limiter.inFlight('abc')).toBe(1);
-  expect(() => new TenantConcurrency(0)).toThrow(RangeError);
+  expect(() => new KeyedConcurrency(0)).toThrow(RangeError);
 });

@@ -1,0 +1,175 @@
+/**
+ * Microsoft Graph as a mailbox protocol for Exchange Online: @microsoft/microsoft-graph-client with
+ * its retry handler (Retry-After honoured for short waits; a longer one comes back to us as a
+ * throttled result) on the outbound policy's bounded transport, at most 4 requests in flight per
+ * mailbox (Outlook's documented limit), every answer parsed at the boundary and every error
+ * converted once (graph-errors.ts).
+ */
+import {
+  AuthenticationHandler,
+  Client,
+  RetryHandler,
+  RetryHandlerOptions,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
+import { z } from 'zod';
+import type { OutboundPolicy } from '../outbound/policy';
+import { classifyGraphError } from './graph-errors';
+import { BoundedGraphHttpHandler } from './graph-http';
+import { GRAPH_MAILBOX_CONCURRENCY, KeyedConcurrency } from './keyed-concurrency';
+import type {
+  CalendarFolderInfo,
+  ConnectionRequest,
+  MailboxAccess,
+  MailboxProtocol,
+  Room,
+  RoomList,
+  TimeWindow,
+} from './port';
+
+export interface GraphProtocolOptions {
+  appId: string;
+  policy: OutboundPolicy;
+  /** Shared by every connection of the process, so the per-mailbox limit holds across them. */
+  concurrency?: KeyedConcurrency;
+  /** A Retry-After up to this long is slept through inside the request; longer ones are reported. */
+  maxInlineWaitMs?: number;
+  maxRetries?: number;
+  /** Pages read at most when counting a calendar's items (100 items a page). */
+  maxPages?: number;
+}
+
+const calendarSchema = z.object({ name: z.string().optional() });
+const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
+const placeSchema = z.object({ emailAddress: z.string().nullish(), displayName: z.string().nullish() });
+const eventPage = pageOf(z.object({ id: z.string() }));
+const placePage = pageOf(placeSchema);
+
+function retryAfterSeconds(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) ? seconds : Math.max(0, (Date.parse(value) - Date.now()) / 1000);
+}
+
+class GraphMailboxAccess implements MailboxAccess {
+  readonly protocol = 'graph';
+  private readonly client: Client;
+
+  constructor(
+    private readonly request: ConnectionRequest,
+    private readonly options: Required<Omit<GraphProtocolOptions, 'appId' | 'policy'>> & GraphProtocolOptions,
+  ) {
+    if (request.credentials.kind !== 'app-token')
+      throw new Error('Microsoft Graph takes app-only tokens only.');
+    const token = request.credentials.accessToken;
+    const inlineSeconds = options.maxInlineWaitMs / 1000;
+    const middleware: Middleware[] = [
+      new AuthenticationHandler({ getAccessToken: async () => token }),
+      new RetryHandler(
+        new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, _options, response) => {
+          const wait = retryAfterSeconds(response);
+          // Sleep only through short waits, for exactly what Graph asked; report longer ones.
+          return wait === undefined || wait <= inlineSeconds;
+        }),
+      ),
+      new BoundedGraphHttpHandler(options.policy),
+    ];
+    const base = new URL(request.endpoint);
+    this.client = Client.initWithMiddleware({
+      middleware,
+      baseUrl: base.origin,
+      defaultVersion: 'v1.0',
+      customHosts: new Set([base.hostname]),
+    });
+  }
+
+  openCalendar(mailbox: string): Promise<CalendarFolderInfo> {
+    return this.call(mailbox, mailbox, async () => {
+      const calendar = calendarSchema.parse(
+        await this.client
+          .api(`/users/${encodeURIComponent(mailbox)}/calendar`)
+          .select('name')
+          .get(),
+      );
+      return { displayName: calendar.name ?? 'Calendar' };
+    });
+  }
+
+  listRoomLists(): Promise<RoomList[]> {
+    return this.call('places', this.request.actingAs, async () =>
+      this.places(await this.pages('/places/microsoft.graph.roomlist', placePage)),
+    );
+  }
+
+  listRooms(roomList: string): Promise<Room[]> {
+    return this.call('places', roomList, async () =>
+      this.places(
+        await this.pages(`/places/${encodeURIComponent(roomList)}/microsoft.graph.roomlist/rooms`, placePage),
+      ),
+    );
+  }
+
+  countCalendarItems(mailbox: string, window: TimeWindow): Promise<number> {
+    return this.call(mailbox, mailbox, async () => {
+      const query = new URLSearchParams({
+        startDateTime: window.start.toISOString(),
+        endDateTime: window.end.toISOString(),
+        $select: 'id',
+        $top: '100',
+      });
+      const events = await this.pages(
+        `/users/${encodeURIComponent(mailbox)}/calendarView?${query}`,
+        eventPage,
+      );
+      return events.length;
+    });
+  }
+
+  /** Every page of a collection, following @odata.nextLink, at most `maxPages`. */
+  private async pages<T>(
+    path: string,
+    schema: z.ZodType<{ value: T[]; '@odata.nextLink'?: string | undefined }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = path;
+    for (let page = 0; next && page < this.options.maxPages; page++) {
+      const body = schema.parse(await this.client.api(next).get());
+      items.push(...body.value);
+      next = body['@odata.nextLink'];
+    }
+    return items;
+  }
+
+  private places(found: z.infer<typeof placeSchema>[]): Room[] {
+    return found.flatMap((p) =>
+      p.emailAddress
+        ? [{ address: p.emailAddress.toLowerCase(), name: p.displayName ?? p.emailAddress }]
+        : [],
+    );
+  }
+
+  /** One mailbox's requests share its 4 slots; every failure is converted here, once. */
+  private async call<T>(slot: string, mailbox: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.options.concurrency.run(`${this.request.tenantId}|${slot}`, work);
+    } catch (error) {
+      throw classifyGraphError(error, { appId: this.options.appId, mailbox });
+    }
+  }
+}
+
+export function graphProtocol(options: GraphProtocolOptions): MailboxProtocol {
+  const settings = {
+    concurrency: new KeyedConcurrency(GRAPH_MAILBOX_CONCURRENCY),
+    maxInlineWaitMs: 10_000,
+    maxRetries: 2,
+    maxPages: 10,
+    ...options,
+  };
+  return {
+    protocol: 'graph',
+    connect: (request) => new GraphMailboxAccess(request, settings),
+  };
+}
