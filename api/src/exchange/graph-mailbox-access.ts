@@ -35,8 +35,10 @@ export interface GraphProtocolOptions {
   /** A Retry-After up to this long is slept through inside the request; longer ones are reported. */
   maxInlineWaitMs?: number;
   maxRetries?: number;
-  /** Pages read at most when counting a calendar's items (100 items a page). */
+  /** Pages read at most when counting a calendar's items. */
   maxPages?: number;
+  /** Items asked for per page ($top). */
+  pageSize?: number;
 }
 
 const calendarSchema = z.object({ name: z.string().optional() });
@@ -117,7 +119,7 @@ class GraphMailboxAccess implements MailboxAccess {
         startDateTime: window.start.toISOString(),
         endDateTime: window.end.toISOString(),
         $select: 'id',
-        $top: '100',
+        $top: String(this.options.pageSize),
       });
       const events = await this.pages(
         `/users/${encodeURIComponent(mailbox)}/calendarView?${query}`,
@@ -166,6 +168,7 @@ export function graphProtocol(options: GraphProtocolOptions): MailboxProtocol {
     maxInlineWaitMs: 10_000,
     maxRetries: 2,
     maxPages: 10,
+    pageSize: 100,
     ...options,
   };
   return {
