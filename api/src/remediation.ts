@@ -91,6 +91,8 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
       return ctx.service === 'graph'
         ? `Exchange Online refused Exchange Connect access to ${mailbox}. When Exchange Connect is limited to room mailboxes (RBAC for Applications), verify with a room mailbox inside that scope; check a mailbox with: Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)}. An application access policy has the same effect: Test-ApplicationAccessPolicy -Identity ${psQuote(mailbox)} -AppId ${psQuote(ctx.appId)}`
         : `An application access policy limits which mailboxes Exchange Connect may open, and ${mailbox} is outside it. Verify with a room mailbox the policy covers, or check it with: Test-ApplicationAccessPolicy -Identity ${psQuote(mailbox)} -AppId ${psQuote(ctx.appId)}`;
+    case 'scope_widened':
+      return `Exchange Connect was limited to room mailboxes, but it can open ${mailbox} again. Someone granted the tenant-wide Calendars permission again or changed the management scope. Remove the tenant-wide Calendars.ReadWrite grant in the Entra admin center (Enterprise applications → Exchange Connect → Permissions), check the scope with Test-ServicePrincipalAuthorization, then prove the scope again in the Exchange Connect tab.`;
     case 'token_rejected':
       return 'Microsoft refused the app-only token Exchange Connect presented. This is usually on our side: the operators must check the app registration, its certificate and the server clock. If your organisation has just changed Conditional Access for workload identities, check the sign-in logs of Exchange Connect in Entra ID.';
     case 'ews_retired':

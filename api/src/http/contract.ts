@@ -43,7 +43,16 @@ export const integrationStatusSchema = z.enum([
 export const stepStatusSchema = z.enum(['ok', 'failed', 'skipped', 'pending']);
 export const outcomeSchema = z.enum(['verified', 'pending', 'failed']);
 export const stepNameSchema = z.enum(['endpoint', 'token', 'permission', 'credentials', 'mailbox', 'rooms']);
-export const checkNameSchema = z.enum(['token', 'certificate', 'secret', 'mailbox', 'rooms', 'ewsAllowList']);
+export const checkNameSchema = z.enum([
+  'token',
+  'certificate',
+  'secret',
+  'mailbox',
+  'rooms',
+  'ewsAllowList',
+  'scope',
+  'ewsRetirement',
+]);
 
 export const problemBodySchema = z.object({
   type: z.string(),

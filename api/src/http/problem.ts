@@ -38,6 +38,7 @@ const SERVICE_STATUS: Record<ErrorKind, number> = {
   ews_blocked: 502,
   ews_retired: 502,
   access_policy_denied: 502,
+  scope_widened: 502,
   throttled: 503,
   unreachable: 502,
   untrusted_certificate: 502,

@@ -134,6 +134,8 @@ export function healthOperations(runner: Runner, clock: () => Date): HealthStore
         optionalInstant(h.lastRunAt, 'lastRunAt'),
         instant(h.nextRunAt, 'nextRunAt'),
         optionalInstant(h.backoffUntil, 'backoffUntil'),
+        h.ewsRetirementThresholdAlerted ?? null,
+        h.consecutiveWarnings ?? 0,
       ];
       const results = resultsInsert(run, instant(run.checkedAt, 'checkedAt'));
       await runner.atomic(async (db) => {
@@ -141,7 +143,8 @@ export function healthOperations(runner: Runner, clock: () => Date): HealthStore
         const updated = await db.query(
           `UPDATE integration_health SET state = $4, since = $5, consecutive_failures = $6, failing_since = $7,
              certificate_threshold_alerted = $8, room_cursor = $9, last_run_at = $10, next_run_at = $11,
-             backoff_until = $12, lease_owner = NULL, lease_expires_at = NULL
+             backoff_until = $12, ews_retirement_threshold_alerted = $13, consecutive_warnings = $14,
+             lease_owner = NULL, lease_expires_at = NULL
            WHERE integration_id = $1 AND tenant_id = $2 AND lease_owner = $3`,
           update,
         );

@@ -84,8 +84,9 @@ export class SqliteHealthStatements implements Sync<HealthStoreOperations> {
       WHERE integration_id = @integrationId AND tenant_id = @tenantId AND lease_owner = @owner`);
     this.updateHealth = db.prepare<Params>(`
       UPDATE integration_health SET state = @state, since = @since, consecutive_failures = @consecutiveFailures,
+        consecutive_warnings = @consecutiveWarnings,
         failing_since = @failingSince, certificate_threshold_alerted = @certificateThresholdAlerted,
-        room_cursor = @roomCursor, last_run_at = @lastRunAt, next_run_at = @nextRunAt,
+        ews_retirement_threshold_alerted = @ewsRetirementThresholdAlerted, room_cursor = @roomCursor, last_run_at = @lastRunAt, next_run_at = @nextRunAt,
         backoff_until = @backoffUntil, lease_owner = NULL, lease_expires_at = NULL
       WHERE integration_id = @integrationId AND tenant_id = @tenantId AND lease_owner = @owner`);
     this.insertResult = db.prepare<Params>(`
@@ -189,8 +190,10 @@ export class SqliteHealthStatements implements Sync<HealthStoreOperations> {
         state: h.state,
         since: instant(h.since, 'since'),
         consecutiveFailures: h.consecutiveFailures,
+        consecutiveWarnings: h.consecutiveWarnings ?? 0,
         failingSince: optional(h.failingSince, 'failingSince'),
         certificateThresholdAlerted: h.certificateThresholdAlerted ?? null,
+        ewsRetirementThresholdAlerted: h.ewsRetirementThresholdAlerted ?? null,
         roomCursor: h.roomCursor,
         lastRunAt: optional(h.lastRunAt, 'lastRunAt'),
         nextRunAt: instant(h.nextRunAt, 'nextRunAt'),
