@@ -116,7 +116,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     consent,
     pendingWindowMs: config.pendingWindowMs,
   });
-  const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config, policy));
+  const validator = new JoseSsoTokenValidator({ ...ssoValidatorOptions(config, policy), now });
   const health = createHealthScheduler({
     ...connections,
     store,

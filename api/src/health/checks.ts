@@ -17,6 +17,7 @@ import {
 } from '../exchange/open-connection';
 import type { MailboxAccess } from '../exchange/port';
 import { checkRooms, findRooms } from '../exchange/rooms';
+import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { CheckName, CheckResult, CheckStatus } from '../store/health-types';
 import type { Integration, JsonObject } from '../store/types';
 import { TimeoutError, withTimeout, type Timers } from './timers';
@@ -288,41 +289,26 @@ export class HealthChecks {
     probe: string | undefined,
     ctx: RemediationContext,
   ): Promise<CheckOutcome<never>> {
-    const roles = connection.token?.roles ?? [];
-    const widened = (message: string, detail: JsonObject): CheckOutcome<never> => ({
-      status: 'fail',
-      detail,
-      diagnostic: {
-        kind: 'scope_widened',
-        code: 'ScopeWidened',
-        message,
-        remediation: remediationFor('scope_widened', { ...ctx, ...(probe ? { mailbox: probe } : {}) }),
-      },
-    });
-    const tenantWide = roles.filter((r) => r.startsWith('Calendars.'));
-    if (tenantWide.length > 0) {
-      return widened(
-        `The token carries ${tenantWide.join(', ')} again: Exchange Connect may open every mailbox, not only rooms.`,
-        { roles },
-      );
-    }
-    if (!probe) return { status: 'ok', detail: { roles } };
-    try {
-      await connection.access.openCalendar(probe);
-    } catch (error) {
-      const diagnostic = diagnosticOf(error, { ...ctx, mailbox: probe }, this.deps.reportUnexpected);
-      if (diagnostic.kind === 'access_policy_denied')
-        return { status: 'ok', detail: { roles, probe, refused: true } };
-      // The probe mailbox is gone (the admin may leave): the token check above still holds.
-      if (diagnostic.kind === 'mailbox_not_found')
-        return { status: 'ok', detail: { roles, probe, probeGone: true } };
-      return { status: statusOf(diagnostic), diagnostic, detail: { roles, probe } };
-    }
-    return widened(`Exchange Connect could open ${probe}, a mailbox outside the room-only scope.`, {
-      roles,
+    const verdict = await probeRoomScope(
+      { access: connection.access, roles: connection.token?.roles ?? [] },
       probe,
-      refused: false,
-    });
+      ctx,
+      this.deps.reportUnexpected,
+    );
+    switch (verdict.verdict) {
+      case 'restricted':
+      // The probe mailbox is gone (the admin may leave): the token check still holds.
+      case 'probe_gone':
+        return { status: 'ok', detail: verdict.detail };
+      case 'widened':
+        return { status: 'fail', diagnostic: verdict.diagnostic, detail: verdict.detail };
+      case 'unknown':
+        return {
+          status: statusOf(verdict.diagnostic),
+          diagnostic: verdict.diagnostic,
+          detail: verdict.detail,
+        };
+    }
   }
 
   private async rooms(

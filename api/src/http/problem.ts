@@ -65,6 +65,8 @@ const USE_CASE_STATUS: Record<UseCaseReason, number> = {
   not_global_admin: 403,
   not_connected: 404,
   wrong_method: 400,
+  // The connection is of another protocol than the action needs (room scope: Graph only).
+  wrong_protocol: 409,
   conflict: 409,
 };
 
