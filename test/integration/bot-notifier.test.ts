@@ -194,6 +194,9 @@ describe('alert notifier (outbox → botbuilder continueConversationAsync → sa
       log: quietLog,
       clock: harness.clock.now,
       sleep: harness.clock.sleep,
+      // One delivery at a time, so the stop lands between two (bot-notifier-instances.test.ts stops
+      // one with several sends in flight).
+      options: { concurrency: 1 },
       onSettled: (_claimed, outcome) => {
         if (outcome.status === 'sent') void first.stop();
       },

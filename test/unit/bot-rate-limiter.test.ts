@@ -33,4 +33,20 @@ describe('TeamsRateLimiter (client-side Teams limits)', () => {
     expect(limiter.tryAcquire('t', 'c-next', 5000)).toBe(1000);
     expect(limiter.tryAcquire('other-tenant', 'c-next', 5000)).toBe(0);
   });
+
+  it("tells the notifier a tenant's room and when it frees, and which tenants were sent to lately", () => {
+    const limiter = new TeamsRateLimiter();
+    expect(limiter.recentTenants(0)).toEqual([]);
+    expect(limiter.tenantRoom('t', 0)).toEqual({ room: 50, freesInMs: 0 });
+    for (let i = 0; i < 48; i++) limiter.tryAcquire('t', `c${i}`, 100);
+    limiter.tryAcquire('t', 'c48', 400);
+    limiter.tryAcquire('u', 'c', 400);
+    expect(limiter.tenantRoom('t', 400)).toEqual({ room: 1, freesInMs: 0 });
+    limiter.tryAcquire('t', 'c49', 400);
+    expect(limiter.tenantRoom('t', 400)).toEqual({ room: 0, freesInMs: 700 });
+    expect(limiter.recentTenants(400).sort()).toEqual(['t', 'u']);
+    // The first 48 slide out at 1100; the last two at 1400.
+    expect(limiter.tenantRoom('t', 1100)).toEqual({ room: 48, freesInMs: 0 });
+    expect(limiter.recentTenants(1400)).toEqual([]);
+  });
 });
