@@ -96,6 +96,9 @@ export interface DrainReport {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
+/** Retry times remembered for waking up; beyond that the poll interval finds them. */
+const MAX_DUE_TIMES = 10_000;
+
 /** Recovery → incident lookups kept; alerts never change, so entries never go stale. */
 const INCIDENT_CACHE_SIZE = 256;
 
@@ -174,8 +177,8 @@ export class AlertNotifier {
   private readonly onStop = new Set<() => void>();
   private loop: Promise<void> | undefined;
   private readonly drains = new Set<Promise<DrainReport>>();
-  /** The earliest retry this process scheduled, so the loop wakes for it instead of polling. */
-  private nextDueMs: number | undefined;
+  /** Retries this process scheduled, so the loop wakes when one comes due instead of polling. */
+  private dueTimes: number[] = [];
 
   constructor(private readonly deps: NotifierDeps) {
     this.owner = deps.owner ?? `notifier-${randomUUID()}`;
@@ -210,9 +213,10 @@ export class AlertNotifier {
           );
         }
         if (this.stopping) break;
+        // What came due before now went out in that drain (or waits for its tenant's window there).
         const nowMs = this.clock().getTime();
-        const dueInMs = this.nextDueMs === undefined ? Infinity : this.nextDueMs - nowMs;
-        this.nextDueMs = undefined;
+        this.dueTimes = this.dueTimes.filter((t) => t > nowMs);
+        const dueInMs = Math.min(...this.dueTimes) - nowMs;
         await this.pause(Math.max(0, Math.min(this.options.pollIntervalMs, dueInMs)));
       }
     })();
@@ -385,9 +389,8 @@ export class AlertNotifier {
       );
       return false;
     }
-    if (outcome.status === 'pending') {
-      const dueMs = Date.parse(outcome.nextAttemptAt);
-      this.nextDueMs = Math.min(this.nextDueMs ?? Infinity, dueMs);
+    if (outcome.status === 'pending' && this.dueTimes.length < MAX_DUE_TIMES) {
+      this.dueTimes.push(Date.parse(outcome.nextAttemptAt));
     }
     this.deps.onSettled?.(claimed, outcome);
     return true;
@@ -395,7 +398,7 @@ export class AlertNotifier {
 
   private async deliver(drain: Drain, claimed: ClaimedDelivery): Promise<DeliveryOutcome> {
     const { delivery, alert } = claimed;
-    let admitted: true | DeliveryOutcome;
+    let admitted: Admitted | DeliveryOutcome;
     let reference: Partial<ConversationReference>;
     try {
       if (this.stopping) return this.release();
@@ -416,13 +419,16 @@ export class AlertNotifier {
       drain.admitting(delivery.tenantId, -1);
       drain.changed();
     }
-    if (admitted !== true) return admitted;
+    if (!('atMs' in admitted)) return admitted;
 
     try {
       const activityId = await this.post(alert, delivery.conversationId, reference);
       return { status: 'sent', activityId };
     } catch (caught) {
-      return this.afterFailure(claimed, toDeliveryError(caught, this.clock().getTime()));
+      const error = toDeliveryError(caught, this.clock().getTime());
+      if (error.statusCode === 429)
+        this.limiter.refund(delivery.tenantId, delivery.conversationId, admitted.atMs);
+      return this.afterFailure(claimed, error);
     }
   }
 
@@ -430,7 +436,7 @@ export class AlertNotifier {
    * Takes a rate-limit slot with a safe lease left; otherwise the outcome that defers the delivery.
    * A short wait gives the concurrency slot back while sleeping, so other conversations go on.
    */
-  private async admit(drain: Drain, claimed: ClaimedDelivery): Promise<true | DeliveryOutcome> {
+  private async admit(drain: Drain, claimed: ClaimedDelivery): Promise<Admitted | DeliveryOutcome> {
     const { delivery } = claimed;
     for (;;) {
       if (this.stopping) return this.release();
@@ -438,7 +444,7 @@ export class AlertNotifier {
       const leaseLeft = Date.parse(delivery.leaseExpiresAt ?? '') - nowMs;
       if (!(leaseLeft > this.options.sendBudgetMs)) return this.release();
       const waitMs = this.limiter.tryAcquire(delivery.tenantId, delivery.conversationId, nowMs);
-      if (waitMs === 0) return true;
+      if (waitMs === 0) return { atMs: nowMs };
       if (waitMs > this.options.maxInlineWaitMs) {
         return {
           status: 'pending',
@@ -520,15 +526,22 @@ export class AlertNotifier {
     }
   }
 
-  /** Exponential in the attempts, never sooner than Retry-After, plus up to 25 % jitter so retries spread out. */
+  /**
+   * The service's Retry-After when it gave one (not 0), else exponential in the attempts (claims
+   * count, so a delivery deferred for other reasons backs off too); plus up to 25 % jitter so
+   * retries spread out.
+   */
   backoffMs(attempts: number, retryAfterMs?: number): number {
-    const exponential = Math.min(
-      this.options.maxBackoffMs,
-      this.options.baseBackoffMs * 2 ** Math.max(0, attempts - 1),
-    );
-    const base = Math.max(retryAfterMs ?? 0, exponential);
+    const base =
+      retryAfterMs ||
+      Math.min(this.options.maxBackoffMs, this.options.baseBackoffMs * 2 ** Math.max(0, attempts - 1));
     return Math.round(base * (1 + 0.25 * this.random()));
   }
+}
+
+/** A send let go by the rate limiter at `atMs` (its slot, should Teams refuse the send). */
+interface Admitted {
+  atMs: number;
 }
 
 interface TenantsToSkip {

@@ -18,6 +18,25 @@ export const TEAMS_CONVERSATION_WINDOWS: readonly RateWindow[] = [
 ];
 export const TEAMS_TENANT_WINDOWS: readonly RateWindow[] = [{ periodMs: 1_000, max: 50 }];
 
+/**
+ * Teams counts a send when it arrives, we count it when we let it go: sends let go together at a
+ * window's edge arrive spread over tens of milliseconds, in another order, and one of them lands in
+ * the window before. Windows this much longer than Teams' keep that jitter from becoming 429s.
+ */
+export const SEND_JITTER_MARGIN_MS = 100;
+
+export function withMargin(windows: readonly RateWindow[], marginMs: number): RateWindow[] {
+  return windows.map((w) => ({ ...w, periodMs: w.periodMs + marginMs }));
+}
+
+/** The limiter the bot runs with: Teams' windows, each lengthened by SEND_JITTER_MARGIN_MS. */
+export function teamsRateLimiter(marginMs: number = SEND_JITTER_MARGIN_MS): TeamsRateLimiter {
+  return new TeamsRateLimiter(
+    withMargin(TEAMS_CONVERSATION_WINDOWS, marginMs),
+    withMargin(TEAMS_TENANT_WINDOWS, marginMs),
+  );
+}
+
 const TENANT = 'tenant|';
 
 export interface TenantRoom {
@@ -61,6 +80,18 @@ export class TeamsRateLimiter {
     if (waitMs > 0) return waitMs;
     for (const [key] of keys) this.hits.get(key)!.push(nowMs);
     return 0;
+  }
+
+  /**
+   * Gives back the slot a send took at `atMs` when Teams refused it with a 429: Teams does not count
+   * a refused request against the windows (as the sandbox connector models it).
+   */
+  refund(tenantId: string, conversationId: string, atMs: number): void {
+    for (const key of [`conversation|${conversationId}`, `${TENANT}${tenantId}`]) {
+      const hits = this.hits.get(key);
+      const index = hits ? hits.lastIndexOf(atMs) : -1;
+      if (index >= 0) hits!.splice(index, 1);
+    }
   }
 
   /** Tenants sent to within their longest window; every other tenant has all its room. */

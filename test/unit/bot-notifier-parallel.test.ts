@@ -17,6 +17,7 @@ import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
 import type { AdaptiveCard } from '../../bot/src/cards/card';
 import { AlertNotifier, type NotifierDeps, type NotifierOptions } from '../../bot/src/notifier';
 import { DeliveryError, type AlertSender } from '../../bot/src/proactive-sender';
+import { TeamsRateLimiter } from '../../bot/src/rate-limiter';
 
 const TENANT_A = 'aaaaaaaa-0000-0000-0000-00000000000a';
 const TENANT_B = 'bbbbbbbb-0000-0000-0000-00000000000b';
@@ -43,6 +44,12 @@ class VirtualTime {
     this.timers = this.timers.filter((t) => t.at > this.nowMs);
     for (const timer of due) timer.wake();
     await idle();
+  }
+
+  /** Moves time to the next sleep's end. */
+  async advanceToNext(): Promise<void> {
+    const next = Math.min(...this.timers.map((t) => t.at));
+    if (Number.isFinite(next)) await this.advance(Math.max(0, next - this.nowMs));
   }
 
   /**
@@ -369,6 +376,40 @@ describe('AlertNotifier in parallel (fake sender, virtual time)', () => {
       const inOrder = sent.filter((s) => s.conversationId === conversationId);
       expect(inOrder.map((s) => s.title)).toEqual(['alert-1', 'alert-2', 'alert-3']);
     }
+  });
+
+  it('the running notifier wakes for each retry when it comes due, not at the next poll', async () => {
+    await subscribe(TENANT_A, 3);
+    await raise(TENANT_A);
+    const sender = new FakeSender(time);
+    const throttled = (retryAfterMs: number) =>
+      new DeliveryError('retryable', 'Too many requests.', 429, 'Throttled', retryAfterMs);
+    sender.failNext.set('a:000', throttled(1000));
+    sender.failNext.set('a:001', throttled(3000));
+    const n = notifier(sender, { pollIntervalMs: 60_000 });
+    n.start();
+    await idle();
+    for (let step = 0; step < 10 && sender.sent.length < 3; step++) await time.advanceToNext();
+    await n.stop();
+    const at = (conversationId: string) => sender.sent.find((s) => s.conversationId === conversationId)?.atMs;
+    expect([at('a:002'), at('a:000'), at('a:001')]).toEqual([START, START + 1000, START + 3000]);
+  });
+
+  it('a 429 gives back its rate-limit slot, and its Retry-After is honoured as given however many attempts', async () => {
+    await subscribe(TENANT_A, 2);
+    await raise(TENANT_A);
+    const limiter = new TeamsRateLimiter();
+    const sender = new FakeSender(time);
+    sender.failNext.set(
+      'a:000',
+      new DeliveryError('retryable', 'Too many requests.', 429, 'Throttled', 1000),
+    );
+    const n = notifier(sender, {}, { limiter });
+    expect(await n.drainOnce()).toMatchObject({ sent: 1, rescheduled: 1 });
+    // One send counted against the tenant: the refused one was given back.
+    expect(limiter.tenantRoom(TENANT_A, time.nowMs).room).toBe(49);
+    expect(n.backoffMs(6, 1000)).toBe(1000);
+    expect(n.backoffMs(6)).toBe(64_000);
   });
 
   it('a recovery finds its incident once and each original card with one narrow read', async () => {
