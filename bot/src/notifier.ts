@@ -6,24 +6,26 @@
  *  2. claim: the store leases the next delivery of each conversation that has none leased
  *     (`claimNextDeliveryPerConversation`), so every notifier sharing the database sends one
  *     conversation's deliveries one at a time and in plan order, and a delivery rescheduled to later
- *     holds back its own conversation only. Claims top up to `concurrency` deliveries in progress,
- *     and leave out tenants whose client-side rate limit (TeamsRateLimiter) is full right now, so a
- *     busy tenant never crowds out the others;
+ *     holds back its own conversation only. Claims keep `concurrency` deliveries going (and up to a
+ *     batch more waiting for a slot), and leave out tenants whose client-side rate limit
+ *     (TeamsRateLimiter) is full right now, so a busy tenant never crowds out the others;
  *  3. send and settle: each delivery takes its conversation's and tenant's rate-limit slot (a wait
  *     up to `maxInlineWaitMs` is slept through without holding a concurrency slot; a longer one
  *     reschedules it), goes out through botbuilder (whose own retries are off: adapter.ts), and is
  *     settled right after, with nothing awaited in between: sent (with the activity id), pending
- *     again with `nextAttemptAt` (429/412/502/504: Retry-After honoured, jittered exponential
- *     back-off, so a restart resumes on schedule), failed, or suppressed (the conversation or tenant
- *     is muted: the outbox keeps the record, nobody is pinged).
+ *     again with `nextAttemptAt` (429/412/502/504: the Retry-After as given, else exponential
+ *     back-off, both jittered; durable, so a restart resumes on schedule), failed, or suppressed
+ *     (the conversation or tenant is muted: the outbox keeps the record, nobody is pinged).
  *
  * Delivery is exactly once per (alert, conversation) except for one window, so it is at-least-once.
  * Exactly-once would need Teams to de-duplicate a client-chosen id, which the connector API has no
  * means for. The window is a process dying between Teams accepting the card and the settle committing
  * (a few milliseconds; the lease then expires and the card goes out again), or a send outliving its
- * lease. It is kept that small by settling immediately; by never starting a send whose lease has less
- * than `sendBudgetMs` left, where a send is now a single HTTP request (botbuilder no longer sleeps on a
- * 429 inside it); and by finishing the sends in flight and giving back every unsent lease on stop().
+ * lease (botbuilder sets no request timeout; the lease outlasts the send budget by leaseMs −
+ * sendBudgetMs). It is kept that small by settling immediately; by never starting a send whose
+ * lease has less than `sendBudgetMs` left, where a send is now a single HTTP request (botbuilder no
+ * longer sleeps on a 429 inside it); and by finishing the sends in flight and giving back every
+ * unsent lease on stop().
  * A notifier that dies after claiming but before sending loses only its leases: nothing was sent, and
  * whoever claims after expiry sends once. A recovery updates the original alert card in place when its
  * activity id is known, which is idempotent, so even that window cannot duplicate a recovery.
