@@ -91,7 +91,7 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
     case 'impersonation_header_missing':
       return 'Exchange requires app-only calls to name the mailbox they act on (ExchangeImpersonation). This is a defect on our side; please report it.';
     case 'invalid_credentials':
-      return `Exchange rejected the user name or password of ${account}. If the password was changed in Active Directory, enter the new one with "Update password"; check that the account is not locked out or disabled.`;
+      return `Exchange rejected the user name or password of ${account}. If the password was changed in Active Directory, enter the new one with "Update password" (or correct the account with "Change connection details"); check that the account is not locked out or disabled.`;
     case 'ews_blocked':
       return `Your organisation blocks Exchange Web Services for Exchange Connect. Since ${EWS_DEFAULT_OFF_DATE} Exchange Online turns EWS off for apps that are not on the organisation's allow list. In Exchange Online PowerShell run: ${ewsAllowListCommand(ctx.appId)}  — EWS in Exchange Online is switched off for good on ${EWS_SHUTDOWN_DATE}.`;
     case 'access_policy_denied':

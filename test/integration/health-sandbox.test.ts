@@ -124,5 +124,23 @@ it.each(['graph', 'ews'] as const)(
     expect((await checkNow(tenantId)).state).toBe('healthy');
     expect(await alertKinds(tenantId)).toEqual(['failing', 'recovered']);
     expect(logLines.filter((line) => line.includes('health check run failed'))).toEqual([]);
+
+    // Issue 11: the admin who connected leaves (mailbox deleted). Health checks a room and only
+    // notes that the verification mailbox is gone: healthy, and no alert.
+    expect((await sandbox.control('DELETE', `/exchange/mailboxes/${ADMIN.upn}`)).status).toBeLessThan(300);
+    for (let run = 0; run < 3; run++) {
+      const afterLeaving = await checkNow(tenantId);
+      expect(afterLeaving.state).toBe('healthy');
+      expect(afterLeaving.results.find((r) => r.check === 'mailbox')).toMatchObject({
+        status: 'ok',
+        detail: {
+          mailbox: expect.stringMatching(new RegExp(`^room\\..*@${tenant.domain.replace('.', '\\.')}$`)),
+          verificationMailbox: ADMIN.upn,
+          verificationMailboxGone: true,
+        },
+      });
+      expect(afterLeaving.results.find((r) => r.check === 'rooms')?.status).toBe('ok');
+    }
+    expect(await alertKinds(tenantId)).toEqual(['failing', 'recovered']);
   },
 );

@@ -17,6 +17,7 @@ import {
   auditQuerySchema,
   consentStartRequestSchema,
   connectBasicRequestSchema,
+  scopeProofRequestSchema,
   updatePasswordRequestSchema,
   verifyRequestSchema,
   type AuditView,
@@ -37,6 +38,7 @@ export interface ApiRouterDeps {
   sealer: PasswordSealer;
   log: Logger;
   checkNow(tenantId: string): Promise<CheckNowOutcome>;
+  now: () => number;
 }
 
 /** Enough results to hold one whole run (six checks at most). */
@@ -88,7 +90,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
       const { integration, latestTrace } = await deps.service.status(user);
       const view: IntegrationStatusView = {
         appId: deps.appId,
-        integration: integration ? integrationView(integration) : null,
+        integration: integration ? integrationView(integration, new Date(deps.now())) : null,
         latestVerification: latestTrace ? verificationView(latestTrace) : null,
         health: integration ? await currentHealth(deps.store, user.tenantId) : null,
       };
@@ -160,6 +162,17 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
       const user = signedInUser(res);
       await answerVerification(req, res, deps.log, (onStep) =>
         deps.service.verify(user, { ...body, onStep }),
+      );
+    }),
+  );
+
+  router.post(
+    '/integration/scope/verify',
+    route(async (req, res) => {
+      const body = scopeProofRequestSchema.parse(req.body ?? {});
+      const user = signedInUser(res);
+      await answerVerification(req, res, deps.log, (onStep) =>
+        deps.service.proveRoomScope(user, body, onStep),
       );
     }),
   );

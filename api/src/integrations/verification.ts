@@ -93,7 +93,8 @@ export async function verifyIntegration(
   const consentAgeMs = integration.consentedAt ? deps.now() - Date.parse(integration.consentedAt) : Infinity;
   const withinPendingWindow = consentAgeMs < (request.pendingWindowMs ?? DEFAULT_PENDING_WINDOW_MS);
 
-  let servicePrincipalId: string | undefined;
+  /** What the token told about us, once one was issued. */
+  const issued: { servicePrincipalId?: string } = {};
   const finish = (outcome: VerificationOutcome, diagnostic?: Diagnostic): VerificationResult => ({
     outcome,
     mailbox,
@@ -102,7 +103,7 @@ export async function verifyIntegration(
     steps: trace.steps,
     ...(diagnostic ? { diagnostic } : {}),
     ...(outcome === 'pending' ? { retryAfterMs: pendingBackoffMs(request.attempt ?? 0) } : {}),
-    ...(servicePrincipalId ? { servicePrincipalId } : {}),
+    ...(issued.servicePrincipalId ? { servicePrincipalId: issued.servicePrincipalId } : {}),
   });
   /** A permission not granted yet, shortly after consent, is Microsoft 365 still applying it. */
   const pendingOrFailed = (
@@ -142,11 +143,13 @@ export async function verifyIntegration(
   });
   const opened = await openConnection(deps, integration, {
     actingAs: mailbox,
+    // The admin has just changed Entra grants and Exchange roles: a cached token predates them.
+    ...(request.scopeProof ? { freshToken: true } : {}),
     onStage: (stage) => {
       if (stage.ok) trace.add(stepOf(stage));
     },
   });
-  servicePrincipalId = opened.token?.servicePrincipalId;
+  if (opened.token?.servicePrincipalId) issued.servicePrincipalId = opened.token.servicePrincipalId;
   if (!opened.ok) {
     const { stage, durationMs, diagnostic } = opened.failed;
     if (stage === 'token' || stage === 'permission') return pendingOrFailed(stage, durationMs, diagnostic);
