@@ -181,7 +181,11 @@ describe('Exchange Online: admin consent and verification', () => {
       consentedBy: 'admin@contoso.com',
     });
     expect(status.body.latestVerification?.outcome).toBe('verified');
-    expect(status.body.health).toBeNull();
+    // A successful verification refreshes health at once (issue 11: the two never disagree).
+    expect(status.body.health?.state).toBe('healthy');
+    expect(Date.parse(status.body.health!.lastRunAt!)).toBeGreaterThanOrEqual(
+      Date.parse(status.body.latestVerification!.finishedAt),
+    );
 
     const health = await call<HealthView>('admin@contoso.com', 'POST', '/api/integration/health/check');
     expect(health.status).toBe(200);

@@ -31,6 +31,8 @@ export interface IntegrationServiceDeps extends VerificationDeps {
   autodiscover: AutodiscoverClient;
   consent: AdminConsentFlow;
   pendingWindowMs: number;
+  /** Runs the health checks now (after a verification succeeded); failures are the checks' news. */
+  refreshHealth?(tenantId: string): Promise<void>;
 }
 
 /** Called as each verification step settles, for live progress (the tab's NDJSON stream). */
@@ -394,7 +396,12 @@ export class IntegrationService {
         });
       }
     });
+    if (verified) await this.refreshHealth(user.tenantId);
     return result;
+  }
+
+  private async refreshHealth(tenantId: string): Promise<void> {
+    await this.deps.refreshHealth?.(tenantId).catch(() => undefined);
   }
 
   /**
