@@ -22,6 +22,7 @@ import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { IntegrationService } from '../../api/src/integrations/service';
 import type { VerificationDeps } from '../../api/src/integrations/verification';
+import { statusReader } from '../../api/src/status/read-status';
 import { createHealthScheduler } from '../../api/src/health/create-scheduler';
 import type { HealthScheduler } from '../../api/src/health/scheduler';
 import { createBot, type Bot } from '../../bot/src/create-bot';
@@ -148,6 +149,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
       tab: config.teamsTab,
     },
     store,
+    readStatus: statusReader(store, { appId: config.clientId, clock: () => new Date(now()) }),
     checkNow: (tenantId) => health.checkNow(tenantId),
     log,
     clock: () => new Date(now()),
