@@ -13,7 +13,7 @@ import {
   Spinner,
   tokens,
 } from '@fluentui/react-components';
-import type { Method, StepView, VerificationView } from '../../../api/src/http/contract';
+import type { StepView, VerificationView } from '../../../api/src/http/contract';
 import { ewsAllowListCommand } from '../../../api/src/powershell-commands';
 import { ApiError, type StepListener } from '../api/client';
 import { useAnnounce } from '../components/Announcer';

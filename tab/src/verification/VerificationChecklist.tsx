@@ -78,7 +78,9 @@ function stepDetail(step: StepView | undefined): string | undefined {
         ? `${detail.serviceAccount}: password as entered, checked by opening the mailbox next.`
         : `${detail.serviceAccount}: password read from Key Vault.`;
     case 'scope':
-      return typeof detail.outside === 'string' ? `${detail.outside} was refused (${String(detail.code ?? 'ErrorAccessDenied')}).` : undefined;
+      return typeof detail.outside === 'string'
+        ? `${detail.outside} was refused (${String(detail.code ?? 'ErrorAccessDenied')}).`
+        : undefined;
     case 'keyVault':
       return 'Verified, then stored; the password never reaches the Exchange Connect database.';
     case 'mailbox':
