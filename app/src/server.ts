@@ -117,6 +117,7 @@ export async function startAppServer(
   });
   graph.health.start();
   graph.bot.notifier.start();
+  graph.retention.start();
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   log.info({ url, publicUrl: config.publicUrl }, 'Exchange Connect listening');
