@@ -45,46 +45,48 @@ function readsInExchange(s: PolicySettings): Html {
       </li>
     </ul>
     <p>How it reaches Exchange depends on how your admin connected it:</p>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Connection</th>
-          <th scope="col">Permission</th>
-          <th scope="col">What it allows</th>
-        </tr>
-      </thead>
-      <tbody>
-        <tr>
-          <td rowspan="2">Exchange Online over Microsoft Graph (the default)</td>
-          <td><code>${GRAPH_PERMISSIONS.calendars}</code> (application)</td>
-          <td>
-            Read and write calendars in all mailboxes. The meeting-room platform Exchange Connect connects
-            reads room and mailbox calendars and books rooms with it; Exchange Connect itself only reads, as
-            listed above.
-          </td>
-        </tr>
-        <tr>
-          <td><code>${GRAPH_PERMISSIONS.places}</code> (application)</td>
-          <td>Read your room lists and rooms (Microsoft Places).</td>
-        </tr>
-        <tr>
-          <td>Exchange Online over Exchange Web Services (legacy, until ${longDate(EWS_SHUTDOWN_DATE)})</td>
-          <td><code>${FULL_ACCESS_AS_APP}</code> (application)</td>
-          <td>
-            Use Exchange Web Services with full access to all mailboxes. Microsoft switches EWS in Exchange
-            Online off on ${longDate(EWS_SHUTDOWN_DATE)}; Exchange Connect warns your admins before then.
-          </td>
-        </tr>
-        <tr>
-          <td>Exchange Server (on-premises)</td>
-          <td>A service account with the <code>ApplicationImpersonation</code> role</td>
-          <td>
-            Act as any mailbox on your Exchange servers through EWS, with Basic authentication over HTTPS to
-            the EWS address your admin entered (or found by Autodiscover).
-          </td>
-        </tr>
-      </tbody>
-    </table>
+    <div class="wide">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Connection</th>
+            <th scope="col">Permission</th>
+            <th scope="col">What it allows</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td rowspan="2">Exchange Online over Microsoft Graph (the default)</td>
+            <td><code>${GRAPH_PERMISSIONS.calendars}</code> (application)</td>
+            <td>
+              Read and write calendars in all mailboxes. The meeting-room platform Exchange Connect connects
+              reads room and mailbox calendars and books rooms with it; Exchange Connect itself only reads, as
+              listed above.
+            </td>
+          </tr>
+          <tr>
+            <td><code>${GRAPH_PERMISSIONS.places}</code> (application)</td>
+            <td>Read your room lists and rooms (Microsoft Places).</td>
+          </tr>
+          <tr>
+            <td>Exchange Online over Exchange Web Services (legacy, until ${longDate(EWS_SHUTDOWN_DATE)})</td>
+            <td><code>${FULL_ACCESS_AS_APP}</code> (application)</td>
+            <td>
+              Use Exchange Web Services with full access to all mailboxes. Microsoft switches EWS in Exchange
+              Online off on ${longDate(EWS_SHUTDOWN_DATE)}; Exchange Connect warns your admins before then.
+            </td>
+          </tr>
+          <tr>
+            <td>Exchange Server (on-premises)</td>
+            <td>A service account with the <code>ApplicationImpersonation</code> role</td>
+            <td>
+              Act as any mailbox on your Exchange servers through EWS, with Basic authentication over HTTPS to
+              the EWS address your admin entered (or found by Autodiscover).
+            </td>
+          </tr>
+        </tbody>
+      </table>
+    </div>
     <p>
       Exchange Online permissions are granted by a Global Administrator through Microsoft Entra admin consent
       to the Exchange Connect application (application id <code>${s.appId}</code>). Exchange Connect then
@@ -121,93 +123,95 @@ function stores(s: PolicySettings): Html {
       meeting subjects, organisers, attendees or attachments. Old records are deleted once a day, and when the
       app starts.
     </p>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Record</th>
-          <th scope="col">What it holds</th>
-          <th scope="col">Kept</th>
-        </tr>
-      </thead>
-      <tbody>
-        <tr>
-          <td>Connection</td>
-          <td>
-            Method and protocol, the room-only scope if proven, the EWS address and service account name
-            (Exchange Server), the Key Vault reference of its password, the verified mailbox address, who
-            granted consent and when, the last error.
-          </td>
-          <td class="kept">
-            While connected; afterwards as history, marked disconnected, without the Key Vault reference
-          </td>
-        </tr>
-        <tr>
-          <td>Verification traces</td>
-          <td>
-            Each step's result and timing, the mailbox address opened, the calendar folder's name (and item
-            count on EWS), room names and addresses with whether each was reachable, Microsoft error codes.
-          </td>
-          <td class="kept">${days(r.traceDays)}; the newest trace of each connection is kept, however old</td>
-        </tr>
-        <tr>
-          <td>Health check results</td>
-          <td>
-            Each check's status and timing, the mailbox and sampled room addresses, the certificate's expiry
-            date, Microsoft error codes.
-          </td>
-          <td class="kept">${days(r.healthResultDays)}</td>
-        </tr>
-        <tr>
-          <td>Alerts and their deliveries</td>
-          <td>
-            What changed (title, summary, the failing check, Microsoft's code, the fix), and per Teams
-            conversation whether the card was sent.
-          </td>
-          <td class="kept">
-            ${days(r.alertDays)} once delivered; the alert of a problem that is not fixed yet is kept until
-            its recovery has been delivered
-          </td>
-        </tr>
-        <tr>
-          <td>Audit log</td>
-          <td>
-            Who did what and when: the admin's Entra object id and user name, the action, success or failure,
-            an error code.
-          </td>
-          <td class="kept">${days(r.auditDays)}</td>
-        </tr>
-        <tr>
-          <td>Admin-consent requests</td>
-          <td>
-            The tenant, the admin's object id and user name, a hash of the one-time value sent to Entra.
-          </td>
-          <td class="kept">Valid ${consentMinutes} minutes; deleted at the next daily clean-up after that</td>
-        </tr>
-        <tr>
-          <td>Bot conversations</td>
-          <td>
-            Where alerts go: the Teams conversation reference (conversation, user and bot ids, the user's
-            display name, the Bot Framework service address), who installed the bot, a mute if set.
-          </td>
-          <td class="kept">While the bot is installed; afterwards marked removed</td>
-        </tr>
-        <tr>
-          <td>Service-account password (Exchange Server only)</td>
-          <td>
-            Stored in Azure Key Vault only, never in the database or logs. The vault has soft delete and purge
-            protection.
-          </td>
-          <td class="kept">
-            Until disconnected or replaced; then recoverable in the vault for
-            ${days(KEY_VAULT_SOFT_DELETE_DAYS)} before Azure deletes it for good
-          </td>
-        </tr>
-      </tbody>
-    </table>
+    <div class="wide">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Record</th>
+            <th scope="col">What it holds</th>
+            <th scope="col" class="kept">Kept</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td>Connection</td>
+            <td>
+              Method and protocol, the room-only scope if proven, the EWS address and service account name
+              (Exchange Server), the Key Vault reference of its password, the verified mailbox address, who
+              granted consent and when, the last error.
+            </td>
+            <td>
+              While connected; afterwards as history, marked disconnected, without the Key Vault reference
+            </td>
+          </tr>
+          <tr>
+            <td>Verification traces</td>
+            <td>
+              Each step's result and timing, the mailbox address opened, the calendar folder's name (and item
+              count on EWS), room names and addresses with whether each was reachable, Microsoft error codes.
+            </td>
+            <td>${days(r.traceDays)}; the newest trace of each connection is kept, however old</td>
+          </tr>
+          <tr>
+            <td>Health check results</td>
+            <td>
+              Each check's status and timing, the mailbox and sampled room addresses, the certificate's expiry
+              date, Microsoft error codes.
+            </td>
+            <td>${days(r.healthResultDays)}</td>
+          </tr>
+          <tr>
+            <td>Alerts and their deliveries</td>
+            <td>
+              What changed (title, summary, the failing check, Microsoft's code, the fix), and per Teams
+              conversation whether the card was sent.
+            </td>
+            <td>
+              ${days(r.alertDays)} once delivered; the alert of a problem that is not fixed yet is kept until
+              its recovery has been delivered
+            </td>
+          </tr>
+          <tr>
+            <td>Audit log</td>
+            <td>
+              Who did what and when: the admin's Entra object id and user name, the action, success or
+              failure, an error code.
+            </td>
+            <td>${days(r.auditDays)}</td>
+          </tr>
+          <tr>
+            <td>Admin-consent requests</td>
+            <td>
+              The tenant, the admin's object id and user name, a hash of the one-time value sent to Entra.
+            </td>
+            <td>Valid ${consentMinutes} minutes; deleted at the next daily clean-up after that</td>
+          </tr>
+          <tr>
+            <td>Bot conversations</td>
+            <td>
+              Where alerts go: the Teams conversation reference (conversation, user and bot ids, the user's
+              display name, the Bot Framework service address), who installed the bot, a mute if set.
+            </td>
+            <td>While the bot is installed; afterwards marked removed</td>
+          </tr>
+          <tr>
+            <td>Service-account password (Exchange Server only)</td>
+            <td>
+              Stored in Azure Key Vault only, never in the database or logs. The vault has soft delete and
+              purge protection.
+            </td>
+            <td>
+              Until disconnected or replaced; then recoverable in the vault for
+              ${days(KEY_VAULT_SOFT_DELETE_DAYS)} before Azure deletes it for good
+            </td>
+          </tr>
+        </tbody>
+      </table>
+    </div>
     <p>
-      The app's logs record each request (method, path, status, duration) and errors with a correlation id.
-      Passwords, tokens and consent values are removed before anything is logged; how long logs are kept is
-      set by the hosting platform.
+      The app's logs record each request (method, path without its query, status, duration) and errors with a
+      correlation id. Passwords, tokens and keys are never logged. How long logs are kept is set by the
+      hosting platform.
     </p>`;
 }
 

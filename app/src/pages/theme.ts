@@ -66,7 +66,6 @@ const cssVariables = (tokens: ColourTokens) =>
 export const PAGE_CSS = `
 :root { color-scheme: light dark; ${cssVariables(LIGHT_TOKENS)} }
 @media (prefers-color-scheme: dark) { :root { ${cssVariables(DARK_TOKENS)} } }
-@media (forced-colors: active) { :root { ${cssVariables(FORCED)} } .panel, .note { border: 1px solid CanvasText; } }
 * { box-sizing: border-box; }
 html, body { margin: 0; }
 body {
@@ -97,20 +96,32 @@ a { color: var(--colorBrandForegroundLink); }
 a:hover { color: var(--colorBrandForegroundLinkHover); }
 a:focus-visible { outline: 2px solid var(--colorStrokeFocus2); outline-offset: 2px; border-radius: 2px; }
 code, pre { font-family: ${FONT_FAMILY_MONOSPACE}; font-size: 13px; }
-code { background: var(--colorNeutralBackground3); padding: 1px 4px; border-radius: 4px; overflow-wrap: anywhere; }
+code { background: var(--colorNeutralBackground3); padding: 1px 4px; border-radius: 4px; overflow-wrap: break-word; }
 pre {
   background: var(--colorNeutralBackground3); border: 1px solid var(--colorNeutralStroke2); border-radius: 4px;
-  padding: 12px 16px; overflow-x: auto; line-height: 20px;
+  padding: 12px 16px; line-height: 20px; white-space: pre-wrap; overflow-wrap: anywhere;
 }
 pre code { background: none; padding: 0; }
 table { width: 100%; border-collapse: collapse; margin: 8px 0; }
 th, td { text-align: left; vertical-align: top; padding: 8px; border-bottom: 1px solid var(--colorNeutralStroke2); }
 th { font-weight: 600; }
-td.kept { white-space: nowrap; }
-.note {
-  padding: 12px 16px; border-radius: 4px; background: var(--colorNeutralBackground3);
-  border-left: 4px solid var(--colorBrandForeground1);
+th:first-child { width: 22%; }
+/* Narrow screens scroll a table sideways rather than squeeze its columns to a word each. */
+.wide { overflow-x: auto; }
+.wide table { min-width: 600px; }
+@media (max-width: 640px) {
+  header.app { padding: 12px 16px; }
+  main { padding: 12px; }
+  .panel { padding: 20px 16px; }
+  footer.links { padding: 0 16px 24px; }
 }
+th.kept { width: 30%; }
 footer.links { max-width: 960px; margin: 0 auto; padding: 0 32px 32px; color: var(--colorNeutralForeground3); }
 footer.links a { margin-right: 16px; }
+/* Last, so the system colours win over the rules above. */
+@media (forced-colors: active) {
+  :root { ${cssVariables(FORCED)} }
+  .panel { border: 1px solid CanvasText; }
+  header.app .mark { background: Canvas; color: CanvasText; border: 1px solid CanvasText; }
+}
 `;
