@@ -11,6 +11,7 @@ import path from 'node:path';
 import express from 'express';
 import { createRequire } from 'node:module';
 import { policyPagesRouter } from '../../app/src/pages/router';
+import { roomScopeCommands } from '../../api/src/room-scope-commands';
 import { KEY_VAULT_SOFT_DELETE_DAYS, type PolicySettings } from '../../app/src/pages/policy-settings';
 import {
   DARK_TOKENS,
@@ -109,8 +110,13 @@ describe('the policy pages', () => {
     expect(text).toContain(
       'Exchange Web Services (legacy, until 1 April 2027) full_access_as_app (application)',
     );
-    expect(text).toContain(`-Role "Application Calendars.ReadWrite"`);
-    expect(text).toContain(`RecipientTypeDetails -eq 'RoomMailbox'`);
+    const commands = roomScopeCommands({
+      appId: SETTINGS.appId,
+      servicePrincipalId: '<object id of the Exchange Connect enterprise application>',
+      room: '<a room mailbox>',
+    });
+    for (const command of Object.values(commands)) expect(text).toContain(command);
+    expect(commands.assignment).toContain("-Role 'Application Calendars.ReadWrite'");
     expect(text).toContain(`application id ${SETTINGS.appId}`);
   });
 

@@ -8,6 +8,7 @@ import { FULL_ACCESS_AS_APP, GRAPH_PERMISSIONS } from '../../../api/src/exchange
 import { DEFAULT_HEALTH_CHECK_OPTIONS } from '../../../api/src/health/checks';
 import { ROOM_WINDOW_MS } from '../../../api/src/integrations/verification';
 import { EWS_SHUTDOWN_DATE } from '../../../api/src/powershell-commands';
+import { ROOM_SCOPE_APPLY_HOURS, roomScopeCommands } from '../../../api/src/room-scope-commands';
 import { html, type Html } from './html';
 import { POLICY_PATHS, type PolicyPage } from './layout';
 import {
@@ -23,6 +24,12 @@ const HOUR_MS = 60 * 60 * 1000;
 const inDays = (ms: number) => Math.round(ms / (24 * HOUR_MS));
 
 function readsInExchange(s: PolicySettings): Html {
+  // The tab's own commands, with placeholders where it would fill in the customer's values.
+  const roomScope = roomScopeCommands({
+    appId: s.appId,
+    servicePrincipalId: '<object id of the Exchange Connect enterprise application>',
+    room: '<a room mailbox>',
+  });
   const roomWindowDays = inDays(ROOM_WINDOW_MS);
   const healthWindowHours = Math.round(DEFAULT_HEALTH_CHECK_OPTIONS.roomWindowMs / HOUR_MS);
   return html` <h2 id="reads">What Exchange Connect reads in Exchange, and why</h2>
@@ -33,8 +40,9 @@ function readsInExchange(s: PolicySettings): Html {
     </p>
     <ul>
       <li>
-        the calendar folder of one mailbox (the signed-in admin's, or a mailbox a Global Admin picked): its
-        name, and on EWS the number of items in it;
+        the calendar folder of the mailbox verification opens (the signed-in admin's, or a mailbox a Global
+        Admin picked) and, in health checks, of a room the platform uses: its name, and on EWS the number of
+        items in it;
       </li>
       <li>your room lists and the rooms in them: each room's name and email address;</li>
       <li>
@@ -98,11 +106,13 @@ function readsInExchange(s: PolicySettings): Html {
     <h3 id="least-privilege">Limiting Exchange Connect to room mailboxes</h3>
     <p>
       With Microsoft Graph, an Exchange administrator can limit <code>${GRAPH_PERMISSIONS.calendars}</code>
-      to room mailboxes with RBAC for Applications in Exchange Online PowerShell:
+      to room mailboxes with RBAC for Applications in Exchange Online PowerShell (the last command checks one
+      room; changes can take up to ${ROOM_SCOPE_APPLY_HOURS} hours to apply):
     </p>
-    <pre><code>New-ServicePrincipal -AppId ${s.appId} -ObjectId &lt;object id of the Exchange Connect enterprise application&gt;
-New-ManagementScope -Name "Exchange Connect rooms" -RecipientRestrictionFilter "RecipientTypeDetails -eq 'RoomMailbox'"
-New-ManagementRoleAssignment -App ${s.appId} -Role "Application ${GRAPH_PERMISSIONS.calendars}" -CustomResourceScope "Exchange Connect rooms"</code></pre>
+    <pre><code>${roomScope.servicePrincipal}
+${roomScope.scope}
+${roomScope.assignment}
+${roomScope.test}</code></pre>
     <p>
       Entra grants add up: the scope only restricts once the tenant-wide
       <code>${GRAPH_PERMISSIONS.calendars}</code> grant is removed from the Exchange Connect enterprise
