@@ -19,6 +19,7 @@ import { ConsentStateError } from '../../api/src/identity/errors';
 import { RequestError } from '../../api/src/http/request-error';
 import { packageRoot } from './package-root';
 import { tabFiles } from './static-files';
+import { policyPagesRouter } from './pages/router';
 
 export const TAB_DIST = path.join(packageRoot(), 'tab', 'dist');
 
@@ -65,6 +66,14 @@ export function createApp(graph: AppGraph): express.Express {
     res.set('cache-control', 'no-store').json(body);
   });
   app.use(graph.bot.router);
+  app.use(
+    policyPagesRouter({
+      appId: config.clientId,
+      retention: config.retention,
+      healthIntervalMs: config.healthIntervalMs,
+      ...(config.publisherContact ? { publisherContact: config.publisherContact } : {}),
+    }),
+  );
   app.use(
     '/auth/consent',
     createConsentRouter({
@@ -117,6 +126,7 @@ export async function startAppServer(
   });
   graph.health.start();
   graph.bot.notifier.start();
+  graph.retention.start();
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   log.info({ url, publicUrl: config.publicUrl }, 'Exchange Connect listening');
