@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError } from './errors';
 import { hostMapFrom, type HostMap } from './outbound/host-mapping';
 import { DEFAULT_RETENTION, type RetentionSettings } from './retention/retention-job';
+import { DEFAULT_ADMIN_RECOGNITION_DAYS } from './identity/admin-recognition';
 
 const httpsUrl = z
   .string()
@@ -39,6 +40,11 @@ const envSchema = {
   EC_BOT_OPENID_METADATA_URL: httpsUrl.default(
     'https://login.botframework.com/v1/.well-known/openidconfiguration',
   ),
+  /**
+   * The bot serves Global Admins who opened the tab within this many days (their SSO token proved
+   * the role): a demoted admin stops receiving alerts and using commands once it has passed.
+   */
+  EC_ADMIN_RECOGNITION_DAYS: z.coerce.number().int().min(1).max(365).default(DEFAULT_ADMIN_RECOGNITION_DAYS),
   /** The Teams app id and the wizard tab's entityId, for the bot's "Open Exchange Connect" deep link. */
   EC_TEAMS_APP_ID: guid,
   EC_TAB_ENTITY_ID: z
@@ -101,6 +107,8 @@ export interface AppConfig {
   databaseFile: string;
   botAppId: string;
   bot: { loginAuthority: string; openIdMetadataUrl: string };
+  /** EC_ADMIN_RECOGNITION_DAYS */
+  adminRecognitionDays: number;
   teamsTab: { teamsAppId: string; entityId: string };
   logLevel: Env['EC_LOG_LEVEL'];
   dangerouslyAllowPrivateEwsHosts: boolean;
@@ -229,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseFile: e.EC_DATABASE_FILE,
     botAppId: e.EC_BOT_APP_ID.toLowerCase(),
     bot: { loginAuthority: e.EC_BOT_LOGIN_AUTHORITY, openIdMetadataUrl: e.EC_BOT_OPENID_METADATA_URL },
+    adminRecognitionDays: e.EC_ADMIN_RECOGNITION_DAYS,
     teamsTab: { teamsAppId: e.EC_TEAMS_APP_ID.toLowerCase(), entityId: e.EC_TAB_ENTITY_ID },
     logLevel: e.EC_LOG_LEVEL,
     dangerouslyAllowPrivateEwsHosts: e.EC_DANGEROUSLY_ALLOW_PRIVATE_EWS_HOSTS,

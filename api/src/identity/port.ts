@@ -29,6 +29,17 @@ export interface SignedInUser {
   isGlobalAdmin: boolean;
 }
 
+/**
+ * Who may manage the connection, as the bot asks it: users whose Teams SSO token proved Global
+ * Administrator in the tab recently enough (admin-recognition.ts).
+ */
+export interface RecognisedAdmins {
+  /** True when the user proved Global Administrator in the tab within the last `recognitionDays`. */
+  isRecognised(tenantId: string, userOid: string): Promise<boolean>;
+  /** How long one sighting counts, for the cards that explain it. */
+  readonly recognitionDays: number;
+}
+
 export interface SsoTokenValidator {
   /** Validates signature, exact issuer for the token's tenant, audience and lifetime. */
   validate(token: string): Promise<SignedInUser>;

@@ -19,6 +19,7 @@ import type {
 import type { HealthStoreOperations } from './health-port';
 import type { ConversationStoreOperations } from './conversation-port';
 import type { RetentionStoreOperations } from './retention-port';
+import type { AdminSightingStoreOperations } from './admin-port';
 
 export interface TenantInput {
   id: string;
@@ -99,7 +100,12 @@ export interface CoreStoreOperations {
 }
 
 export interface StoreOperations
-  extends CoreStoreOperations, HealthStoreOperations, ConversationStoreOperations, RetentionStoreOperations {}
+  extends
+    CoreStoreOperations,
+    HealthStoreOperations,
+    ConversationStoreOperations,
+    AdminSightingStoreOperations,
+    RetentionStoreOperations {}
 
 export interface IntegrationStore extends StoreOperations {
   /**

@@ -1,7 +1,8 @@
 /**
  * The store contract, part 3: the bot's conversation subscriptions (migration 3) — tenant-scoped,
- * durable, reinstallable. Run on SQLite by test/unit/bot-store-subscriptions.test.ts and on
- * PostgreSQL by test/integration/store-postgres.test.ts.
+ * durable, reinstallable — with a team's alert choice and the `check` rate limit, and the Global
+ * Admins seen in the tab (migration 7). Run on SQLite by test/unit/bot-store-subscriptions.test.ts
+ * and on PostgreSQL by test/integration/store-postgres.test.ts.
  */
 import { StoreConflictError } from '../../../api/src/store/errors';
 import type { IntegrationStore } from '../../../api/src/store/port';
@@ -77,5 +78,137 @@ export function describeConversationStoreContract(harness: StoreHarness): void {
       }),
     ).rejects.toThrow('abort');
     expect(await store.getConversationSubscription(A, 'a:9')).toBeUndefined();
+  });
+  describe('a team conversation’s alert choice', () => {
+    const choice = (state: 'on' | 'off', chosenBy = 'admin-oid') =>
+      ({ state, chosenBy, chosenAt: new Date(now).toISOString() }) as const;
+
+    it('is absent until an admin chooses, then says who chose and when; another tenant cannot set it', async () => {
+      await subscribe(A, '19:team');
+      expect((await store.getConversationSubscription(A, '19:team'))?.channelAlerts).toBeUndefined();
+      expect(await store.setChannelAlerts(B, '19:team', choice('on'))).toBe(false);
+      expect((await store.getConversationSubscription(A, '19:team'))?.channelAlerts).toBeUndefined();
+
+      expect(await store.setChannelAlerts(A, '19:team', choice('on'))).toBe(true);
+      expect((await store.getConversationSubscription(A, '19:team'))?.channelAlerts).toEqual({
+        state: 'on',
+        chosenBy: 'admin-oid',
+        chosenAt: new Date(now).toISOString(),
+      });
+      now += 60_000;
+      await store.setChannelAlerts(A, '19:team', choice('off', 'other-admin'));
+      expect((await store.getConversationSubscription(A, '19:team'))?.channelAlerts).toEqual({
+        state: 'off',
+        chosenBy: 'other-admin',
+        chosenAt: new Date(now).toISOString(),
+      });
+    });
+
+    it('survives a refresh of the subscription but not a removal: a reinstalled team starts with alerts off', async () => {
+      await subscribe(A, '19:team');
+      await store.setChannelAlerts(A, '19:team', choice('on'));
+      await subscribe(A, '19:team');
+      expect((await store.getConversationSubscription(A, '19:team'))?.channelAlerts?.state).toBe('on');
+
+      await store.removeConversationSubscription(A, '19:team', new Date(now));
+      expect(await store.setChannelAlerts(A, '19:team', choice('on'))).toBe(false);
+      const again = await subscribe(A, '19:team');
+      expect(again.channelAlerts).toBeUndefined();
+    });
+
+    it('is read whole or not at all: a row holding part of a choice is reported corrupt', async () => {
+      const db = await harness.database({ shared: true });
+      const shared = await db.open(() => new Date(now));
+      await shared.saveConversationSubscription({
+        conversationId: '19:team',
+        tenantId: A,
+        scope: 'team',
+        reference: {},
+        installedBy: 'oid-1',
+      });
+      await db.query(`UPDATE conversation_subscriptions SET channel_alerts = 'on'`);
+      await expect(shared.getConversationSubscription(A, '19:team')).rejects.toMatchObject({
+        code: 'store_corrupt_data',
+      });
+    });
+  });
+
+  describe('the check rate limit', () => {
+    const WINDOW = 60_000;
+
+    it('takes the slot once per window, says when the next one frees, and only for the own tenant', async () => {
+      await subscribe(A, 'a:1');
+      expect(await store.takeCheckSlot(B, 'a:1', new Date(now), WINDOW)).toEqual({ taken: false });
+      expect(await store.takeCheckSlot(A, 'a:1', new Date(now), WINDOW)).toEqual({ taken: true });
+      expect((await store.getConversationSubscription(A, 'a:1'))?.lastCheckAt).toBe(
+        new Date(now).toISOString(),
+      );
+      const first = now;
+      now += 59_000;
+      expect(await store.takeCheckSlot(A, 'a:1', new Date(now), WINDOW)).toEqual({
+        taken: false,
+        nextCheckAt: new Date(first + WINDOW).toISOString(),
+      });
+      now = first + WINDOW;
+      expect(await store.takeCheckSlot(A, 'a:1', new Date(now), WINDOW)).toEqual({ taken: true });
+      // Conversations are limited each on their own.
+      await subscribe(A, 'a:2');
+      expect(await store.takeCheckSlot(A, 'a:2', new Date(now), WINDOW)).toEqual({ taken: true });
+    });
+
+    it('gives the slot to exactly one of two requests at the same moment', async () => {
+      await subscribe(A, 'a:1');
+      const results = await Promise.all([
+        store.takeCheckSlot(A, 'a:1', new Date(now), WINDOW),
+        store.takeCheckSlot(A, 'a:1', new Date(now), WINDOW),
+      ]);
+      expect(results.filter((r) => r.taken)).toHaveLength(1);
+    });
+
+    it('refuses a removed conversation without a next time', async () => {
+      await subscribe(A, 'a:1');
+      await store.removeConversationSubscription(A, 'a:1', new Date(now));
+      expect(await store.takeCheckSlot(A, 'a:1', new Date(now), WINDOW)).toEqual({ taken: false });
+    });
+  });
+
+  describe('Global Admins seen in the tab', () => {
+    const HOUR = 3600_000;
+    const sight = (tenantId: string, userOid: string, upn = 'admin@contoso.com') =>
+      store.recordAdminSighting({
+        tenantId,
+        userOid,
+        upn,
+        seenAt: new Date(now),
+        refreshIfSeenBefore: new Date(now - HOUR),
+      });
+
+    it('records a sighting per tenant and user, and moves it forward at most once an hour', async () => {
+      expect(await store.getAdminSighting(A, 'oid-1')).toBeUndefined();
+      expect(await sight(A, 'oid-1')).toBe(true);
+      const first = new Date(now).toISOString();
+      expect(await store.getAdminSighting(A, 'oid-1')).toEqual({
+        tenantId: A,
+        userOid: 'oid-1',
+        upn: 'admin@contoso.com',
+        lastSeenAt: first,
+      });
+      expect(await store.getAdminSighting(B, 'oid-1')).toBeUndefined();
+
+      now += HOUR - 1000;
+      expect(await sight(A, 'oid-1', 'renamed@contoso.com')).toBe(false);
+      expect((await store.getAdminSighting(A, 'oid-1'))?.lastSeenAt).toBe(first);
+
+      now += 2000;
+      expect(await sight(A, 'oid-1', 'renamed@contoso.com')).toBe(true);
+      expect(await store.getAdminSighting(A, 'oid-1')).toMatchObject({
+        upn: 'renamed@contoso.com',
+        lastSeenAt: new Date(now).toISOString(),
+      });
+
+      // The same oid in another tenant is another row.
+      expect(await sight(B, 'oid-1')).toBe(true);
+      expect((await store.getAdminSighting(A, 'oid-1'))?.upn).toBe('renamed@contoso.com');
+    });
   });
 }

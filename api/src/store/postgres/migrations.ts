@@ -222,6 +222,23 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_by_time ON audit_log (at, seq);
   CREATE INDEX health_alerts_by_time ON health_alerts (created_at, seq);
   `,
+  // 7: the bot serves admins. Global Administrators seen in the tab (their SSO token's wids), with
+  // when they were last seen; no foreign key to tenants (an admin may open the tab before the tenant
+  // row exists). Per conversation: a team's alert choice (who chose, when) and when `check` last ran
+  // there (its rate limit, shared by every instance).
+  `
+  CREATE TABLE admin_sightings (
+    tenant_id text COLLATE "C" NOT NULL,
+    user_oid text COLLATE "C" NOT NULL,
+    upn text NOT NULL,
+    last_seen_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, user_oid)
+  );
+  ALTER TABLE conversation_subscriptions ADD COLUMN channel_alerts text CHECK (channel_alerts IN ('on', 'off'));
+  ALTER TABLE conversation_subscriptions ADD COLUMN channel_alerts_chosen_by text;
+  ALTER TABLE conversation_subscriptions ADD COLUMN channel_alerts_chosen_at timestamptz;
+  ALTER TABLE conversation_subscriptions ADD COLUMN last_check_at timestamptz;
+  `,
 ];
 
 /**

@@ -1,10 +1,11 @@
 /**
  * The PostgreSQL adapter of IntegrationStore (pg): a bounded pool shared by the process, migrations
  * applied at open, the same semantics as the SQLite adapter so several app instances can share one
- * database. The statements live in core-, health-, conversation- and retention-operations.ts;
+ * database. The statements live in core-, health-, conversation-, admin- and retention-operations.ts;
  * where they run (pool or transaction) in runner.ts.
  */
 import type { IntegrationStore, StoreOperations } from '../port';
+import { adminSightingOperations } from './admin-operations';
 import { conversationOperations } from './conversation-operations';
 import { coreOperations } from './core-operations';
 import { healthOperations } from './health-operations';
@@ -33,6 +34,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...coreOperations(runner, clock),
     ...healthOperations(runner, clock),
     ...conversationOperations(runner, clock),
+    ...adminSightingOperations(runner),
     ...retentionOperations(runner),
   });
   let closed: Promise<void> | undefined;

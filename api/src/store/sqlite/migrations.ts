@@ -248,6 +248,23 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_by_time ON audit_log (at, seq);
   CREATE INDEX health_alerts_by_time ON health_alerts (created_at, seq);
   `,
+  // 7: the bot serves admins. Global Administrators seen in the tab (their SSO token's wids), with
+  // when they were last seen; no foreign key to tenants (an admin may open the tab before the tenant
+  // row exists). Per conversation: a team's alert choice (who chose, when) and when `check` last ran
+  // there (its rate limit, shared by every instance).
+  `
+  CREATE TABLE admin_sightings (
+    tenant_id TEXT NOT NULL,
+    user_oid TEXT NOT NULL,
+    upn TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, user_oid)
+  ) STRICT;
+  ALTER TABLE conversation_subscriptions ADD COLUMN channel_alerts TEXT CHECK (channel_alerts IN ('on', 'off'));
+  ALTER TABLE conversation_subscriptions ADD COLUMN channel_alerts_chosen_by TEXT;
+  ALTER TABLE conversation_subscriptions ADD COLUMN channel_alerts_chosen_at TEXT;
+  ALTER TABLE conversation_subscriptions ADD COLUMN last_check_at TEXT;
+  `,
 ];
 
 /** Applies the migrations this database lacks, all in one write transaction. */

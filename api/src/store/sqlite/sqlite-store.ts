@@ -22,8 +22,10 @@ import { TransactionGate } from './transaction-gate';
 import { GuardedHealthOperations } from './guarded-health-operations';
 import { SqliteHealthStatements } from './health-statements';
 import { SqliteConversationStatements } from './conversation-statements';
-import type { ConversationSubscriptionInput } from '../conversation-port';
-import type { ConversationSubscription } from '../conversation-types';
+import type { CheckSlot, ConversationSubscriptionInput } from '../conversation-port';
+import type { ChannelAlertChoice, ConversationSubscription } from '../conversation-types';
+import type { AdminSighting, AdminSightingInput } from '../admin-port';
+import { SqliteAdminSightingStatements } from './admin-statements';
 import type { IsoInstant } from '../types';
 import type { PruneBatch } from '../retention-port';
 import { SqliteRetentionStatements } from './retention-statements';
@@ -43,10 +45,20 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     private readonly sql: SyncOperations,
     health: SqliteHealthStatements,
     private readonly conversations: SqliteConversationStatements,
+    private readonly admins: SqliteAdminSightingStatements,
     private readonly retention: SqliteRetentionStatements,
     guard: () => Promise<void>,
   ) {
     super(health, guard);
+  }
+
+  async recordAdminSighting(input: AdminSightingInput): Promise<boolean> {
+    await this.guard();
+    return this.admins.recordAdminSighting(input);
+  }
+  async getAdminSighting(tenantId: string, userOid: string): Promise<AdminSighting | undefined> {
+    await this.guard();
+    return this.admins.getAdminSighting(tenantId, userOid);
   }
 
   async pruneTraces(batch: PruneBatch): Promise<number> {
@@ -94,6 +106,23 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
   ): Promise<boolean> {
     await this.guard();
     return this.conversations.setConversationMute(tenantId, conversationId, mutedUntil);
+  }
+  async setChannelAlerts(
+    tenantId: string,
+    conversationId: string,
+    choice: ChannelAlertChoice,
+  ): Promise<boolean> {
+    await this.guard();
+    return this.conversations.setChannelAlerts(tenantId, conversationId, choice);
+  }
+  async takeCheckSlot(
+    tenantId: string,
+    conversationId: string,
+    now: Date,
+    windowMs: number,
+  ): Promise<CheckSlot> {
+    await this.guard();
+    return this.conversations.takeCheckSlot(tenantId, conversationId, now, windowMs);
   }
 
   async upsertTenant(tenant: TenantInput): Promise<Tenant> {
@@ -155,10 +184,13 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
     private readonly statements: SqliteStatements,
     private readonly healthStatements: SqliteHealthStatements,
     private readonly conversationStatements: SqliteConversationStatements,
+    private readonly adminStatements: SqliteAdminSightingStatements,
     private readonly retentionStatements: SqliteRetentionStatements,
     private readonly gate: TransactionGate,
   ) {
-    super(statements, healthStatements, conversationStatements, retentionStatements, () => gate.whenClosed());
+    super(statements, healthStatements, conversationStatements, adminStatements, retentionStatements, () =>
+      gate.whenClosed(),
+    );
   }
 
   transaction<T>(fn: (tx: StoreOperations) => Promise<T>): Promise<T> {
@@ -177,6 +209,7 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
             this.statements,
             this.healthStatements,
             this.conversationStatements,
+            this.adminStatements,
             this.retentionStatements,
             async () => this.gate.assertOpen(token),
           ),
@@ -203,6 +236,7 @@ export function openSqliteStore(options: SqliteStoreOptions): IntegrationStore {
       new SqliteStatements(db, clock),
       new SqliteHealthStatements(db, clock),
       new SqliteConversationStatements(db, clock),
+      new SqliteAdminSightingStatements(db),
       new SqliteRetentionStatements(db),
       new TransactionGate(),
     );
