@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import express from 'express';
 import type { DeliveryOutcome } from '../api/src/store/health-port';
 import { openSqliteStore } from '../api/src/store/sqlite/sqlite-store';
+import { AdminRecognition } from '../api/src/identity/admin-recognition';
 import { createBot } from '../bot/src/create-bot';
 import { DEFAULT_NOTIFIER_OPTIONS } from '../bot/src/notifier';
 import { TEAMS_TENANT_WINDOWS } from '../bot/src/rate-limiter';
@@ -81,6 +82,8 @@ export async function main(): Promise<void> {
   const bot = createBot({
     settings,
     store,
+    // Channels only, each with alerts on (below): nobody's personal chat, so no one to recognise.
+    admins: new AdminRecognition({ store, recognitionDays: 30, clock: () => new Date(), log: quietLog }),
     readStatus: statusReader(store, { appId: 'bench' }),
     log: quietLog,
     checkNow: async () => ({ status: 'not_connected' }),
@@ -116,9 +119,17 @@ export async function main(): Promise<void> {
       }
     };
     await Promise.all(Array.from({ length: 4 }, installer));
-    const subscribed = (await store.listConversationSubscriptions(tenant.id)).length;
-    if (subscribed !== CONVERSATIONS)
-      throw new Error(`${subscribed} of ${CONVERSATIONS} conversations subscribed`);
+    const subscriptions = await store.listConversationSubscriptions(tenant.id);
+    if (subscriptions.length !== CONVERSATIONS)
+      throw new Error(`${subscriptions.length} of ${CONVERSATIONS} conversations subscribed`);
+    // As if an admin said `alerts on` in each channel (a team channel's alerts are off until then).
+    for (const { conversationId } of subscriptions) {
+      await store.setChannelAlerts(tenant.id, conversationId, {
+        state: 'on',
+        chosenBy: tenant.users[0]!.id,
+        chosenAt: new Date().toISOString(),
+      });
+    }
     await sleep(1100); // the welcome cards leave the connector's tenant window
 
     const alert = await store.addAlert({

@@ -4,6 +4,9 @@
  * unsigned requests and takes replies without a token), which is why this mode exists only here,
  * bound to localhost, and is never reachable from the server's configuration.
  *
+ * The Playground has no tab and no Teams SSO, so it stands in for the tab: whoever chats with the
+ * bot is recorded as a Global Admin who opened it (the bot serves only those).
+ *
  * To watch alerts arrive: `curl -X POST localhost:3978/_playground/alerts -d kind=failing`
  * (or `kind=recovered`) writes a demo alert into the outbox for every tenant that chatted with the
  * bot; the notifier delivers it through the same path as production.
@@ -22,6 +25,7 @@ import { createLogger, type Logger } from '../api/src/logger';
 import { openSqliteStore } from '../api/src/store/sqlite/sqlite-store';
 import type { IntegrationStore } from '../api/src/store/port';
 import { createBot, type Bot } from '../bot/src/create-bot';
+import { AdminRecognition } from '../api/src/identity/admin-recognition';
 
 export interface PlaygroundBot {
   bot: Bot;
@@ -72,6 +76,7 @@ export async function startPlaygroundBot(options: {
 }): Promise<PlaygroundBot> {
   const { log } = options;
   const store = openSqliteStore({ file: options.databaseFile });
+  const admins = new AdminRecognition({ store, recognitionDays: 30, clock: () => new Date(), log });
   const bot = createBot({
     settings: {
       auth: { mode: 'dangerouslyUnauthenticatedForPlayground' },
@@ -82,14 +87,23 @@ export async function startPlaygroundBot(options: {
     log,
     // No Exchange behind the Playground, so no checks: the status card says what is stored.
     checkNow: async () => ({ status: 'not_connected' }),
+    admins,
     notifierOptions: { pollIntervalMs: 1000 },
   });
   const tenants = new Set<string>();
   const app = express();
-  app.post('/api/messages', express.json({ limit: '1mb' }), (req, _res, next) => {
-    const tenantId = (req.body as { conversation?: { tenantId?: unknown } } | undefined)?.conversation
-      ?.tenantId;
-    if (typeof tenantId === 'string' && tenantId) tenants.add(tenantId);
+  app.post('/api/messages', express.json({ limit: '1mb' }), async (req, _res, next) => {
+    const body = req.body as
+      { conversation?: { tenantId?: unknown }; from?: { aadObjectId?: unknown; name?: unknown } } | undefined;
+    const tenantId = body?.conversation?.tenantId;
+    const oid = body?.from?.aadObjectId;
+    if (typeof tenantId === 'string' && tenantId) {
+      tenants.add(tenantId);
+      if (typeof oid === 'string' && oid) {
+        const upn = typeof body?.from?.name === 'string' ? body.from.name : 'playground user';
+        await admins.sawSignedIn({ tenantId, oid, upn, isGlobalAdmin: true });
+      }
+    }
     next();
   });
   app.use(bot.router);

@@ -27,6 +27,8 @@ import { createHealthScheduler } from '../../api/src/health/create-scheduler';
 import type { HealthScheduler } from '../../api/src/health/scheduler';
 import { createBot, type Bot } from '../../bot/src/create-bot';
 import { DAY_MS, RetentionJob } from '../../api/src/retention/retention-job';
+import { AdminRecognition } from '../../api/src/identity/admin-recognition';
+import { botTokenSource } from './bot-token-source';
 
 export interface AppGraph {
   config: AppConfig;
@@ -44,6 +46,8 @@ export interface AppGraph {
   health: HealthScheduler;
   /** The alert bot: `/api/messages` and the outbox notifier. */
   bot: Bot;
+  /** Global Admins seen in the tab (the API records them), whom the bot serves. */
+  admins: AdminRecognition;
   /** Deletes records past their retention (EC_RETENTION_*); started by the server, not by the CLI. */
   retention: RetentionJob;
   close(): Promise<void>;
@@ -136,15 +140,18 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
       historyRetentionMs: config.retention.healthResultDays * DAY_MS,
     },
   });
+  const admins = new AdminRecognition({
+    store,
+    recognitionDays: config.adminRecognitionDays,
+    clock: () => new Date(now()),
+    log,
+  });
   const bot = createBot({
     settings: {
       auth: {
-        mode: 'certificate',
-        credentials: {
-          appId: config.botAppId,
-          certPem: config.appCertificate.certPem,
-          keyPem: config.appCertificate.keyPem,
-        },
+        mode: 'app',
+        appId: config.botAppId,
+        tokens: botTokenSource(config, { policy }),
         endpoints: {
           loginAuthority: config.bot.loginAuthority,
           oauthScope: 'https://api.botframework.com',
@@ -157,6 +164,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     store,
     readStatus: statusReader(store, { appId: config.clientId, clock: () => new Date(now()) }),
     checkNow: (tenantId) => health.checkNow(tenantId),
+    admins,
     log,
     clock: () => new Date(now()),
   });
@@ -180,6 +188,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     autodiscover,
     health,
     bot,
+    admins,
     retention,
     close: async () => {
       await retention.stop();

@@ -94,6 +94,7 @@ export function createApp(graph: AppGraph): express.Express {
       sealer: graph.sealer,
       log,
       checkNow: (tenantId) => graph.health.checkNow(tenantId),
+      admins: graph.admins,
       now: graph.verification.now,
     }),
   );

@@ -3,9 +3,16 @@
  * tenant's alerts and greets; removal unsubscribes. Commands answer only about the activity's
  * own tenant, and only in a conversation subscribed for that tenant.
  *
+ * The bot serves admins: `status`, `check` (and "Check again"), `mute`, `unmute` and `alerts
+ * on|off` answer only a sender the recognised admins port knows (a Global Administrator who opened
+ * the tab recently, see api/src/identity/admin-recognition.ts); anyone else gets a polite
+ * explanation and nothing runs or changes. `help` answers everyone.
+ *
  * Mute is per conversation: one admin silencing their chat must not silence a team channel (or
  * another admin) of the same tenant. Muted conversations still get their deliveries recorded, as
- * suppressed (see notifier.ts).
+ * suppressed (see notifier.ts). A team channel receives alerts only after an admin said `alerts on`
+ * there. `check` runs at most once per CHECK_INTERVAL_MS per conversation (each one costs token
+ * requests and Exchange calls); the slot is kept in the store, so every instance honours it.
  */
 import {
   ActivityTypes,
@@ -18,7 +25,14 @@ import {
 } from 'botbuilder';
 import type { ConversationSubscription } from '../../api/src/store/conversation-types';
 import type { JsonObject } from '../../api/src/store/types';
-import type { CheckNow, CheckNowOutcome, ConversationDirectory, Logger, StatusReader } from './ports';
+import type {
+  CheckNow,
+  CheckNowOutcome,
+  ConversationDirectory,
+  Logger,
+  RecognisedAdmins,
+  StatusReader,
+} from './ports';
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   CHECK_AGAIN_VERB,
@@ -26,7 +40,7 @@ import {
   type AdaptiveCard,
   type TabLink,
 } from './cards/card';
-import { helpCard, welcomeCard } from './cards/help-card';
+import { helpCard, notAnAdminCard, welcomeCard } from './cards/help-card';
 import { statusCard } from './cards/status-card';
 import { parseCommand } from './commands';
 import { loadStatusView } from './status-view';
@@ -44,10 +58,20 @@ function noteFor(outcome: CheckNowOutcome): string | undefined {
   }
 }
 
+/** One `check` per conversation in this window; a second answers with the last known state. */
+export const CHECK_INTERVAL_MS = 60_000;
+
+function waitNote(nextCheckAt: string | undefined, now: Date): string {
+  const seconds = nextCheckAt ? Math.ceil((Date.parse(nextCheckAt) - now.getTime()) / 1000) : undefined;
+  const next = seconds && seconds > 0 ? ` The next check can run in ${seconds} s.` : '';
+  return `A check ran from this conversation within the last minute; this is the last known state.${next}`;
+}
+
 export interface AlertBotDeps {
   store: ConversationDirectory;
   readStatus: StatusReader;
   checkNow: CheckNow;
+  admins: RecognisedAdmins;
   tab: TabLink;
   log: Logger;
   clock?: () => Date;
@@ -115,7 +139,10 @@ export class AlertBot extends TeamsActivityHandler {
     });
     if (!before || before.removedAt) {
       this.deps.log.info({ tenantId, conversationId }, 'bot installed: conversation subscribed');
-      await context.sendActivity({ attachments: [cardAttachment(welcomeCard(this.deps.tab))] });
+      const scope = activity.conversation.conversationType === 'personal' ? 'personal' : 'team';
+      await context.sendActivity({
+        attachments: [cardAttachment(welcomeCard(this.deps.tab, this.deps.admins, scope))],
+      });
     }
   }
 
@@ -145,27 +172,60 @@ export class AlertBot extends TeamsActivityHandler {
     return subscription && !subscription.removedAt ? subscription : undefined;
   }
 
+  /** The sender's object id if they are a recognised admin of the subscription's tenant. */
+  private async adminSending(
+    activity: Activity,
+    subscription: ConversationSubscription,
+  ): Promise<string | undefined> {
+    const oid = activity.from?.aadObjectId;
+    return oid && (await this.deps.admins.isRecognised(subscription.tenantId, oid)) ? oid : undefined;
+  }
+
+  /**
+   * `check` and "Check again": runs the checks if this conversation's slot is free (after
+   * `beforeRun`), else runs nothing. The note for the status card either way.
+   */
+  private async checkIfDue(
+    subscription: ConversationSubscription,
+    beforeRun: () => Promise<unknown> = async () => undefined,
+  ): Promise<string | undefined> {
+    const now = this.clock();
+    const slot = await this.deps.store.takeCheckSlot(
+      subscription.tenantId,
+      subscription.conversationId,
+      now,
+      CHECK_INTERVAL_MS,
+    );
+    if (!slot.taken) return waitNote(slot.nextCheckAt, now);
+    await beforeRun();
+    return this.runChecks(subscription.tenantId, this.checkWaitMs());
+  }
+
   private async answer(context: TurnContext): Promise<void> {
     // On a copy: removeRecipientMention rewrites the activity's text in place.
     const text = TurnContext.removeRecipientMention({ ...context.activity }) ?? '';
     const command = parseCommand(text);
+    const { tab, admins } = this.deps;
     const reply = (card: AdaptiveCard) => context.sendActivity({ attachments: [cardAttachment(card)] });
-    if (command.name === 'help') return void (await reply(helpCard(this.deps.tab)));
+    if (command.name === 'help') return void (await reply(helpCard(tab, admins)));
     if (command.name === 'unknown') {
-      return void (await reply(helpCard(this.deps.tab, "I didn't understand that. Here is what I can do:")));
+      return void (await reply(helpCard(tab, admins, "I didn't understand that. Here is what I can do:")));
     }
-    if (command.name === 'invalid') return void (await reply(helpCard(this.deps.tab, command.reason)));
+    if (command.name === 'invalid') return void (await reply(helpCard(tab, admins, command.reason)));
 
     const subscription = await this.subscriptionOf(context.activity);
     if (!subscription) return void (await context.sendActivity(NOT_SUBSCRIBED));
+    const admin = await this.adminSending(context.activity, subscription);
+    if (!admin) return void (await reply(notAnAdminCard(tab, admins)));
     const { tenantId, conversationId } = subscription;
     switch (command.name) {
       case 'status':
         await reply(await this.statusCard(subscription));
         return;
       case 'check': {
-        await context.sendActivity({ type: ActivityTypes.Typing });
-        const note = await this.runChecks(tenantId, this.checkWaitMs());
+        const note = await this.checkIfDue(subscription, () =>
+          context.sendActivity({ type: ActivityTypes.Typing }),
+        );
         await reply(await this.statusCard(subscription, note));
         return;
       }
@@ -181,7 +241,38 @@ export class AlertBot extends TeamsActivityHandler {
         await this.deps.store.setConversationMute(tenantId, conversationId, undefined);
         await context.sendActivity('Unmuted: alerts will be posted in this conversation again.');
         return;
+      case 'alerts':
+        await this.chooseChannelAlerts(context, subscription, { state: command.state, chosenBy: admin });
+        return;
     }
+  }
+
+  /** `alerts on|off`: a team channel's choice, stored with the admin who made it. */
+  private async chooseChannelAlerts(
+    context: TurnContext,
+    subscription: ConversationSubscription,
+    { state, chosenBy }: { state: 'on' | 'off'; chosenBy: string },
+  ): Promise<void> {
+    if (subscription.scope === 'personal') {
+      await context.sendActivity(
+        '`alerts on` and `alerts off` choose a team channel for the alerts. Here in your personal chat, alerts arrive while you are a recognised Global Administrator; say `mute 24h` to pause them.',
+      );
+      return;
+    }
+    await this.deps.store.setChannelAlerts(subscription.tenantId, subscription.conversationId, {
+      state,
+      chosenBy,
+      chosenAt: this.clock().toISOString(),
+    });
+    this.deps.log.info(
+      { tenantId: subscription.tenantId, conversationId: subscription.conversationId, state, chosenBy },
+      'channel alerts chosen',
+    );
+    await context.sendActivity(
+      state === 'on'
+        ? 'Alerts are on in this channel: I will post here when the Exchange connection’s health changes. Say `alerts off` to stop.'
+        : 'Alerts are off in this channel. A Global Administrator can say `alerts on` here to have them again.',
+    );
   }
 
   /** Teams waits about 10 s for an answer: answer with the last known state rather than time out. */
@@ -208,12 +299,7 @@ export class AlertBot extends TeamsActivityHandler {
   }
 
   private async statusCard(subscription: ConversationSubscription, note?: string): Promise<AdaptiveCard> {
-    const view = await loadStatusView(
-      this.deps.readStatus,
-      subscription.tenantId,
-      subscription.mutedUntil,
-      this.clock(),
-    );
+    const view = await loadStatusView(this.deps.readStatus, subscription, this.clock());
     return statusCard({ ...view, ...(note ? { note } : {}) }, this.deps.tab);
   }
 
@@ -229,19 +315,16 @@ export class AlertBot extends TeamsActivityHandler {
         value: { code: 'BadRequest', message: `Unknown verb ${invokeValue.action?.verb}` },
       };
     }
-    const subscription = await this.subscriptionOf(context.activity);
-    if (!subscription) {
-      return {
-        statusCode: 200,
-        type: ADAPTIVE_CARD_CONTENT_TYPE,
-        value: helpCard(this.deps.tab, NOT_SUBSCRIBED),
-      };
-    }
-    const note = await this.runChecks(subscription.tenantId, this.checkWaitMs());
-    return {
+    const card = (value: AdaptiveCard): AdaptiveCardInvokeResponse => ({
       statusCode: 200,
       type: ADAPTIVE_CARD_CONTENT_TYPE,
-      value: await this.statusCard(subscription, note),
-    };
+      value,
+    });
+    const subscription = await this.subscriptionOf(context.activity);
+    if (!subscription) return card(helpCard(this.deps.tab, this.deps.admins, NOT_SUBSCRIBED));
+    if (!(await this.adminSending(context.activity, subscription))) {
+      return card(notAnAdminCard(this.deps.tab, this.deps.admins));
+    }
+    return card(await this.statusCard(subscription, await this.checkIfDue(subscription)));
   }
 }

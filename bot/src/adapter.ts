@@ -1,8 +1,11 @@
 /**
  * The botbuilder CloudAdapter: channel requests are validated against the Bot Framework OpenID
- * keys (botbuilder's own validation), and the bot calls the connector with a certificate token
- * from msal-node. botbuilder's CertificateServiceClientCredentialsFactory ignores the login
- * authority, so the certificate credential is our own ConfidentialClientApplication.
+ * keys (botbuilder's own validation), and the bot calls the connector with a token from the app's
+ * one msal-node wrapper (the BotTokenSource port: MsalAppTokenProvider for the bot's app id, with
+ * the outbound policy, deadline, size cap, thumbprint and throttling rules of every Entra call).
+ * botbuilder's MsalServiceClientCredentialsFactory takes a ConfidentialClientApplication; it only
+ * ever calls acquireTokenByClientCredential({ scopes: ['<oauthScope>/.default'], skipCache }) on
+ * it (MsalAppCredentials.refreshToken), so a small object with that method stands in for one.
  *
  * Proactive sends (the notifier) go out without botbuilder's retries: botbuilder 4.23's
  * ConnectorClient is an @azure/core-client ServiceClient whose pipeline carries the default retry
@@ -13,8 +16,6 @@
  * stretch the send past its budget; the notifier keeps its own durable, per-conversation schedule.
  * Replies inside incoming turns (a user waiting for an answer) keep botbuilder's retries.
  */
-import { X509Certificate, createHash } from 'node:crypto';
-import { ConfidentialClientApplication } from '@azure/msal-node';
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
@@ -34,40 +35,42 @@ import {
   type ConnectorClient,
   type UserTokenClient,
 } from 'botframework-connector';
-import type { Logger } from './ports';
-import type { BotCredentials, BotFrameworkEndpoints } from './settings';
+import type { BotTokenSource, Logger } from './ports';
+import type { BotAppAuth } from './settings';
 
-function sha256Thumbprint(certPem: string): string {
-  return createHash('sha256').update(new X509Certificate(certPem).raw).digest('hex');
+/** The part of a ConfidentialClientApplication botframework-connector uses, as MsalAppCredentials calls it. */
+interface ClientCredentialApplication {
+  acquireTokenByClientCredential(request: {
+    scopes: string[];
+  }): Promise<{ accessToken: string; expiresOn: Date }>;
 }
 
-function certificateCredentials(
-  credentials: BotCredentials,
-  endpoints: BotFrameworkEndpoints,
-): MsalServiceClientCredentialsFactory {
-  const authority = new URL(endpoints.loginAuthority);
-  const msal = new ConfidentialClientApplication({
-    auth: {
-      clientId: credentials.appId,
-      authority: endpoints.loginAuthority,
-      // A non-Microsoft host (sandbox, sovereign cloud) must be named or MSAL asks Microsoft's discovery.
-      ...(authority.hostname.endsWith('.microsoftonline.com') ? {} : { knownAuthorities: [authority.host] }),
-      clientCertificate: {
-        thumbprintSha256: sha256Thumbprint(credentials.certPem),
-        privateKey: credentials.keyPem,
-        x5c: credentials.certPem,
-      },
+/**
+ * The token source in the shape botbuilder calls. Its `skipCache` is not passed on: botbuilder asks
+ * only when its own cache (the token's expiry less 5 minutes) has run out, and the provider's MSAL
+ * cache hands back a token only while it has more than 5 minutes left, so a cached answer is never
+ * one botbuilder would discard.
+ */
+function clientCredentialApplication(tokens: BotTokenSource): ClientCredentialApplication {
+  return {
+    acquireTokenByClientCredential: async ({ scopes }) => {
+      const [scope] = scopes;
+      if (!scope || scopes.length !== 1) throw new Error('The Bot Framework token is asked for one scope.');
+      const { token, expiresOnTimestamp } = await tokens.getAccessToken(scope);
+      return { accessToken: token, expiresOn: new Date(expiresOnTimestamp) };
     },
-  });
-  // botframework-connector types this against its own msal-node 2; it only calls acquireTokenByClientCredential.
-  type Msal2Client = ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1];
-  return new MsalServiceClientCredentialsFactory(credentials.appId, msal as unknown as Msal2Client);
+  };
 }
 
-export function botFrameworkAuthentication(
-  credentials: BotCredentials,
-  endpoints: BotFrameworkEndpoints,
-): BotFrameworkAuthentication {
+function tokenSourceCredentials(auth: BotAppAuth): MsalServiceClientCredentialsFactory {
+  // botframework-connector types this as its own msal-node 2's client; it calls only the method above.
+  type Msal2Client = ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1];
+  const client = clientCredentialApplication(auth.tokens);
+  return new MsalServiceClientCredentialsFactory(auth.appId, client as unknown as Msal2Client);
+}
+
+export function botFrameworkAuthentication(auth: BotAppAuth): BotFrameworkAuthentication {
+  const { endpoints } = auth;
   return BotFrameworkAuthenticationFactory.create(
     '',
     true,
@@ -78,7 +81,7 @@ export function botFrameworkAuthentication(
     endpoints.openIdMetadataUrl,
     endpoints.openIdMetadataUrl,
     'urn:botframework:azure',
-    certificateCredentials(credentials, endpoints),
+    tokenSourceCredentials(auth),
     new AuthenticationConfiguration(),
   );
 }

@@ -8,6 +8,8 @@ export type Command =
   | { name: 'check' }
   | { name: 'mute'; durationMs: number }
   | { name: 'unmute' }
+  /** A team channel's choice: this tenant's alerts posted here, or not. */
+  | { name: 'alerts'; state: 'on' | 'off' }
   | { name: 'help' }
   | { name: 'invalid'; reason: string }
   | { name: 'unknown' };
@@ -22,6 +24,10 @@ export function parseCommand(text: string): Command {
       return { name: 'check' };
     case 'unmute':
       return { name: 'unmute' };
+    case 'alerts on':
+      return { name: 'alerts', state: 'on' };
+    case 'alerts off':
+      return { name: 'alerts', state: 'off' };
     case 'help':
     case '?':
       return { name: 'help' };

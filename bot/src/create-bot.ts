@@ -2,14 +2,14 @@
  * The bot as the server wires it in: the `/api/messages` route (botbuilder CloudAdapter with Bot
  * Framework token validation), the activity handler, and the outbox notifier.
  *
- *   const bot = createBot({ settings, store, checkNow, log });
+ *   const bot = createBot({ settings, store, readStatus, checkNow, admins, log });
  *   app.use(bot.router);          // POST /api/messages
  *   bot.notifier.start();         // … await bot.notifier.stop() on shutdown
  */
 import express from 'express';
 import type { CloudAdapter } from 'botbuilder';
 import { AlertBot } from './activity-handler';
-import type { BotStore, CheckNow, Logger, StatusReader } from './ports';
+import type { BotStore, CheckNow, Logger, RecognisedAdmins, StatusReader } from './ports';
 import {
   botFrameworkAuthentication,
   createCloudAdapter,
@@ -25,6 +25,8 @@ export interface BotDeps {
   store: BotStore;
   readStatus: StatusReader;
   checkNow: CheckNow;
+  /** The users the bot serves (commands, personal alerts). */
+  admins: RecognisedAdmins;
   log: Logger;
   clock?: () => Date;
   random?: () => number;
@@ -45,15 +47,16 @@ export interface Bot {
 export function createBot(deps: BotDeps): Bot {
   const { settings, log } = deps;
   const auth =
-    settings.auth.mode === 'certificate'
-      ? botFrameworkAuthentication(settings.auth.credentials, settings.auth.endpoints)
+    settings.auth.mode === 'app'
+      ? botFrameworkAuthentication(settings.auth)
       : dangerouslyUnauthenticatedBotFrameworkAuthentication();
-  const botAppId = settings.auth.mode === 'certificate' ? settings.auth.credentials.appId : '';
+  const botAppId = settings.auth.mode === 'app' ? settings.auth.appId : '';
   const adapter = createCloudAdapter(auth, log);
   const handler = new AlertBot({
     store: deps.store,
     readStatus: deps.readStatus,
     checkNow: deps.checkNow,
+    admins: deps.admins,
     tab: settings.tab,
     log,
     ...(deps.clock ? { clock: deps.clock } : {}),
@@ -63,6 +66,7 @@ export function createBot(deps: BotDeps): Bot {
   const notifier = new AlertNotifier({
     store: deps.store,
     sender: new BotFrameworkAlertSender(adapter, botAppId, () => clock().getTime()),
+    admins: deps.admins,
     tab: settings.tab,
     log,
     clock,

@@ -15,7 +15,9 @@
  *     settled right after, with nothing awaited in between: sent (with the activity id), pending
  *     again with `nextAttemptAt` (429/412/502/504: the Retry-After as given, else exponential
  *     back-off, both jittered; durable, so a restart resumes on schedule), failed, or suppressed
- *     (the conversation or tenant is muted: the outbox keeps the record, nobody is pinged).
+ *     (the conversation or tenant is muted, or the conversation receives no alerts right now: a
+ *     personal chat of someone not a recognised admin, a team channel no admin chose; see
+ *     alert-recipients.ts. The outbox keeps the record, nobody is pinged).
  *
  * Delivery is exactly once per (alert, conversation) except for one window, so it is at-least-once.
  * Exactly-once would need Teams to de-duplicate a client-chosen id, which the connector API has no
@@ -39,7 +41,8 @@ import { alertCard, recoveryCard } from './cards/alert-card';
 import type { TabLink } from './cards/card';
 import { DeliveryError, toDeliveryError, type AlertSender } from './proactive-sender';
 import { TeamsRateLimiter } from './rate-limiter';
-import type { AlertOutbox, ConversationDirectory, Logger } from './ports';
+import type { AlertOutbox, ConversationDirectory, Logger, RecognisedAdmins } from './ports';
+import { receivesAlerts } from './alert-recipients';
 
 export interface NotifierOptions {
   /** Deliveries in progress at once (sending or about to), each to a different conversation. */
@@ -74,6 +77,8 @@ export const DEFAULT_NOTIFIER_OPTIONS: NotifierOptions = {
 export interface NotifierDeps {
   store: AlertOutbox & ConversationDirectory;
   sender: AlertSender;
+  /** Whose personal chats receive alerts (checked at delivery time). */
+  admins: RecognisedAdmins;
   tab: TabLink;
   log: Logger;
   /** Lease owner; unique per process. */
@@ -416,6 +421,7 @@ export class AlertNotifier {
         (u) => u !== undefined && Date.parse(u) > nowMs,
       );
       if (muted) return { status: 'suppressed' };
+      if (!(await receivesAlerts(subscription, this.deps.admins))) return { status: 'suppressed' };
       // A recovery is news only where its incident was told: elsewhere it is suppressed.
       if (alert.kind === 'recovered') {
         original = await this.originalCardOf(alert, delivery.conversationId);

@@ -3,6 +3,7 @@
  * Microsoft's public cloud; a sandbox or sovereign cloud differs only in these values.
  */
 import type { TabLink } from './cards/card';
+import type { BotTokenSource } from './ports';
 
 export interface BotFrameworkEndpoints {
   /** Authority the bot gets its connector token from: `https://login.microsoftonline.com/<bot tenant>`. */
@@ -23,16 +24,18 @@ export const PUBLIC_CLOUD_ENDPOINTS: BotFrameworkEndpoints = {
   tokenIssuer: 'https://api.botframework.com',
 };
 
-export interface BotCredentials {
+/** The bot signs in as its own app: its token comes from the app's one msal-node wrapper. */
+export interface BotAppAuth {
+  mode: 'app';
   /** The Azure Bot's Microsoft App ID. */
   appId: string;
-  /** Certificate registered on that app (PEM), and its private key. */
-  certPem: string;
-  keyPem: string;
+  endpoints: BotFrameworkEndpoints;
+  /** Tokens for `appId` in the tenant of `endpoints.loginAuthority` (the composition root builds it). */
+  tokens: BotTokenSource;
 }
 
 export type BotAuthSettings =
-  | { mode: 'certificate'; credentials: BotCredentials; endpoints: BotFrameworkEndpoints }
+  | BotAppAuth
   /**
    * DANGER: no app id and no credentials. botbuilder then accepts unsigned requests and sends
    * without a token. Only `npm run playground` (the offline Agents Playground on localhost) uses it.

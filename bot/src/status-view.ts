@@ -1,18 +1,18 @@
-/** What the status card shows for one tenant: the one status, read through the bot's port. */
+/** What the status card shows for one conversation: its tenant's one status, read through the bot's port. */
+import type { ConversationSubscription } from '../../api/src/store/conversation-types';
 import type { StatusReader } from './ports';
 import type { StatusView } from './cards/status-card';
 
 export async function loadStatusView(
   readStatus: StatusReader,
-  tenantId: string,
-  conversationMutedUntil: string | undefined,
+  subscription: Pick<ConversationSubscription, 'tenantId' | 'scope' | 'mutedUntil' | 'channelAlerts'>,
   now: Date,
 ): Promise<StatusView> {
-  const report = await readStatus(tenantId);
+  const report = await readStatus(subscription.tenantId);
   const lastRun = report.recentResults[0]?.runId;
   const mutedUntil =
-    conversationMutedUntil && Date.parse(conversationMutedUntil) > now.getTime()
-      ? conversationMutedUntil
+    subscription.mutedUntil && Date.parse(subscription.mutedUntil) > now.getTime()
+      ? subscription.mutedUntil
       : undefined;
   return {
     status: report.status,
@@ -21,5 +21,6 @@ export async function loadStatusView(
     // Newest first from the store: reversed, the run reads in the order it ran.
     lastResults: report.recentResults.filter((r) => r.runId === lastRun).reverse(),
     ...(mutedUntil ? { mutedUntil } : {}),
+    ...(subscription.scope === 'team' ? { channelAlerts: subscription.channelAlerts?.state ?? 'off' } : {}),
   };
 }

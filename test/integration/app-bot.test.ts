@@ -1,6 +1,7 @@
 /**
  * The composed app's alert bot: the same process that serves the tab receives the bot's
- * activities, runs the health checks and drains the outbox to the Teams conversations.
+ * activities, runs the health checks and drains the outbox to the Teams conversations, for the
+ * Global Admins the tab's API saw (GET /api/me, GET /api/integration).
  */
 import type { HealthView, VerificationView } from '../../api/src/http/contract';
 import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
@@ -47,6 +48,25 @@ const isFailingAlert = (e: FeedEntry) =>
 
 describe('the alert bot in the app process', () => {
   let conversationId: string;
+  let alexChat: string;
+  const userId = (upn: string) => env.sandbox.context.directory.findUser(upn)!.user.id;
+
+  it('records the Global Admins whose SSO token reaches GET /api/me or GET /api/integration, and no one else', async () => {
+    const { store } = env.app.graph;
+    expect((await env.call('alex@contoso.com', 'GET', '/api/me')).status).toBe(200);
+    expect(await store.getAdminSighting(CONTOSO, userId('alex@contoso.com'))).toBeUndefined();
+    expect((await env.call('alex@contoso.com', 'GET', '/api/integration')).status).toBe(403);
+    expect(await store.getAdminSighting(CONTOSO, userId('alex@contoso.com'))).toBeUndefined();
+
+    expect((await env.call('admin@contoso.com', 'GET', '/api/me')).status).toBe(200);
+    expect(await store.getAdminSighting(CONTOSO, userId('admin@contoso.com'))).toMatchObject({
+      upn: 'admin@contoso.com',
+    });
+    expect((await env.call('admin.nomailbox@contoso.com', 'GET', '/api/integration')).status).toBe(200);
+    expect(await store.getAdminSighting(CONTOSO, userId('admin.nomailbox@contoso.com'))).toMatchObject({
+      upn: 'admin.nomailbox@contoso.com',
+    });
+  });
 
   it('greets an admin who installs it, and stores the subscription', async () => {
     const installed = await env.sandbox.control<{
@@ -83,6 +103,13 @@ describe('the alert bot in the app process', () => {
   });
 
   it('alerts once when consent is revoked, and once when it is back', async () => {
+    // A regular user's chat, which receives no alerts.
+    alexChat = (
+      await env.sandbox.control<{ conversationId: string }>('POST', '/connector/install', {
+        upn: 'alex@contoso.com',
+        scope: 'personal',
+      })
+    ).body.conversationId;
     await env.consentAs('admin@contoso.com');
     const verified = await env.call<VerificationView>(
       'admin@contoso.com',
@@ -117,7 +144,9 @@ describe('the alert bot in the app process', () => {
     ).toHaveLength(1);
     // Counted again on the final feed: a duplicate failing card arriving late fails here too.
     expect(recovered.slice(before).filter(isFailingAlert)).toHaveLength(1);
-    // Contoso's alerts reach Contoso's chat only, never the Fabrikam admin's.
+    // Contoso's alerts reach the Contoso admin's chat only: never the Fabrikam admin's, nor alex's
+    // (a regular user: the tab never saw a Global Admin token of theirs).
     expect(recovered.slice(before).every((x) => x.conversationId === conversationId)).toBe(true);
+    expect(recovered.slice(before).some((x) => x.conversationId === alexChat)).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
  * a refreshed card, removal unsubscribes.
  */
 import { channelSigner } from '../../sandbox/src/connector/channel-signer';
+import { CHECK_INTERVAL_MS } from '../../bot/src/activity-handler';
 import { startTestSandbox, httpsJson, type TestSandbox } from '../support/sandbox';
 import {
   cardText,
@@ -26,6 +27,9 @@ describe('alert bot conversations (botbuilder CloudAdapter ↔ sandbox Teams cha
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     harness = await startBotHarness(sandbox);
+    // The bot serves Global Admins who opened the tab: both admins here did.
+    await harness.recognise('admin@contoso.com');
+    await harness.recognise('admin@fabrikam.com');
   });
   afterAll(async () => {
     await harness.close();
@@ -67,7 +71,7 @@ describe('alert bot conversations (botbuilder CloudAdapter ↔ sandbox Teams cha
     // installationUpdate and conversationUpdate both announce the install: one greeting only.
     const greetings = (await feed(sandbox)).slice(before).filter((e) => e.conversationId === personal);
     expect(greetings).toHaveLength(1);
-    expect(cardText(greetings[0])).toContain('post an alert here when its health changes');
+    expect(cardText(greetings[0])).toContain('post an alert when its health changes');
   });
 
   it('install in a team subscribes the channel conversation with scope team', async () => {
@@ -219,6 +223,8 @@ describe('alert bot conversations (botbuilder CloudAdapter ↔ sandbox Teams cha
   });
 
   it('"Check again" (Action.Execute) runs the checks and answers the invoke with a refreshed card', async () => {
+    // A minute after the `check` above: one check per minute per conversation.
+    harness.clock.advance(CHECK_INTERVAL_MS);
     const res = await sandbox.control<ChannelDelivery>('POST', '/connector/card-actions', {
       conversationId: personal,
       upn: 'admin@contoso.com',

@@ -14,6 +14,7 @@ import { buildAppGraph, type AppGraph } from '../../app/src/composition';
 import { createLogger } from '../../api/src/logger';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { CHECK_INTERVAL_MS } from '../../bot/src/activity-handler';
 import { cardText, feed, startBotHarness, type BotHarness, type ChannelDelivery } from './bot-harness';
 
 const CONTOSO = '03017f7d-a934-418b-85f8-86d47d2aa0d0';
@@ -56,6 +57,8 @@ describe('revoke consent → one failing card per subscribed conversation → fi
       })
     ).body.conversationId;
   const check = async (conversationId: string) => {
+    // One `check` a minute per conversation: each run here comes a minute after the last.
+    harness.clock.advance(CHECK_INTERVAL_MS);
     const res = await sandbox.control<ChannelDelivery>('POST', '/connector/messages', {
       conversationId,
       upn: 'admin@contoso.com',
@@ -65,9 +68,17 @@ describe('revoke consent → one failing card per subscribed conversation → fi
   };
 
   it('delivers exactly one failing card, then one recovery card, per subscribed conversation', async () => {
+    // The admin opened the tab (so the bot serves them) and chose the IT channel for alerts.
+    await harness.recognise('admin@contoso.com');
+    await harness.recognise('admin@fabrikam.com');
     const personal = await install('admin@contoso.com', 'personal');
     const team = await install('admin@contoso.com', 'team', 'IT');
     const fabrikam = await install('admin@fabrikam.com', 'personal');
+    await sandbox.control('POST', '/connector/messages', {
+      conversationId: team,
+      upn: 'admin@contoso.com',
+      text: 'alerts on',
+    });
 
     expect((await sandbox.control('POST', '/entra/consent', { tenant: 'contoso.com' })).status).toBe(201);
     await graph.store.upsertTenant({ id: CONTOSO });

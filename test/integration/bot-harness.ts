@@ -11,14 +11,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../api/src/logger';
+import { testPolicy } from '../support/outbound';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
 import type { IntegrationStore } from '../../api/src/store/port';
 import type { Integration } from '../../api/src/store/types';
 import { createBot, type Bot } from '../../bot/src/create-bot';
 import type { NotifierOptions } from '../../bot/src/notifier';
-import type { CheckNow } from '../../bot/src/ports';
+import type { BotTokenSource, CheckNow } from '../../bot/src/ports';
 import type { BotSettings } from '../../bot/src/settings';
+import { AdminRecognition } from '../../api/src/identity/admin-recognition';
+import { botTokenSource } from '../../app/src/bot-token-source';
 import type { TestSandbox } from '../support/sandbox';
+import { createMsalNetworkClient } from '../support/msal-network';
 
 export interface FeedEntry {
   seq: number;
@@ -62,15 +66,62 @@ export interface BotHarness {
   endpoint: string;
   settings: BotSettings;
   checkNowCalls: string[];
+  /** Who the harness bot serves: nobody until `recognise`. */
+  admins: AdminRecognition;
+  /** Token requests the bot's token source sent to the sandbox Entra ID. */
+  botTokenRequests: TokenRequest[];
+  /** Records `upn` as a Global Admin seen in the tab now (as GET /api/me does for an admin's token). */
+  recognise(upn: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export function sandboxBotSettings(sandbox: TestSandbox): BotSettings {
+export interface TokenRequest {
+  /** Without the query (MSAL adds a client-request-id). */
+  url: string;
+  clientId: string | null;
+  scope: string | null;
+}
+
+/** The bot's token source as the composition root builds it, on the sandbox Entra ID, recording each token request. */
+export function sandboxBotTokens(sandbox: TestSandbox): { source: BotTokenSource; requests: TokenRequest[] } {
   const { urls, context, certs } = sandbox;
+  const requests: TokenRequest[] = [];
+  const network = createMsalNetworkClient(sandbox.agent);
+  const source = botTokenSource(
+    {
+      botAppId: context.seed.bot.appId,
+      appCertificate: { certPem: certs.appCertPem, keyPem: certs.appKeyPem },
+      bot: { loginAuthority: `${urls.entra}/${context.seed.publisher.tenantId}` },
+    },
+    {
+      policy: testPolicy({ caPem: certs.caCertPem }),
+      networkClient: {
+        sendGetRequestAsync: (url, options, timeout) => network.sendGetRequestAsync(url, options, timeout),
+        sendPostRequestAsync: (url, options) => {
+          const body = new URLSearchParams(options?.body ?? '');
+          requests.push({
+            url: url.split('?')[0]!,
+            clientId: body.get('client_id'),
+            scope: body.get('scope'),
+          });
+          return network.sendPostRequestAsync(url, options);
+        },
+      },
+    },
+  );
+  return { source, requests };
+}
+
+export function sandboxBotSettings(
+  sandbox: TestSandbox,
+  tokens: BotTokenSource = sandboxBotTokens(sandbox).source,
+): BotSettings {
+  const { urls, context } = sandbox;
   return {
     auth: {
-      mode: 'certificate',
-      credentials: { appId: context.seed.bot.appId, certPem: certs.appCertPem, keyPem: certs.appKeyPem },
+      mode: 'app',
+      appId: context.seed.bot.appId,
+      tokens,
       endpoints: {
         loginAuthority: `${urls.entra}/${context.seed.publisher.tenantId}`,
         oauthScope: 'https://api.botframework.com',
@@ -81,6 +132,9 @@ export function sandboxBotSettings(sandbox: TestSandbox): BotSettings {
     tab: { teamsAppId: '7b1c2e0a-5a57-4c43-9a0b-0a8f2f1f6a11', entityId: 'exchangeConnect' },
   };
 }
+
+/** How long a tab visit makes an admin recognised in the harness (the production default). */
+export const HARNESS_RECOGNITION_DAYS = 30;
 
 export const quietLog = createLogger({ level: 'silent' });
 
@@ -101,10 +155,18 @@ export async function startBotHarness(
   const clock = options.clock ?? new TestClock();
   const store = options.store ?? openSqliteStore({ file: dbFile, clock: clock.now });
   const checkNowCalls: string[] = [];
-  const settings = sandboxBotSettings(sandbox);
+  const tokens = sandboxBotTokens(sandbox);
+  const settings = sandboxBotSettings(sandbox, tokens.source);
+  const admins = new AdminRecognition({
+    store,
+    recognitionDays: HARNESS_RECOGNITION_DAYS,
+    clock: clock.now,
+    log: quietLog,
+  });
   const bot = createBot({
     settings,
     store,
+    admins,
     readStatus: statusReader(store, { appId: 'bot-harness', clock: clock.now }),
     log: quietLog,
     clock: clock.now,
@@ -132,6 +194,13 @@ export async function startBotHarness(
     endpoint,
     settings,
     checkNowCalls,
+    admins,
+    botTokenRequests: tokens.requests,
+    recognise: async (upn) => {
+      const found = sandbox.context.directory.findUser(upn);
+      if (!found) throw new Error(`no sandbox user ${upn}`);
+      await admins.sawSignedIn({ tenantId: found.tenant.id, oid: found.user.id, upn, isGlobalAdmin: true });
+    },
     close: async () => {
       await bot.notifier.stop();
       server.closeAllConnections();

@@ -14,6 +14,7 @@ import type { IntegrationStore } from '../../api/src/store/port';
 import { openPostgresStore } from '../../api/src/store/postgres/postgres-store';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
 import { createBot } from '../../bot/src/create-bot';
+import { AdminRecognition } from '../../api/src/identity/admin-recognition';
 import type { AlertNotifier, DrainReport, NotifierOptions } from '../../bot/src/notifier';
 import { TestDatabases } from '../support/postgres';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
@@ -94,6 +95,12 @@ describe.each([
         teamName: `Operations ${teamPrefix} ${i}`,
       });
       conversations.push(installed.body.conversationId);
+      // A team channel receives alerts once an admin said `alerts on` there.
+      await first.setChannelAlerts(tenantId(), installed.body.conversationId, {
+        state: 'on',
+        chosenBy: sandbox.context.seed.tenants[0]!.users[0]!.id,
+        chosenAt: clock.now().toISOString(),
+      });
     }
     expect(await first.listConversationSubscriptions(tenantId())).toHaveLength(CONVERSATIONS);
   });
@@ -118,6 +125,7 @@ describe.each([
       settings: harness.settings,
       store,
       readStatus: statusReader(store, { appId: 'bot-instances' }),
+      admins: new AdminRecognition({ store, recognitionDays: 30, clock: clock.now, log: quietLog }),
       log: quietLog,
       clock: clock.now,
       sleep: clock.sleep,

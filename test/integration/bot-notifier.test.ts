@@ -85,9 +85,23 @@ describe('alert notifier (outbox → botbuilder continueConversationAsync → sa
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     harness = await startBotHarness(sandbox);
+    // The bot alerts recognised admins and the channels they chose: every Contoso user here stands
+    // for an admin who opened the tab (alex too, for a third personal chat), and the IT channel is chosen.
+    for (const upn of [
+      'admin@contoso.com',
+      'alex@contoso.com',
+      'admin.nomailbox@contoso.com',
+      'admin@fabrikam.com',
+    ])
+      await harness.recognise(upn);
     conversations.push(await install('admin@contoso.com', 'personal'));
     conversations.push(await install('alex@contoso.com', 'personal'));
     conversations.push(await install('admin@contoso.com', 'team', 'IT'));
+    await harness.store.setChannelAlerts(contoso().id, conversations[2]!, {
+      state: 'on',
+      chosenBy: contoso().users[0]!.id,
+      chosenAt: harness.clock.now().toISOString(),
+    });
     fabrikamConversation = await install('admin@fabrikam.com', 'personal');
     integration = await connectedIntegration(harness.store, contoso().id, harness.clock.now());
   });
@@ -190,6 +204,7 @@ describe('alert notifier (outbox → botbuilder continueConversationAsync → sa
     const first: AlertNotifier = new AlertNotifier({
       store: harness.store,
       sender: new BotFrameworkAlertSender(harness.bot.adapter, sandbox.context.seed.bot.appId),
+      admins: harness.admins,
       tab: harness.settings.tab,
       log: quietLog,
       clock: harness.clock.now,
@@ -212,6 +227,7 @@ describe('alert notifier (outbox → botbuilder continueConversationAsync → sa
       const second = new AlertNotifier({
         store: reopened,
         sender: new BotFrameworkAlertSender(harness.bot.adapter, sandbox.context.seed.bot.appId),
+        admins: harness.admins,
         tab: harness.settings.tab,
         log: quietLog,
         clock: harness.clock.now,

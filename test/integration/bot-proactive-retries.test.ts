@@ -97,14 +97,10 @@ describe('proactive sends without botbuilder retries', () => {
 
   it("control: botbuilder's default ConnectorClient sleeps on the 429 and retries by itself", async () => {
     const { auth } = sandboxBotSettings(sandbox);
-    if (auth.mode !== 'certificate') throw new Error('the sandbox bot signs in with a certificate');
-    const adapter = createCloudAdapter(
-      botFrameworkAuthentication(auth.credentials, auth.endpoints),
-      quietLog,
-      {
-        proactiveRetries: true,
-      },
-    );
+    if (auth.mode !== 'app') throw new Error('the sandbox bot signs in as its app');
+    const adapter = createCloudAdapter(botFrameworkAuthentication(auth), quietLog, {
+      proactiveRetries: true,
+    });
     // Once only: botbuilder sleeps the whole Retry-After (1 s, for real) before its retry.
     const rule = await throttle(1);
     const before = (await feed(sandbox)).length;

@@ -7,7 +7,7 @@ import type { HealthAlert, HealthResult, IntegrationHealth } from '../../api/src
 import type { Integration } from '../../api/src/store/types';
 import { alertCard, recoveryCard } from '../../bot/src/cards/alert-card';
 import { adaptiveCard, tabDeepLink, type AdaptiveCard } from '../../bot/src/cards/card';
-import { helpCard, welcomeCard } from '../../bot/src/cards/help-card';
+import { helpCard, notAnAdminCard, welcomeCard } from '../../bot/src/cards/help-card';
 import { statusCard, type StatusView } from '../../bot/src/cards/status-card';
 import { connectionStatus } from '../../api/src/status/connection-status';
 
@@ -122,8 +122,14 @@ const cards: [string, AdaptiveCard][] = [
     ),
   ],
   ['status (never checked)', statusCard(view({ integration, lastResults: [] }), tab)],
-  ['welcome', welcomeCard(tab)],
-  ['help', helpCard(tab, "I didn't understand that.")],
+  [
+    'status (a team channel, alerts off)',
+    statusCard(view({ integration, health, lastResults: [], channelAlerts: 'off' }), tab),
+  ],
+  ['welcome (personal)', welcomeCard(tab, { recognitionDays: 30 }, 'personal')],
+  ['welcome (team)', welcomeCard(tab, { recognitionDays: 30 }, 'team')],
+  ['help', helpCard(tab, { recognitionDays: 30 }, "I didn't understand that.")],
+  ['not an admin', notAnAdminCard(tab, { recognitionDays: 30 })],
 ];
 
 describe('Adaptive Cards the bot sends', () => {

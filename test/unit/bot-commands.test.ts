@@ -12,6 +12,9 @@ describe('bot commands', () => {
     ['mute 24h', { name: 'mute', durationMs: 24 * 3600_000 }],
     ['mute 30m', { name: 'mute', durationMs: 30 * 60_000 }],
     ['mute 7d', { name: 'mute', durationMs: 7 * 86_400_000 }],
+    ['alerts on', { name: 'alerts', state: 'on' }],
+    ['Alerts  OFF', { name: 'alerts', state: 'off' }],
+    ['alerts', { name: 'unknown' }],
     ['hello', { name: 'unknown' }],
   ])('%j → %j', (text, command) => {
     expect(parseCommand(text)).toEqual(command);

@@ -178,6 +178,8 @@ describe('AlertNotifier in parallel (fake sender, virtual time)', () => {
     new AlertNotifier({
       store,
       sender,
+      // Every subscriber here is a recognised admin: this file is about scheduling, not audience.
+      admins: { recognitionDays: 30, isRecognised: async () => true },
       tab: { teamsAppId: 'app', entityId: 'tab' },
       log,
       clock: time.clock,

@@ -10,6 +10,7 @@ import type { AdaptiveCard } from '../../bot/src/cards/card';
 import { AlertNotifier, type NotifierOptions } from '../../bot/src/notifier';
 import { DeliveryError, type AlertSender } from '../../bot/src/proactive-sender';
 import { TeamsRateLimiter } from '../../bot/src/rate-limiter';
+import type { RecognisedAdmins } from '../../bot/src/ports';
 
 const TENANT = '03017f7d-a934-418b-85f8-86d47d2aa0d0';
 const START = Date.parse('2026-11-28T12:00:00.000Z');
@@ -31,12 +32,19 @@ describe('AlertNotifier scheduling (fake sender, injected clock)', () => {
   let store: IntegrationStore;
   let nowMs: number;
   let sender: FakeSender;
+  /** Whose personal chats receive alerts; everyone's here unless a test says otherwise. */
+  let recognised: Set<string>;
+  const admins: RecognisedAdmins = {
+    recognitionDays: 30,
+    isRecognised: async (_tenantId, oid) => recognised.has(oid),
+  };
   const clock = () => new Date(nowMs);
   const sleeps: number[] = [];
   const notifier = (options: Partial<NotifierOptions> = {}, random = () => 0.5): AlertNotifier =>
     new AlertNotifier({
       store,
       sender,
+      admins,
       tab: { teamsAppId: 'app', entityId: 'tab' },
       log: createLogger({ level: 'silent' }),
       clock,
@@ -51,6 +59,7 @@ describe('AlertNotifier scheduling (fake sender, injected clock)', () => {
   beforeEach(async () => {
     nowMs = START;
     sleeps.length = 0;
+    recognised = new Set(['u']);
     store = openSqliteStore({ file: ':memory:', clock });
     sender = new FakeSender(() => nowMs);
     await store.upsertTenant({ id: TENANT });
@@ -79,6 +88,16 @@ describe('AlertNotifier scheduling (fake sender, injected clock)', () => {
       summary: 's',
       since: new Date(nowMs).toISOString(),
     });
+
+  it('decides who receives an alert when it is delivered: a user demoted after planning gets nothing (suppressed)', async () => {
+    await subscribe('a:1');
+    const alert = await raise();
+    await store.planAlertDeliveries(alert.id, ['a:1'], clock());
+    recognised.delete('u');
+    expect(await notifier().drainOnce()).toMatchObject({ sent: 0, suppressed: 1 });
+    expect(sender.sent).toEqual([]);
+    expect((await store.listAlertDeliveries(TENANT, alert.id))[0]).toMatchObject({ status: 'suppressed' });
+  });
 
   it('a 429 with Retry-After reschedules no sooner than Retry-After, jittered up to 25 %', async () => {
     await subscribe('a:1');
@@ -152,6 +171,7 @@ describe('AlertNotifier scheduling (fake sender, injected clock)', () => {
     const n = new AlertNotifier({
       store,
       sender,
+      admins,
       tab: { teamsAppId: 'app', entityId: 'tab' },
       log: createLogger({ level: 'silent' }),
       clock,

@@ -97,3 +97,16 @@ describe('retention and the publisher contact', () => {
     expect(() => loadConfig({ ...validEnv(), [name]: value })).toThrow(new RegExp(`${name} is invalid`));
   });
 });
+
+describe('admin recognition', () => {
+  it('counts a Global Admin’s tab visit for 30 days unless EC_ADMIN_RECOGNITION_DAYS says otherwise', () => {
+    expect(loadConfig(validEnv()).adminRecognitionDays).toBe(30);
+    expect(loadConfig({ ...validEnv(), EC_ADMIN_RECOGNITION_DAYS: '7' }).adminRecognitionDays).toBe(7);
+  });
+
+  it.each(['0', '2.5', '366', 'forever'])('refuses EC_ADMIN_RECOGNITION_DAYS=%s naming it', (value) => {
+    expect(() => loadConfig({ ...validEnv(), EC_ADMIN_RECOGNITION_DAYS: value })).toThrow(
+      /EC_ADMIN_RECOGNITION_DAYS is invalid/,
+    );
+  });
+});

@@ -14,6 +14,7 @@ import { UseCaseError } from '../integrations/errors';
 import { healthView, integrationView, verificationView } from './views';
 import { readStatus } from '../status/read-status';
 import type { CheckNowOutcome } from '../health/port';
+import type { AdminRecognition } from '../identity/admin-recognition';
 import {
   auditQuerySchema,
   consentStartRequestSchema,
@@ -39,6 +40,8 @@ export interface ApiRouterDeps {
   sealer: PasswordSealer;
   log: Logger;
   checkNow(tenantId: string): Promise<CheckNowOutcome>;
+  /** Global Admins seen here are the users the bot serves (never throws). */
+  admins: Pick<AdminRecognition, 'sawSignedIn'>;
   now: () => number;
 }
 
@@ -74,6 +77,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/me',
     route(async (_req, res) => {
       const user = signedInUser(res);
+      await deps.admins.sawSignedIn(user);
       const me: MeView = {
         upn: user.upn,
         tenantId: user.tenantId,
@@ -88,6 +92,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/integration',
     route(async (_req, res) => {
       const user = globalAdmin(res);
+      await deps.admins.sawSignedIn(user);
       const now = new Date(deps.now());
       const report = await readStatus(deps.store, user.tenantId, { now, appId: deps.appId });
       const view: IntegrationStatusView = {

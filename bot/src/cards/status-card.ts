@@ -27,6 +27,8 @@ export interface StatusView {
   lastResults: HealthResult[];
   /** This conversation's mute, if still in force. */
   mutedUntil?: string;
+  /** A team conversation's alert choice (`alerts on` / `alerts off`; off until an admin chose). */
+  channelAlerts?: 'on' | 'off';
   /** Shown under the headline, e.g. that a requested check is still running. */
   note?: string;
 }
@@ -37,6 +39,11 @@ const TONE_STYLE: Record<Tone, 'attention' | 'warning' | 'good' | 'accent'> = {
   success: 'good',
   neutral: 'accent',
 };
+
+const CHANNEL_ALERTS_TEXT = {
+  on: 'On (“alerts off” stops them)',
+  off: 'Off (a Global Administrator can say “alerts on” here)',
+} as const;
 
 /** Text beside every mark: colour and emoji alone say nothing to a screen reader. */
 const RESULT_TEXT = { ok: '✅ Passed', warn: '⚠️ Warning', fail: '❌ Failed' } as const;
@@ -76,6 +83,10 @@ export function statusCard(view: StatusView, link: TabLink): AdaptiveCard {
               ['Next check', health ? when(health.nextRunAt) : undefined],
               ['App certificate expires', status.certificate ? when(status.certificate.notAfter) : undefined],
               ['Alerts muted here until', view.mutedUntil ? when(view.mutedUntil) : undefined],
+              [
+                'Alerts in this channel',
+                view.channelAlerts ? CHANNEL_ALERTS_TEXT[view.channelAlerts] : undefined,
+              ],
             ]),
           ]
         : [
