@@ -139,6 +139,16 @@ describe('SOAP faults (HTTP 500) → SoapFaultDetails', () => {
     expect(error.remediation).toContain('29 s');
   });
 
+  test('a year of BackOffMilliseconds is capped at 5 minutes', async () => {
+    const error = await classifyAnswer(
+      soapFault(faultEnvelope(fault('ErrorServerBusy', { BackOffMilliseconds: String(365 * 86_400_000) }))),
+    );
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 300_000 });
+    expect(error.remediation).toContain('300 s');
+    const unsaid = await classifyAnswer(soapFault(faultEnvelope(fault('ErrorServerBusy'))));
+    expect(unsaid).toMatchObject({ kind: 'throttled', retryAfterMs: 30_000 });
+  });
+
   test('a fault with a code we do not map → unexpected, keeping the code', async () => {
     const error = await classifyAnswer(soapFault(faultEnvelope(fault('ErrorFolderNotFound'))));
     expect(error).toMatchObject({ kind: 'unexpected', code: 'ErrorFolderNotFound' });
@@ -151,6 +161,21 @@ describe('error response messages (HTTP 200) → ServiceResponseException', () =
       getFolderError(errorMessage('ErrorNonExistentMailbox', { SmtpAddress: 'x@contoso.com' })),
     );
     expect(error).toMatchObject({ kind: 'mailbox_not_found', code: 'ErrorNonExistentMailbox' });
+  });
+
+  test('ErrorInternalServerError whose MessageXml names ErrorServerBusy (Exchange Online) → throttled with its back-off', async () => {
+    const error = await classifyAnswer(
+      getFolderError(
+        errorMessage('ErrorInternalServerError', {
+          InnerErrorMessageText: 'The server cannot service this request right now. Try again later.',
+          InnerErrorResponseCode: 'ErrorServerBusy',
+          InnerErrorDescriptiveLinkKey: '0',
+          BackOffMilliseconds: '45000',
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 45_000 });
+    expect(error.remediation).toContain('45 s');
   });
 
   test('ErrorServerBusy in a response message keeps its back-off', async () => {
@@ -190,7 +215,21 @@ describe('HTTP failures', () => {
     expect(error.remediation).toContain('-EwsAllowedAppIDs @{Add="app-id"}');
   });
 
-  test.each([502, 503, 504])('HTTP %i → unreachable', async (status) => {
+  test('HTTP 503 → throttled, waiting what Retry-After says (capped), or a default back-off', async () => {
+    await expect(
+      classifyAnswer({ status: 503, headers: { 'retry-after': '120' }, body: 'Service Unavailable' }),
+    ).resolves.toMatchObject({ kind: 'throttled', code: 'HTTP 503', retryAfterMs: 120_000 });
+    await expect(
+      classifyAnswer({ status: 503, headers: { 'retry-after': '86400' }, body: 'Service Unavailable' }),
+    ).resolves.toMatchObject({ kind: 'throttled', retryAfterMs: 300_000 });
+    await expect(classifyAnswer({ status: 503, body: 'Service Unavailable' })).resolves.toMatchObject({
+      kind: 'throttled',
+      code: 'HTTP 503',
+      retryAfterMs: 30_000,
+    });
+  });
+
+  test.each([502, 504])('HTTP %i → unreachable', async (status) => {
     await expect(classifyAnswer({ status, body: 'Service Unavailable' })).resolves.toMatchObject({
       kind: 'unreachable',
       code: `HTTP ${status}`,

@@ -150,10 +150,36 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(events.map((e) => [e.attempt, e.delayMs, e.error.code])).toEqual([[1, 4321, 'ErrorServerBusy']]);
   });
 
-  test('a 5xx answer → unreachable with the HTTP status', async () => {
-    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'http5xx', status: 503 });
+  test('a 502 answer → unreachable with the HTTP status; a 503 is Exchange shedding load → throttled', async () => {
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'http5xx', status: 502 });
     const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
-    expect(error).toMatchObject({ kind: 'unreachable', code: 'HTTP 503' });
+    expect(error).toMatchObject({ kind: 'unreachable', code: 'HTTP 502' });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'http5xx', status: 503 });
+    const busy = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
+    expect(busy).toMatchObject({ kind: 'throttled', code: 'HTTP 503', retryAfterMs: 30_000 });
+  });
+
+  test('the HTTP 200 ErrorInternalServerError / ErrorServerBusy form: a short back-off is slept through, a long one reported', async () => {
+    const waits: number[] = [];
+    const gw = gateway({ retry: throttleRetry({ maxRetries: 2, sleep: async (ms) => void waits.push(ms) }) });
+    await injectFaultOnce(sandbox, {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'innerServerBusy',
+      ms: 800,
+    });
+    await expect(gw.openCalendar(online, 'admin@contoso.com')).resolves.toMatchObject({
+      displayName: 'Calendar',
+    });
+    await injectFaultOnce(sandbox, {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'innerServerBusy',
+      ms: 120_000,
+    });
+    const error = await exchangeFailure(gw.openCalendar(online, 'admin@contoso.com'));
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 120_000 });
+    expect(waits).toEqual([800]);
   });
 
   test('no answer within the EWS deadline → timeout', async () => {

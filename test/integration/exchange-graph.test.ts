@@ -8,7 +8,7 @@
 import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
 import { calendarEntries } from '../../sandbox/src/calendar-data';
 import { graphProtocol, type GraphProtocolOptions } from '../../api/src/exchange/graph-mailbox-access';
-import type { MailboxAccess } from '../../api/src/exchange/port';
+import type { ConnectionRequest, MailboxAccess } from '../../api/src/exchange/port';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { exchangeFailure } from '../support/rejections';
 import { testPolicy } from '../support/outbound';
@@ -50,7 +50,11 @@ beforeEach(async () => {
 });
 afterAll(() => sandbox.close());
 
-async function access(options: Partial<GraphProtocolOptions> = {}, token?: string): Promise<MailboxAccess> {
+async function access(
+  options: Partial<GraphProtocolOptions> = {},
+  token?: string,
+  request: Partial<ConnectionRequest> = {},
+): Promise<MailboxAccess> {
   const accessToken =
     token ?? (await tokens.getAppToken(contoso, 'graph', { forceRefresh: true })).accessToken;
   return graphProtocol({
@@ -62,6 +66,7 @@ async function access(options: Partial<GraphProtocolOptions> = {}, token?: strin
     endpoint: sandbox.urls.graph,
     credentials: { kind: 'app-token', accessToken },
     actingAs: ADMIN,
+    ...request,
   });
 }
 
@@ -178,7 +183,34 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
     expect((await traffic()).filter((t) => t.operation === 'calendar')).toHaveLength(1);
   });
 
-  it('Graph unavailable (503) → unreachable, after the retries the handler allows', async () => {
+  it('throttled for an hour: reported at once, the wait capped at 5 minutes', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'graph',
+      operation: 'calendar',
+      kind: 'throttle',
+      ms: 3_600_000,
+      count: 1,
+    });
+    const error = await exchangeFailure((await access()).openCalendar(ADMIN));
+    expect(error).toMatchObject({ kind: 'throttled', code: 'TooManyRequests', retryAfterMs: 300_000 });
+    expect(error.remediation).toContain('300 s');
+  });
+
+  it('told to report throttling (a health check), it never waits: one 429, a throttled result with Retry-After', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'graph',
+      operation: 'calendar',
+      kind: 'throttle',
+      ms: 2000,
+      count: 3,
+    });
+    const graph = await access({}, undefined, { throttling: 'report' });
+    const error = await exchangeFailure(graph.openCalendar(ADMIN));
+    expect(error).toMatchObject({ kind: 'throttled', code: 'TooManyRequests', retryAfterMs: 2000 });
+    expect((await traffic()).filter((t) => t.operation === 'calendar').map((t) => t.status)).toEqual([429]);
+  });
+
+  it('Graph unavailable (503) with Retry-After → throttled, waiting what the header says', async () => {
     await sandbox.control('POST', '/faults', {
       service: 'graph',
       operation: 'calendar',
@@ -186,10 +218,25 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
       status: 503,
       count: 5,
     });
+    const error = await exchangeFailure(
+      (await access({}, undefined, { throttling: 'report' })).openCalendar(ADMIN),
+    );
+    expect(error).toMatchObject({ kind: 'throttled', code: 'serviceNotAvailable', retryAfterMs: 5000 });
+    expect((await traffic()).filter((t) => t.operation === 'calendar').map((t) => t.status)).toEqual([503]);
+  });
+
+  it('a gateway timeout (504) → timeout, after the retries the handler allows', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'graph',
+      operation: 'calendar',
+      kind: 'http5xx',
+      status: 504,
+      count: 5,
+    });
     const error = await exchangeFailure((await access({ maxRetries: 1 })).openCalendar(ADMIN));
-    expect(error.kind).toBe('unreachable');
+    expect(error).toMatchObject({ kind: 'timeout', code: 'GatewayTimeout' });
     expect((await traffic()).filter((t) => t.operation === 'calendar').map((t) => t.status)).toEqual([
-      503, 503,
+      504, 504,
     ]);
   });
 });

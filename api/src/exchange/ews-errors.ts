@@ -15,12 +15,17 @@ import { ExchangeConnectError, isExchangeConnectError, type ErrorKind } from '..
 import { transportFailureKind } from '../outbound/transport-failure';
 import { remediationFor, type RemediationContext } from '../remediation';
 import { PRIVATE_ADDRESS_CODE } from '../outbound/endpoint-policy';
+import { cappedRetryAfterMs, parseBackOffMilliseconds, parseRetryAfterMs } from './throttling';
 
 export interface EwsErrorContext {
   method: 'modern' | 'basic';
   remediation: RemediationContext;
   /** The Node/axios error code of a failed request (`SELF_SIGNED_CERT_IN_CHAIN`, `ECONNREFUSED`, `ECONNABORTED`). */
   transportCode?: string;
+  /** The last HTTP answer (lower-case header names): Retry-After, X-EWS-Policy-Reason. */
+  response?: { status: number; headers: Record<string, string> };
+  /** For an HTTP-date Retry-After. */
+  nowMs?: number;
 }
 
 interface Classified {
@@ -102,25 +107,43 @@ function responseCodeName(code: ServiceError): string {
   return ServiceError[code] ?? String(code);
 }
 
+/** MessageXml values as the SDK hands them over (a Dictionary of strings). */
+type ErrorDetails = { containsKey(key: string): boolean; get(key: string): string } | undefined;
+
+function detailOf(details: ErrorDetails, key: string): string | undefined {
+  return details?.containsKey(key) ? details.get(key) : undefined;
+}
+
+/** Busy, for this long (capped; a default when the server did not say). */
+function throttled(code: string, message: string, askedMs: number | undefined): Classified {
+  return { kind: 'throttled', code, message, retryAfterMs: cappedRetryAfterMs(askedMs) };
+}
+
+function kindOf(name: string, method: EwsErrorContext['method']): ErrorKind | undefined {
+  const mapped = RESPONSE_CODE_KINDS[name];
+  return typeof mapped === 'function' ? mapped(method) : mapped;
+}
+
+/**
+ * A response code, with its MessageXml. Exchange Online wraps some failures in
+ * ErrorInternalServerError and names the real one in InnerErrorResponseCode (throttling:
+ * ErrorServerBusy with BackOffMilliseconds): the inner code decides when we know it.
+ */
 function byResponseCode(
   name: string,
   message: string,
   method: EwsErrorContext['method'],
-  backOff?: string,
+  details: ErrorDetails,
 ): Classified {
-  const mapped = RESPONSE_CODE_KINDS[name];
-  const kind = typeof mapped === 'function' ? mapped(method) : (mapped ?? 'unexpected');
-  const retryAfterMs = backOff !== undefined && /^\d+$/.test(backOff) ? Number(backOff) : undefined;
-  return {
-    kind,
-    code: name,
-    message: message || name,
-    ...(kind === 'throttled' && retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  };
-}
-
-function backOffOf(details: { containsKey(key: string): boolean; get(key: string): string } | undefined) {
-  return details?.containsKey('BackOffMilliseconds') ? details.get('BackOffMilliseconds') : undefined;
+  const inner = detailOf(details, 'InnerErrorResponseCode');
+  const innerKind = inner ? kindOf(inner, method) : undefined;
+  const code = inner && innerKind ? inner : name;
+  const kind = innerKind ?? kindOf(name, method) ?? 'unexpected';
+  const text = (innerKind ? detailOf(details, 'InnerErrorMessageText') : undefined) || message || code;
+  if (kind === 'throttled') {
+    return throttled(code, text, parseBackOffMilliseconds(detailOf(details, 'BackOffMilliseconds')));
+  }
+  return { kind, code, message: text };
 }
 
 /** 401: Basic means wrong user name or password; Bearer carries the reason in x-ms-diagnostics. */
@@ -149,8 +172,18 @@ function unauthorized(fault: SoapFaultDetails, method: EwsErrorContext['method']
   };
 }
 
-function fromHttpStatus(status: number, method: EwsErrorContext['method']): Classified {
+function fromHttpStatus(status: number, ctx: EwsErrorContext): Classified {
+  const { method } = ctx;
   const code = `HTTP ${status}`;
+  if (status === 503) {
+    // Exchange's front end answers 503 when it sheds load: busy, for as long as Retry-After says.
+    const retryAfter = ctx.response?.headers['retry-after'];
+    return throttled(
+      code,
+      'Exchange is busy and refused the request for now (HTTP 503 Service Unavailable).',
+      parseRetryAfterMs(retryAfter, ctx.nowMs ?? Date.now()),
+    );
+  }
   if (status === 403 && method === 'modern') {
     // Exchange Online answers an app outside the organisation's EWS allow list with a bare 403.
     return {
@@ -190,12 +223,7 @@ function classifySoapFault(fault: SoapFaultDetails, ctx: EwsErrorContext): Class
   }
   // A SOAP fault (HTTP 500 with a ResponseCode in its detail).
   if (status === 500 && fault.FaultCode) {
-    return byResponseCode(
-      responseCodeName(fault.ResponseCode),
-      message,
-      ctx.method,
-      backOffOf(fault.ErrorDetails),
-    );
+    return byResponseCode(responseCodeName(fault.ResponseCode), message, ctx.method, fault.ErrorDetails);
   }
   if (status === 200) {
     // The SDK could not read a 200 answer.
@@ -205,7 +233,7 @@ function classifySoapFault(fault: SoapFaultDetails, ctx: EwsErrorContext): Class
       message: `The EWS response could not be read: ${message}.`,
     };
   }
-  return fromHttpStatus(status, ctx.method);
+  return fromHttpStatus(status, ctx);
 }
 
 function classify(error: unknown, ctx: EwsErrorContext): Classified {
@@ -216,7 +244,7 @@ function classify(error: unknown, ctx: EwsErrorContext): Classified {
       responseCodeName(error.ErrorCode),
       error.Message,
       ctx.method,
-      backOffOf(response?.ErrorDetails),
+      response?.ErrorDetails,
     );
   }
   if (error instanceof ServiceRequestException) {

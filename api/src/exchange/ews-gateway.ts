@@ -22,7 +22,15 @@ import {
   WebCredentials,
   WellKnownFolderName,
 } from 'ews-javascript-api';
-import type { CalendarFolderInfo, MailboxAccess, MailboxProtocol, Room, RoomList, TimeWindow } from './port';
+import type {
+  CalendarFolderInfo,
+  MailboxAccess,
+  MailboxProtocol,
+  Room,
+  RoomList,
+  ThrottlingMode,
+  TimeWindow,
+} from './port';
 import { classifyEwsError } from './ews-errors';
 import { EwsTransport, type EwsHttpRequest } from './ews-transport';
 import { boundedRequest } from '../outbound/bounded-request';
@@ -31,9 +39,13 @@ import { FAIL_FAST, withThrottleRetry, type RetryPolicy } from './retry-policy';
 import { KeyedConcurrency } from './keyed-concurrency';
 
 /** How to reach one organisation's EWS: app-only (Exchange Online) or a service account (Exchange Server). */
-export type EwsConnection =
+export type EwsConnection = (
   | { method: 'modern'; tenantId: string; ewsUrl: string; accessToken: string }
-  | { method: 'basic'; tenantId: string; ewsUrl: string; username: string; password: string };
+  | { method: 'basic'; tenantId: string; ewsUrl: string; username: string; password: string }
+) & {
+  /** Health reports throttling at once; verification may sleep through a short back-off. */
+  throttling?: ThrottlingMode;
+};
 
 /** The EWS operations Exchange Connect sends, each acting as a mailbox (impersonation + X-AnchorMailbox). */
 export interface ExchangeGateway {
@@ -49,7 +61,7 @@ export interface EwsGatewayOptions {
   appId: string;
   /** TLS trust, where credentials may go, and each request's size cap and deadline. */
   policy: OutboundPolicy;
-  /** How to react to ErrorServerBusy; fail fast by default. */
+  /** How to react to ErrorServerBusy when a connection may wait; fail fast by default. */
   retry?: RetryPolicy;
   /** Shared across gateways of one process so the per-tenant limit holds. */
   concurrency?: KeyedConcurrency;
@@ -128,17 +140,20 @@ export class EwsGateway implements ExchangeGateway {
     };
     // Credentials never leave before the endpoint passes the policy.
     await this.options.policy.assertCredentialsMayGoTo(connection.ewsUrl, remediation);
-    return withThrottleRetry(this.retry, () =>
+    const retry = connection.throttling === 'report' ? FAIL_FAST : this.retry;
+    return withThrottleRetry(retry, () =>
       this.concurrency.run(connection.tenantId, async () => {
         const transport = new EwsTransport((request) => this.send(request));
         try {
           return await operation(this.service(connection, mailbox, transport));
         } catch (error) {
           const transportCode = transport.lastNetworkErrorCode;
+          const response = transport.lastResponse;
           throw classifyEwsError(error, {
             method: connection.method,
             remediation,
             ...(transportCode ? { transportCode } : {}),
+            ...(response ? { response } : {}),
           });
         }
       }),
@@ -167,9 +182,9 @@ export class EwsGateway implements ExchangeGateway {
 export function ewsProtocol(gateway: ExchangeGateway): MailboxProtocol {
   return {
     protocol: 'ews',
-    connect: ({ tenantId, endpoint, credentials, actingAs }): MailboxAccess => {
-      const connection: EwsConnection =
-        credentials.kind === 'app-token'
+    connect: ({ tenantId, endpoint, credentials, actingAs, throttling }): MailboxAccess => {
+      const connection: EwsConnection = {
+        ...(credentials.kind === 'app-token'
           ? { method: 'modern', tenantId, ewsUrl: endpoint, accessToken: credentials.accessToken }
           : {
               method: 'basic',
@@ -177,7 +192,9 @@ export function ewsProtocol(gateway: ExchangeGateway): MailboxProtocol {
               ewsUrl: endpoint,
               username: credentials.username,
               password: credentials.password,
-            };
+            }),
+        ...(throttling ? { throttling } : {}),
+      };
       return {
         protocol: 'ews',
         openCalendar: (mailbox) => gateway.openCalendar(connection, mailbox),

@@ -17,6 +17,8 @@ import type { OutboundPolicy } from '../outbound/policy';
 import { classifyGraphError } from './graph-errors';
 import { BoundedGraphHttpHandler } from './graph-http';
 import { GRAPH_MAILBOX_CONCURRENCY, KeyedConcurrency } from './keyed-concurrency';
+import { DEFAULT_MAX_INLINE_WAIT_MS } from './retry-policy';
+import { parseRetryAfterMs } from './throttling';
 import type {
   CalendarFolderInfo,
   ConnectionRequest,
@@ -48,13 +50,6 @@ const placeSchema = z.object({ emailAddress: z.string().nullish(), displayName: 
 const eventPage = pageOf(z.object({ id: z.string() }));
 const placePage = pageOf(placeSchema);
 
-function retryAfterSeconds(response: Response): number | undefined {
-  const value = response.headers.get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  return Number.isFinite(seconds) ? seconds : Math.max(0, (Date.parse(value) - Date.now()) / 1000);
-}
-
 class GraphMailboxAccess implements MailboxAccess {
   readonly protocol = 'graph';
   private readonly client: Client;
@@ -66,14 +61,15 @@ class GraphMailboxAccess implements MailboxAccess {
     if (request.credentials.kind !== 'app-token')
       throw new Error('Microsoft Graph takes app-only tokens only.');
     const token = request.credentials.accessToken;
-    const inlineSeconds = options.maxInlineWaitMs / 1000;
+    // A health check never sleeps a back-off inside its timed check: it reports it at once.
+    const maxRetries = request.throttling === 'report' ? 0 : options.maxRetries;
     const middleware: Middleware[] = [
       new AuthenticationHandler({ getAccessToken: async () => token }),
       new RetryHandler(
-        new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, _options, response) => {
-          const wait = retryAfterSeconds(response);
+        new RetryHandlerOptions(1, maxRetries, (_delay, _attempt, _request, _options, response) => {
+          const wait = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
           // Sleep only through short waits, for exactly what Graph asked; report longer ones.
-          return wait === undefined || wait <= inlineSeconds;
+          return wait === undefined || wait <= options.maxInlineWaitMs;
         }),
       ),
       new BoundedGraphHttpHandler(options.policy),
@@ -165,7 +161,7 @@ class GraphMailboxAccess implements MailboxAccess {
 export function graphProtocol(options: GraphProtocolOptions): MailboxProtocol {
   const settings = {
     concurrency: new KeyedConcurrency(GRAPH_MAILBOX_CONCURRENCY),
-    maxInlineWaitMs: 10_000,
+    maxInlineWaitMs: DEFAULT_MAX_INLINE_WAIT_MS,
     maxRetries: 2,
     maxPages: 10,
     pageSize: 100,

@@ -10,7 +10,14 @@ import { remediationFor, type RemediationContext } from '../remediation';
 import type { AppToken, AppTokenProvider } from '../identity/port';
 import type { SecretVault } from '../secrets/port';
 import type { Integration, JsonObject } from '../store/types';
-import type { ConnectionCredentials, ExchangeTarget, MailboxAccess, MailboxProtocol, Protocol } from './port';
+import type {
+  ConnectionCredentials,
+  ExchangeTarget,
+  MailboxAccess,
+  MailboxProtocol,
+  Protocol,
+  ThrottlingMode,
+} from './port';
 import { FULL_ACCESS_AS_APP, requiredRoles } from './permissions';
 
 export const CONNECTION_STAGES = ['endpoint', 'token', 'permission', 'credentials'] as const;
@@ -57,6 +64,8 @@ export interface OpenOptions {
   actingAs: string;
   /** A new token rather than a cached one (a re-check that must see a grant change). */
   freshToken?: boolean;
+  /** Health reports throttling at once (`report`); verification may sleep through a short back-off. */
+  throttling?: ThrottlingMode;
   onStage?(result: StageResult): void;
 }
 
@@ -237,6 +246,7 @@ export async function openConnection(
     endpoint,
     credentials,
     actingAs: options.actingAs,
+    ...(options.throttling ? { throttling: options.throttling } : {}),
   });
   return {
     ok: true,

@@ -67,6 +67,13 @@ export interface MailboxAccess {
 export type ConnectionCredentials =
   { kind: 'app-token'; accessToken: string } | { kind: 'password'; username: string; password: string };
 
+/**
+ * What a connection does when the service throttles: sleep through a short back-off and ask again
+ * (verification), or report it at once as a throttled result (health: the back-off is the
+ * scheduler's business and is never slept inside a timed check).
+ */
+export type ThrottlingMode = 'wait-briefly' | 'report';
+
 export interface ConnectionRequest {
   tenantId: string;
   /** The service root (the EWS URL, or Graph's). */
@@ -74,6 +81,8 @@ export interface ConnectionRequest {
   credentials: ConnectionCredentials;
   /** The mailbox calls act as where the protocol needs one (EWS impersonation of room lookups). */
   actingAs: string;
+  /** Default `wait-briefly`. */
+  throttling?: ThrottlingMode;
 }
 
 /** A protocol adapter: EWS (ews-javascript-api) or Microsoft Graph. */

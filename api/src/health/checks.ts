@@ -153,6 +153,8 @@ export class HealthChecks {
           actingAs: input.mailbox ?? '',
           // A fresh token, not MSAL's cache, so revoked consent shows up at the next run.
           freshToken: true,
+          // A back-off is the scheduler's to honour: sleeping it here would time the check out.
+          throttling: 'report',
         }),
       ),
     );
