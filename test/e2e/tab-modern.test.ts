@@ -137,7 +137,8 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
     ]);
     const appId = app.sandbox.context.seed.app.clientId;
     expect(await tab.getByTestId('ews-allow-list-command').textContent()).toBe(
-      `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="${appId}"}`,
+      "$ids = @((Get-OrganizationConfig -RetrieveEwsOperationAccessPolicy).EwsAllowedAppIDs -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ }); " +
+        `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs ((@($ids) + '${appId}' | Sort-Object -Unique) -join ',')`,
     );
     expect(await tab.getByTestId('ews-allow-list').textContent()).toMatch(/October 1, 2026.*April 1, 2027/);
     expect(await captureAndAudit(session.page, session.frame(), 'tab-modern-connected')).toEqual([]);

@@ -239,9 +239,13 @@ describe('Exchange Online: admin consent and verification', () => {
       const blocked = await call<VerificationView>('admin@contoso.com', 'POST', '/api/integration/verify', {
         mailbox: 'admin@contoso.com',
       });
-      expect(blocked.body.diagnostic?.kind).toBe('ews_blocked');
+      // EWS never turned on for the organisation: "EWS is disabled for this user or tenant".
+      expect(blocked.body.diagnostic).toMatchObject({ kind: 'ews_blocked', code: 'EwsDisabled' });
       expect(blocked.body.diagnostic?.remediation).toContain(
-        'Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="52c54a6a-55a3-4c79-a19b-df6eae6b8dda"}',
+        "Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs ((@($ids) + '52c54a6a-55a3-4c79-a19b-df6eae6b8dda' | Sort-Object -Unique) -join ',')",
+      );
+      expect(blocked.body.diagnostic?.remediation).toContain(
+        "Set-CASMailbox -Identity 'admin@contoso.com' -EwsEnabled $true",
       );
       expect(blocked.body.diagnostic?.remediation).toContain('2027-04-01');
     } finally {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExchangeConnectError } from '../../api/src/errors';
+import { exchangeFailure } from '../support/rejections';
 import { classifyEwsError } from '../../api/src/exchange/ews-errors';
 import { EwsGateway } from '../../api/src/exchange/ews-gateway';
 import { testPolicy, type TestPolicyOptions } from '../support/outbound';
@@ -209,10 +210,56 @@ describe('HTTP failures', () => {
     expect(error).toMatchObject({ kind: 'invalid_credentials', code: 'HTTP 401' });
   });
 
-  test('a bare 403 from Exchange Online → ews_blocked', async () => {
-    const error = await classifyAnswer({ status: 403 });
-    expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
-    expect(error.remediation).toContain('-EwsAllowedAppIDs @{Add="app-id"}');
+  describe('EWS blocks, told apart by X-EWS-Policy-Reason (Control access to EWS in Exchange Online)', () => {
+    const APP = '52c54a6a-55a3-4c79-a19b-df6eae6b8dda';
+    const ALLOW_LIST =
+      "$ids = @((Get-OrganizationConfig -RetrieveEwsOperationAccessPolicy).EwsAllowedAppIDs -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ }); " +
+      `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs ((@($ids) + '${APP}' | Sort-Object -Unique) -join ',')`;
+    const blockedBy = async (reason?: string) => {
+      const gateway = new EwsGateway({
+        appId: APP,
+        policy: testPolicy({ dangerouslyAllowPrivateHosts: true, caPem: certs.caCertPem }),
+      });
+      try {
+        const url = trusted.urlFor({ status: 403, headers: reason ? { 'x-ews-policy-reason': reason } : {} });
+        return await exchangeFailure(gateway.openCalendar(connectionTo(url, 'modern'), "o'neil@contoso.com"));
+      } finally {
+        gateway.close();
+      }
+    };
+
+    test('"EWS is disabled for this user or tenant" → the organisation and the mailbox EwsEnabled fixes', async () => {
+      const error = await blockedBy('EWS is disabled for this user or tenant');
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsDisabled' });
+      expect(error.message).toBe(
+        'Exchange Online refused EWS: "EWS is disabled for this user or tenant" (HTTP 403, X-EWS-Policy-Reason).',
+      );
+      expect(error.remediation).toBe(
+        "EWS is switched off for your organisation or for the mailbox o'neil@contoso.com (since 2026-10-01 Exchange Online turns it off unless the organisation turns it on). " +
+          "In Exchange Online PowerShell, see which: Get-OrganizationConfig | Format-List EwsEnabled; Get-CASMailbox -Identity 'o''neil@contoso.com' | Format-List EwsEnabled  — " +
+          `if the organisation's EwsEnabled is False or empty, run (it keeps the apps already on the EWS allow list and adds Exchange Connect): ${ALLOW_LIST}  — ` +
+          "if the mailbox's EwsEnabled is False, run: Set-CASMailbox -Identity 'o''neil@contoso.com' -EwsEnabled $true  — " +
+          'changes can take up to 24 hours. EWS in Exchange Online is switched off for good on 2027-04-01; moving this connection to Microsoft Graph avoids all of this.',
+      );
+    });
+
+    test('"EWS is blocked by policy for this user or tenant" → the app allow list (kept) and the user-agent policy', async () => {
+      const error = await blockedBy('EWS is blocked by policy for this user or tenant');
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsBlockedByPolicy' });
+      expect(error.remediation).toBe(
+        "Your organisation's EWS policy refuses Exchange Connect: it is not on the EWS allow list of apps (EwsAllowedAppIDs), or a user-agent policy (EwsApplicationAccessPolicy) refuses it. " +
+          `In Exchange Online PowerShell add Exchange Connect to the allow list, keeping the apps already on it: ${ALLOW_LIST}  — ` +
+          "if Get-OrganizationConfig | Format-List EwsApplicationAccessPolicy,EwsAllowList,EwsBlockList shows EnforceAllowList, also run: Set-OrganizationConfig -EwsAllowList @{Add='ExchangeConnect/*'}; with EnforceBlockList, remove the entry that matches ExchangeConnect/1.0 from EwsBlockList  — " +
+          'changes can take up to 24 hours. EWS in Exchange Online is switched off for good on 2027-04-01; moving this connection to Microsoft Graph avoids all of this.',
+      );
+    });
+
+    test('a bare 403 (no X-EWS-Policy-Reason) → ews_blocked, naming both fixes', async () => {
+      const error = await blockedBy();
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
+      expect(error.remediation).toContain(ALLOW_LIST);
+      expect(error.remediation).toContain("Set-CASMailbox -Identity 'o''neil@contoso.com' -EwsEnabled $true");
+    });
   });
 
   test('HTTP 503 → throttled, waiting what Retry-After says (capped), or a default back-off', async () => {

@@ -99,15 +99,56 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(error).toMatchObject({ kind: 'consent_missing', code: 'HTTP 401 2000008' });
   });
 
-  test('EWS switched off for the app (allow list) → ews_blocked with the allow-list command', async () => {
-    await sandbox.control('PUT', `/exchange/ews/${contoso}`, { enabled: true, allowedAppIds: [] });
-    try {
+  describe('EWS blocks (HTTP 403 with X-EWS-Policy-Reason), each with its own fix', () => {
+    const OTHER_APP = '0f6e4b1a-9c3d-4e5f-8a7b-2c1d0e9f8a7b';
+    const setEws = (config: object) => sandbox.control('PUT', `/exchange/ews/${contoso}`, config);
+    afterEach(async () => {
+      await setEws({ enabled: true, allowedAppIds: [appId], applicationAccessPolicy: null });
+      await sandbox.control('PUT', '/exchange/mailboxes/admin@contoso.com/ews', { enabled: null });
+    });
+
+    test('not on the organisation’s allow list → EwsBlockedByPolicy, the command keeps the apps already listed', async () => {
+      await setEws({ enabled: true, allowedAppIds: [OTHER_APP] });
       const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
-      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
-      expect(error.remediation).toContain(`-EwsAllowedAppIDs @{Add="${appId}"}`);
-    } finally {
-      await sandbox.control('PUT', `/exchange/ews/${contoso}`, { enabled: true, allowedAppIds: [appId] });
-    }
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsBlockedByPolicy' });
+      expect(error.remediation).toContain(
+        `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs ((@($ids) + '${appId}' | Sort-Object -Unique) -join ',')`,
+      );
+      expect(error.remediation).toContain(
+        '(Get-OrganizationConfig -RetrieveEwsOperationAccessPolicy).EwsAllowedAppIDs',
+      );
+    });
+
+    test('EWS off for one mailbox (Set-CASMailbox) → EwsDisabled with that mailbox’s command; other mailboxes open', async () => {
+      await sandbox.control('PUT', '/exchange/mailboxes/admin@contoso.com/ews', { enabled: false });
+      const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsDisabled' });
+      expect(error.remediation).toContain("Set-CASMailbox -Identity 'admin@contoso.com' -EwsEnabled $true");
+      await expect(gateway().openCalendar(online, 'room.oslo@contoso.com')).resolves.toMatchObject({
+        displayName: 'Calendar',
+      });
+    });
+
+    test('a user-agent allow list naming ExchangeConnect/* lets Exchange Connect through; one without it blocks by policy', async () => {
+      await setEws({
+        enabled: true,
+        allowedAppIds: [appId],
+        applicationAccessPolicy: 'EnforceAllowList',
+        allowList: ['ExchangeConnect/*'],
+      });
+      await expect(gateway().openCalendar(online, 'admin@contoso.com')).resolves.toMatchObject({
+        displayName: 'Calendar',
+      });
+      await setEws({
+        enabled: true,
+        allowedAppIds: [appId],
+        applicationAccessPolicy: 'EnforceAllowList',
+        allowList: ['OWA/*'],
+      });
+      const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsBlockedByPolicy' });
+      expect(error.remediation).toContain("Set-OrganizationConfig -EwsAllowList @{Add='ExchangeConnect/*'}");
+    });
   });
 
   test('an application access policy scoped to rooms → access_policy_denied for the admin, a room opens', async () => {

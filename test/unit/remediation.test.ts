@@ -1,5 +1,10 @@
 import { ERROR_KINDS } from '../../api/src/errors';
 import { remediationFor } from '../../api/src/remediation';
+import {
+  casMailboxEwsCommand,
+  ewsAllowListCommand,
+  ewsUserAgentAllowListCommand,
+} from '../../api/src/powershell-commands';
 
 const appId = '52c54a6a-55a3-4c79-a19b-df6eae6b8dda';
 
@@ -8,11 +13,24 @@ describe('remediationFor', () => {
     for (const kind of ERROR_KINDS) expect(remediationFor(kind, { appId }).length).toBeGreaterThan(40);
   });
 
-  it('gives the exact EWS allow-list command and both dates', () => {
+  it('gives the exact EWS allow-list command, which reads the list and adds to it, and both dates', () => {
+    const command =
+      "$ids = @((Get-OrganizationConfig -RetrieveEwsOperationAccessPolicy).EwsAllowedAppIDs -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ }); " +
+      `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs ((@($ids) + '${appId}' | Sort-Object -Unique) -join ',')`;
+    expect(ewsAllowListCommand(appId)).toBe(command);
     const text = remediationFor('ews_blocked', { appId });
-    expect(text).toContain(`Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="${appId}"}`);
+    expect(text).toContain(command);
     expect(text).toContain('2026-10-01');
     expect(text).toContain('2027-04-01');
+  });
+
+  it('gives the per-mailbox EWS command, and the user-agent allow-list command', () => {
+    expect(casMailboxEwsCommand("o'neil@contoso.com")).toBe(
+      "Set-CASMailbox -Identity 'o''neil@contoso.com' -EwsEnabled $true",
+    );
+    expect(ewsUserAgentAllowListCommand()).toBe(
+      "Set-OrganizationConfig -EwsAllowList @{Add='ExchangeConnect/*'}",
+    );
   });
 
   it('gives the ApplicationImpersonation command for the service account', () => {

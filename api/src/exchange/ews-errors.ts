@@ -33,7 +33,15 @@ interface Classified {
   code: string;
   message: string;
   retryAfterMs?: number;
+  /** Why EWS is blocked, for the remediation. */
+  ewsBlock?: RemediationContext['ewsBlock'];
 }
+
+/** X-EWS-Policy-Reason values, as Microsoft's "Control access to EWS in Exchange" documents them. */
+const EWS_POLICY_REASONS: Record<string, { code: string; block: 'disabled' | 'policy' }> = {
+  'ews is disabled for this user or tenant': { code: 'EwsDisabled', block: 'disabled' },
+  'ews is blocked by policy for this user or tenant': { code: 'EwsBlockedByPolicy', block: 'policy' },
+};
 
 /** EWS response codes and what they mean for the admin. */
 const RESPONSE_CODE_KINDS: Partial<
@@ -185,7 +193,17 @@ function fromHttpStatus(status: number, ctx: EwsErrorContext): Classified {
     );
   }
   if (status === 403 && method === 'modern') {
-    // Exchange Online answers an app outside the organisation's EWS allow list with a bare 403.
+    // Exchange Online says why in X-EWS-Policy-Reason: switched off, or a policy refuses the app.
+    const reason = ctx.response?.headers['x-ews-policy-reason']?.trim();
+    const known = reason ? EWS_POLICY_REASONS[reason.replace(/\.$/, '').toLowerCase()] : undefined;
+    if (reason && known) {
+      return {
+        kind: 'ews_blocked',
+        code: known.code,
+        message: `Exchange Online refused EWS: "${reason}" (HTTP 403, X-EWS-Policy-Reason).`,
+        ewsBlock: known.block,
+      };
+    }
     return {
       kind: 'ews_blocked',
       code,
@@ -269,13 +287,14 @@ function classify(error: unknown, ctx: EwsErrorContext): Classified {
 
 export function classifyEwsError(error: unknown, ctx: EwsErrorContext): ExchangeConnectError {
   if (isExchangeConnectError(error)) return error;
-  const found = classify(error, ctx);
+  const { ewsBlock, ...found } = classify(error, ctx);
   return new ExchangeConnectError(
     {
       ...found,
       remediation: remediationFor(found.kind, {
         ...ctx.remediation,
         ...(found.retryAfterMs !== undefined ? { retryAfterMs: found.retryAfterMs } : {}),
+        ...(ewsBlock ? { ewsBlock } : {}),
       }),
     },
     { cause: error },

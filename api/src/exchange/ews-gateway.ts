@@ -37,6 +37,7 @@ import { boundedRequest } from '../outbound/bounded-request';
 import type { OutboundPolicy } from '../outbound/policy';
 import { FAIL_FAST, withThrottleRetry, type RetryPolicy } from './retry-policy';
 import { KeyedConcurrency } from './keyed-concurrency';
+import { EWS_USER_AGENT } from './ews-user-agent';
 
 /** How to reach one organisation's EWS: app-only (Exchange Online) or a service account (Exchange Server). */
 export type EwsConnection = (
@@ -174,6 +175,8 @@ export class EwsGateway implements ExchangeGateway {
     service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, mailbox);
     // Routes the request to the mailbox's server in Exchange Online (required with impersonation).
     service.HttpHeaders.Add('X-AnchorMailbox', mailbox);
+    // What Exchange Online's user-agent policies match (the SDK itself sends none).
+    service.HttpHeaders.Add('User-Agent', EWS_USER_AGENT);
     return service;
   }
 }
