@@ -196,10 +196,32 @@ describe('HTTP failures', () => {
     expect(error).toMatchObject({ kind: 'consent_missing', code: 'HTTP 401 2000008' });
   });
 
-  test('Bearer 401 for an expired token → unexpected with the diagnostics code', async () => {
-    const error = await classifyAnswer({ status: 401, headers: { 'x-ms-diagnostics': DIAGNOSTICS.expired } });
-    expect(error).toMatchObject({ kind: 'unexpected', code: 'HTTP 401 2000003' });
-    expect(error.message).toContain('The token has expired.');
+  test.each([
+    ['an expired token', DIAGNOSTICS.expired, 'HTTP 401 2000003', 'The token has expired.'],
+    ['a bad signature', DIAGNOSTICS.badSignature, 'HTTP 401 2000001', 'The token has invalid signature.'],
+    [
+      'another organisation’s token',
+      DIAGNOSTICS.tenant,
+      'HTTP 401 2000003',
+      'does not match the organization',
+    ],
+  ])(
+    'Bearer 401 for %s → token_rejected with the diagnostics code and a remediation',
+    async (_what, diagnostics, code, text) => {
+      const error = await classifyAnswer({ status: 401, headers: { 'x-ms-diagnostics': diagnostics } });
+      expect(error).toMatchObject({ kind: 'token_rejected', code });
+      expect(error.message).toContain(text);
+      expect(error.remediation).toMatch(/^Microsoft refused the app-only token Exchange Connect presented\./);
+      expect(error.remediation).not.toContain('Something unexpected happened');
+    },
+  );
+
+  test('a Bearer 401 without x-ms-diagnostics → token_rejected (HTTP 401)', async () => {
+    const error = await classifyAnswer({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    });
+    expect(error).toMatchObject({ kind: 'token_rejected', code: 'HTTP 401' });
   });
 
   test('Basic 401 → invalid_credentials', async () => {

@@ -99,6 +99,21 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(error).toMatchObject({ kind: 'consent_missing', code: 'HTTP 401 2000008' });
   });
 
+  test('a token Exchange Online refuses (issued for Microsoft Graph) → token_rejected, not unexpected', async () => {
+    const graphToken = await issueAppOnlyToken(sandbox.context, {
+      tenantId: contoso,
+      appId,
+      resource: RESOURCES.graph,
+      servicePrincipalId: SERVICE_PRINCIPAL,
+      roles: ['full_access_as_app'],
+    });
+    const error = await exchangeFailure(
+      gateway().openCalendar({ ...online, accessToken: graphToken }, 'admin@contoso.com'),
+    );
+    expect(error).toMatchObject({ kind: 'token_rejected', code: 'HTTP 401 2000003' });
+    expect(error.remediation).toContain('the operators must check the app registration');
+  });
+
   describe('EWS blocks (HTTP 403 with X-EWS-Policy-Reason), each with its own fix', () => {
     const OTHER_APP = '0f6e4b1a-9c3d-4e5f-8a7b-2c1d0e9f8a7b';
     const setEws = (config: object) => sandbox.control('PUT', `/exchange/ews/${contoso}`, config);

@@ -5,6 +5,8 @@
  * converted once into our error family: no mailbox, an unknown user, a token Graph refuses, a
  * mailbox outside an RBAC scope, throttling with Retry-After, and Outlook's 4-in-flight limit.
  */
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
 import { calendarEntries } from '../../sandbox/src/calendar-data';
 import { graphProtocol, type GraphProtocolOptions } from '../../api/src/exchange/graph-mailbox-access';
@@ -123,6 +125,36 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
     const error = await exchangeFailure((await access({}, wrongAudience)).openCalendar(ADMIN));
     expect(error).toMatchObject({ kind: 'token_rejected', code: 'InvalidAuthenticationToken' });
     expect(error.remediation).toMatch(/on our side/);
+  });
+
+  it('a 401 without Graph’s error body (a proxy, an empty answer) → token_rejected, never unexpected', async () => {
+    const server = https.createServer(
+      { cert: sandbox.certs.tlsCertPem, key: sandbox.certs.tlsKeyPem },
+      (req, res) => {
+        req.resume();
+        res.writeHead(401, { 'www-authenticate': 'Bearer realm=""', 'content-type': 'text/html' });
+        res.end('<html><body>401 Unauthorized</body></html>');
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const graph = graphProtocol({
+        appId: sandbox.context.seed.app.clientId,
+        policy: testPolicy({ caPem: sandbox.certs.caCertPem }),
+      }).connect({
+        tenantId: contoso,
+        endpoint: `https://localhost:${port}`,
+        credentials: { kind: 'app-token', accessToken: 'eyJ0eXAiOiJKV1QifQ.e30.c2ln' },
+        actingAs: ADMIN,
+      });
+      const error = await exchangeFailure(graph.openCalendar(ADMIN));
+      expect(error.kind).toBe('token_rejected');
+      expect(error.remediation).toMatch(/^Microsoft refused the app-only token/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('a mailbox outside the RBAC for Applications scope → access_policy_denied (ErrorAccessDenied); a room inside opens', async () => {

@@ -173,8 +173,9 @@ function unauthorized(fault: SoapFaultDetails, method: EwsErrorContext['method']
       message: `Exchange Online refused the app-only token: ${reason}. The app holds no Exchange permission in this organisation.`,
     };
   }
+  // Signature, lifetime, audience, tenant: the token itself was refused, which is ours to fix.
   return {
-    kind: 'unexpected',
+    kind: 'token_rejected',
     code: diagnosticCode ? `HTTP 401 ${diagnosticCode}` : 'HTTP 401',
     message: `Exchange Online refused the access token${reason ? `: ${reason}` : ''}.`,
   };
