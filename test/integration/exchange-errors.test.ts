@@ -404,6 +404,11 @@ describe('network and TLS failures (the Node error code, or only its message)', 
   });
 });
 
+test('anything that is neither the SDK’s, Exchange’s nor the network’s is a defect, passed on unchanged (logged under a reference, never shown)', () => {
+  const defect = new TypeError("Cannot read properties of undefined (reading 'TotalCount')");
+  expect(classifyEwsError(defect, { method: 'modern', remediation: { appId: 'a' } })).toBe(defect);
+});
+
 test('an ExchangeConnectError passes through unchanged', () => {
   const original = new ExchangeConnectError({ kind: 'timeout', code: 'X', message: 'm', remediation: 'r' });
   expect(classifyEwsError(original, { method: 'modern', remediation: { appId: 'a' } })).toBe(original);

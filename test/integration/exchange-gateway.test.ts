@@ -9,6 +9,7 @@ import { EwsGateway, type EwsGatewayOptions } from '../../api/src/exchange/ews-g
 import { throttleRetry, type ThrottleRetryEvent } from '../../api/src/exchange/retry-policy';
 import type { EwsConnection } from '../../api/src/exchange/ews-gateway';
 import { injectFaultOnce } from '../support/faults';
+import { soapParts, validateAgainstEwsSchema } from '../support/xmllint';
 import { exchangeFailure } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { testPolicy, type TestPolicyOptions } from '../support/outbound';
@@ -244,6 +245,23 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
       gateway({ limits: { ews: { deadlineMs: 300 } } }).openCalendar(online, 'admin@contoso.com'),
     );
     expect(error).toMatchObject({ kind: 'timeout', code: 'ETIMEDOUT' });
+  });
+
+  test('a schema-valid GetFolder answer without TotalCount and DisplayName (both optional) still opens the calendar', async () => {
+    await injectFaultOnce(sandbox, {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'omitProperties',
+      properties: ['TotalCount', 'DisplayName'],
+    });
+    const folder = await gateway().openCalendar(online, 'admin@contoso.com');
+    expect(folder).toEqual({ displayName: 'Calendar' });
+    const answer = ewsTraffic(sandbox.context).list().at(-1)!;
+    expect(answer).toMatchObject({ operation: 'GetFolder', status: 200 });
+    expect(answer.responseBody).toContain('<t:CalendarFolder>');
+    expect(answer.responseBody).not.toContain('TotalCount');
+    expect(answer.responseBody).not.toContain('DisplayName');
+    expect(await validateAgainstEwsSchema(soapParts(answer.responseBody))).toEqual([]);
   });
 
   test('a malformed answer → protocol_error', async () => {

@@ -255,7 +255,7 @@ function classifySoapFault(fault: SoapFaultDetails, ctx: EwsErrorContext): Class
   return fromHttpStatus(status, ctx);
 }
 
-function classify(error: unknown, ctx: EwsErrorContext): Classified {
+function classify(error: unknown, ctx: EwsErrorContext): Classified | undefined {
   if (error instanceof SoapFaultDetails) return classifySoapFault(error, ctx);
   if (error instanceof ServiceResponseException) {
     const response = error.Response;
@@ -279,16 +279,19 @@ function classify(error: unknown, ctx: EwsErrorContext): Classified {
     const transport = transportFailure(code, message);
     if (transport) return transport;
   }
-  return {
-    kind: 'unexpected',
-    code: typeof code === 'string' ? code : 'Unexpected',
-    message: `Unexpected EWS failure: ${message}`,
-  };
+  return undefined;
 }
 
-export function classifyEwsError(error: unknown, ctx: EwsErrorContext): ExchangeConnectError {
+/**
+ * Our error for what the SDK, Exchange or the network reported. Anything else (the SDK throwing on
+ * our use of it, a bug of ours) is a defect and is passed on as it is: verification and health log
+ * it with its stack under a correlation id and show users only that id, never its text.
+ */
+export function classifyEwsError(error: unknown, ctx: EwsErrorContext): unknown {
   if (isExchangeConnectError(error)) return error;
-  const { ewsBlock, ...found } = classify(error, ctx);
+  const classified = classify(error, ctx);
+  if (!classified) return error;
+  const { ewsBlock, ...found } = classified;
   return new ExchangeConnectError(
     {
       ...found,

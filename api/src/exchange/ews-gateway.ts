@@ -14,10 +14,13 @@ import {
   ExchangeVersion,
   Folder,
   FolderId,
+  FolderSchema,
   ImpersonatedUserId,
   Mailbox,
   OAuthCredentials,
   PropertySet,
+  type IOutParam,
+  type PropertyDefinition,
   Uri,
   WebCredentials,
   WellKnownFolderName,
@@ -82,9 +85,16 @@ export class EwsGateway implements ExchangeGateway {
       const folder = await Folder.Bind(
         service,
         WellKnownFolderName.Calendar,
-        new PropertySet(BasePropertySet.FirstClassProperties),
+        new PropertySet(BasePropertySet.IdOnly, [FolderSchema.DisplayName, FolderSchema.TotalCount]),
       );
-      return { displayName: folder.DisplayName, totalCount: folder.TotalCount };
+      // Both are optional in the schema: a reply without them still proves the calendar opened
+      // (reading a missing property through its getter throws in the SDK).
+      const displayName = optionalProperty<string>(folder, FolderSchema.DisplayName);
+      const totalCount = optionalProperty<number>(folder, FolderSchema.TotalCount);
+      return {
+        displayName: typeof displayName === 'string' && displayName ? displayName : 'Calendar',
+        ...(typeof totalCount === 'number' ? { totalCount } : {}),
+      };
     });
   }
 
@@ -179,6 +189,12 @@ export class EwsGateway implements ExchangeGateway {
     service.HttpHeaders.Add('User-Agent', EWS_USER_AGENT);
     return service;
   }
+}
+
+/** A property the answer may leave out: its value, or undefined (never the SDK's exception). */
+function optionalProperty<T>(folder: Folder, property: PropertyDefinition): T | undefined {
+  const out: IOutParam<T | undefined> = { outValue: undefined };
+  return folder.TryGetProperty(property, out) ? out.outValue : undefined;
 }
 
 /** EWS as a mailbox protocol: the connection's credentials decide app-only or service account. */
