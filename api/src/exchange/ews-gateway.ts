@@ -134,6 +134,9 @@ export class EwsGateway implements ExchangeGateway {
       ...request,
       agent: policy.customerEndpointAgent(),
       limits: policy.limits('ews'),
+      // Every operation of this gateway is a read (GetFolder, FindItem, GetRoomLists, GetRooms):
+      // safe to send again when a dropped keep-alive socket resets it.
+      idempotent: true,
       ...(connectPort ? { connectPort } : {}),
     });
   }
