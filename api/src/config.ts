@@ -70,6 +70,8 @@ const envSchema = {
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Between two health checks of one integration (with jitter). */
   EC_HEALTH_INTERVAL_MINUTES: z.coerce.number().min(0.05).max(1440).default(15),
+  /** Wall-clock deadline of one verification, from the endpoint check to the last room. */
+  EC_VERIFICATION_DEADLINE_SECONDS: z.coerce.number().int().min(5).max(600).default(60),
 } as const;
 
 export type EnvName = keyof typeof envSchema;
@@ -101,6 +103,7 @@ export interface AppConfig {
   sealingKeyPem: string;
   pendingWindowMs: number;
   healthIntervalMs: number;
+  verificationDeadlineMs: number;
 }
 
 export class ConfigError extends AppError {
@@ -225,5 +228,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
+    verificationDeadlineMs: e.EC_VERIFICATION_DEADLINE_SECONDS * 1000,
   };
 }

@@ -6,6 +6,7 @@
 import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
 import { EwsGateway, type EwsGatewayOptions } from '../../api/src/exchange/ews-gateway';
+import { KeyedConcurrency } from '../../api/src/exchange/keyed-concurrency';
 import { throttleRetry, type ThrottleRetryEvent } from '../../api/src/exchange/retry-policy';
 import type { EwsConnection } from '../../api/src/exchange/ews-gateway';
 import { injectFaultOnce } from '../support/faults';
@@ -262,6 +263,36 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(answer.responseBody).not.toContain('TotalCount');
     expect(answer.responseBody).not.toContain('DisplayName');
     expect(await validateAgainstEwsSchema(soapParts(answer.responseBody))).toEqual([]);
+  });
+
+  test('a caller’s deadline that passes while EWS never answers aborts the request and frees the tenant’s slot', async () => {
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'timeout' });
+    const policy = testPolicy({ caPem: sandbox.certs.caCertPem, dangerouslyAllowPrivateHosts: true });
+    const gw = new EwsGateway({ appId, policy, concurrency: new KeyedConcurrency(1) });
+    gateways.push(gw);
+    const sockets = () => Object.keys(policy.customerEndpointAgent().sockets);
+    const controller = new AbortController();
+    const calling = gw.openCalendar(online, 'admin@contoso.com', { abortSignal: controller.signal });
+    const outcome = calling.then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    // The request is out: the sandbox holds it without answering.
+    while (!sandbox.context.faults.list().every((r) => r.kind !== 'timeout'))
+      await new Promise((r) => setImmediate(r));
+    while (sockets().length === 0) await new Promise((r) => setImmediate(r));
+    expect(gw.concurrency.inFlight(contoso)).toBe(1);
+    const reason = new Error('deadline');
+    controller.abort(reason);
+    await expect(outcome).resolves.toBe(reason);
+    expect(gw.concurrency.inFlight(contoso)).toBe(0);
+    // The socket of the abandoned request closes, not left waiting on the server.
+    for (let turn = 0; turn < 1000 && sockets().length > 0; turn++) await new Promise((r) => setImmediate(r));
+    expect(sockets()).toEqual([]);
+    // The one slot is free for the next call.
+    await expect(gw.openCalendar(online, 'admin@contoso.com')).resolves.toMatchObject({
+      displayName: 'Calendar',
+    });
   });
 
   test('a malformed answer → protocol_error', async () => {

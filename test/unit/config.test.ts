@@ -34,6 +34,15 @@ describe('loadConfig', () => {
     expect(config.dangerouslySkipKeyVaultResourceCheck).toBe(false);
     expect(config.dangerouslyResolveHosts.size).toBe(0);
     expect(config.appCertificate).toEqual({ certPem: 'CERT', keyPem: 'KEY' });
+    expect(config.verificationDeadlineMs).toBe(60_000);
+  });
+
+  it('reads the verification deadline, within bounds', () => {
+    const config = loadConfig({ ...validEnv(), EC_VERIFICATION_DEADLINE_SECONDS: '90' });
+    expect(config.verificationDeadlineMs).toBe(90_000);
+    expect(() => loadConfig({ ...validEnv(), EC_VERIFICATION_DEADLINE_SECONDS: '1' })).toThrow(
+      /EC_VERIFICATION_DEADLINE_SECONDS is invalid/,
+    );
   });
 
   it.each([

@@ -247,6 +247,15 @@ describe('timeouts', () => {
     ]);
     // Each settled check cleared its timer.
     expect(timers.pending.size).toBe(0);
+    // The timed-out check aborted what it was waiting for (freeing its slot), not left it running.
+    const hung = exchange.calls.find(
+      (c) => c.op === 'countCalendarItems' && c.mailbox === 'room.c@contoso.com',
+    );
+    expect(hung?.signal?.aborted).toBe(true);
+    const settled = exchange.calls.filter(
+      (c) => c.op === 'countCalendarItems' && c.mailbox !== 'room.c@contoso.com',
+    );
+    expect(settled.every((c) => c.signal !== undefined)).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import type { AppTokenProvider } from '../../api/src/identity/port';
 import type { ConnectionRequest, MailboxAccess, MailboxProtocol } from '../../api/src/exchange/port';
 import type { SecretVault } from '../../api/src/secrets/port';
 import {
+  DEFAULT_VERIFICATION_DEADLINE_MS,
   verifyIntegration,
   type VerificationDeps,
   type VerifiableIntegration,
@@ -239,5 +240,70 @@ describe('verifyIntegration', () => {
     expect(result.diagnostic?.message).toContain('ref-42');
     expect(JSON.stringify(result)).not.toContain('boom');
     expect(reported).toEqual([expect.objectContaining({ message: 'boom' })]);
+  });
+
+  describe('a deadline for the whole verification', () => {
+    /** Never answers; rejects with the abort reason once the call's signal aborts. */
+    const untilAborted = (seen: AbortSignal[]) => (signal: AbortSignal | undefined) =>
+      new Promise<never>((_resolve, reject) => {
+        if (!signal) return;
+        seen.push(signal);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+
+    it('fails the step in flight with VerificationDeadline and aborts its request', async () => {
+      const seen: AbortSignal[] = [];
+      const hang = untilAborted(seen);
+      const d = deps({
+        verificationDeadlineMs: 30,
+        protocols: { ews: fakeProtocol({ openCalendar: (_mailbox, options) => hang(options?.abortSignal) }) },
+      });
+      const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+      expect(result.outcome).toBe('failed');
+      expect(result.diagnostic).toMatchObject({ kind: 'timeout', code: 'VerificationDeadline' });
+      expect(result.diagnostic?.message).toBe('The verification did not finish within 1 s.');
+      expect(result.steps.at(-1)).toMatchObject({
+        name: 'mailbox',
+        status: 'failed',
+        code: 'VerificationDeadline',
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.aborted).toBe(true);
+    });
+
+    it('ends a stage that cannot be aborted (a token request that never answers) at the deadline too', async () => {
+      const d = deps({
+        verificationDeadlineMs: 30,
+        tokens: { getAppToken: () => new Promise(() => undefined) },
+      });
+      const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+      expect(result.outcome).toBe('failed');
+      expect(result.steps.at(-1)).toMatchObject({
+        name: 'token',
+        status: 'failed',
+        code: 'VerificationDeadline',
+      });
+    });
+
+    it('keeps the outcome when only the rooms ran out of time: the mailbox opened', async () => {
+      const seen: AbortSignal[] = [];
+      const hang = untilAborted(seen);
+      const d = deps({
+        verificationDeadlineMs: 30,
+        protocols: { ews: fakeProtocol({ listRoomLists: (options) => hang(options?.abortSignal) }) },
+      });
+      const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+      expect(result.outcome).toBe('verified');
+      expect(result.steps.at(-1)).toMatchObject({
+        name: 'rooms',
+        status: 'failed',
+        code: 'VerificationDeadline',
+      });
+      expect(seen[0]?.aborted).toBe(true);
+    });
+
+    it('defaults to 60 s', () => {
+      expect(DEFAULT_VERIFICATION_DEADLINE_MS).toBe(60_000);
+    });
   });
 });

@@ -26,6 +26,7 @@ import {
   WellKnownFolderName,
 } from 'ews-javascript-api';
 import type {
+  CallOptions,
   CalendarFolderInfo,
   MailboxAccess,
   MailboxProtocol,
@@ -53,11 +54,26 @@ export type EwsConnection = (
 
 /** The EWS operations Exchange Connect sends, each acting as a mailbox (impersonation + X-AnchorMailbox). */
 export interface ExchangeGateway {
-  openCalendar(connection: EwsConnection, mailbox: string): Promise<CalendarFolderInfo>;
-  listRoomLists(connection: EwsConnection, actingAs: string): Promise<RoomList[]>;
-  listRooms(connection: EwsConnection, actingAs: string, roomList: string): Promise<Room[]>;
+  openCalendar(
+    connection: EwsConnection,
+    mailbox: string,
+    options?: CallOptions,
+  ): Promise<CalendarFolderInfo>;
+  listRoomLists(connection: EwsConnection, actingAs: string, options?: CallOptions): Promise<RoomList[]>;
+  listRooms(
+    connection: EwsConnection,
+    actingAs: string,
+    roomList: string,
+    options?: CallOptions,
+  ): Promise<Room[]>;
   /** Counts calendar items of `mailbox` between start and end (FindItem with CalendarView). */
-  countCalendarItems(connection: EwsConnection, mailbox: string, start: Date, end: Date): Promise<number>;
+  countCalendarItems(
+    connection: EwsConnection,
+    mailbox: string,
+    start: Date,
+    end: Date,
+    options?: CallOptions,
+  ): Promise<number>;
 }
 
 export interface EwsGatewayOptions {
@@ -80,8 +96,12 @@ export class EwsGateway implements ExchangeGateway {
     this.concurrency = options.concurrency ?? new KeyedConcurrency();
   }
 
-  openCalendar(connection: EwsConnection, mailbox: string): Promise<CalendarFolderInfo> {
-    return this.call(connection, mailbox, async (service) => {
+  openCalendar(
+    connection: EwsConnection,
+    mailbox: string,
+    options?: CallOptions,
+  ): Promise<CalendarFolderInfo> {
+    return this.call(connection, mailbox, options, async (service) => {
       const folder = await Folder.Bind(
         service,
         WellKnownFolderName.Calendar,
@@ -98,22 +118,33 @@ export class EwsGateway implements ExchangeGateway {
     });
   }
 
-  listRoomLists(connection: EwsConnection, actingAs: string): Promise<RoomList[]> {
-    return this.call(connection, actingAs, async (service) => {
+  listRoomLists(connection: EwsConnection, actingAs: string, options?: CallOptions): Promise<RoomList[]> {
+    return this.call(connection, actingAs, options, async (service) => {
       const lists = await service.GetRoomLists();
       return lists.GetEnumerator().map((list) => ({ address: list.Address, name: list.Name }));
     });
   }
 
-  listRooms(connection: EwsConnection, actingAs: string, roomList: string): Promise<Room[]> {
-    return this.call(connection, actingAs, async (service) => {
+  listRooms(
+    connection: EwsConnection,
+    actingAs: string,
+    roomList: string,
+    options?: CallOptions,
+  ): Promise<Room[]> {
+    return this.call(connection, actingAs, options, async (service) => {
       const rooms = await service.GetRooms(new EmailAddress(roomList));
       return rooms.map((room) => ({ address: room.Address, name: room.Name }));
     });
   }
 
-  countCalendarItems(connection: EwsConnection, mailbox: string, start: Date, end: Date): Promise<number> {
-    return this.call(connection, mailbox, async (service) => {
+  countCalendarItems(
+    connection: EwsConnection,
+    mailbox: string,
+    start: Date,
+    end: Date,
+    options?: CallOptions,
+  ): Promise<number> {
+    return this.call(connection, mailbox, options, async (service) => {
       const view = new CalendarView(new DateTime(start.getTime()), new DateTime(end.getTime()));
       view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
       const calendar = new FolderId(WellKnownFolderName.Calendar, new Mailbox(mailbox));
@@ -127,11 +158,12 @@ export class EwsGateway implements ExchangeGateway {
     this.options.policy.close();
   }
 
-  private send(request: EwsHttpRequest) {
+  private send(request: EwsHttpRequest, signal: AbortSignal | undefined) {
     const { policy } = this.options;
     const connectPort = policy.connectPort(request.url);
     return boundedRequest({
       ...request,
+      ...(signal ? { signal } : {}),
       agent: policy.customerEndpointAgent(),
       limits: policy.limits('ews'),
       // Every operation of this gateway is a read (GetFolder, FindItem, GetRoomLists, GetRooms):
@@ -144,8 +176,10 @@ export class EwsGateway implements ExchangeGateway {
   private async call<T>(
     connection: EwsConnection,
     mailbox: string,
+    options: CallOptions | undefined,
     operation: (service: ExchangeService) => Promise<T>,
   ): Promise<T> {
+    const signal = options?.abortSignal;
     const remediation = {
       appId: this.options.appId,
       mailbox,
@@ -155,22 +189,29 @@ export class EwsGateway implements ExchangeGateway {
     // Credentials never leave before the endpoint passes the policy.
     await this.options.policy.assertCredentialsMayGoTo(connection.ewsUrl, remediation);
     const retry = connection.throttling === 'report' ? FAIL_FAST : this.retry;
-    return withThrottleRetry(retry, () =>
-      this.concurrency.run(connection.tenantId, async () => {
-        const transport = new EwsTransport((request) => this.send(request));
-        try {
-          return await operation(this.service(connection, mailbox, transport));
-        } catch (error) {
-          const transportCode = transport.lastNetworkErrorCode;
-          const response = transport.lastResponse;
-          throw classifyEwsError(error, {
-            method: connection.method,
-            remediation,
-            ...(transportCode ? { transportCode } : {}),
-            ...(response ? { response } : {}),
-          });
-        }
-      }),
+    return withThrottleRetry(
+      retry,
+      () =>
+        this.concurrency.run(
+          connection.tenantId,
+          async () => {
+            const transport = new EwsTransport((request) => this.send(request, signal));
+            try {
+              return await operation(this.service(connection, mailbox, transport));
+            } catch (error) {
+              const transportCode = transport.lastNetworkErrorCode;
+              const response = transport.lastResponse;
+              throw classifyEwsError(error, {
+                method: connection.method,
+                remediation,
+                ...(transportCode ? { transportCode } : {}),
+                ...(response ? { response } : {}),
+              });
+            }
+          },
+          signal,
+        ),
+      signal,
     );
   }
 
@@ -219,11 +260,11 @@ export function ewsProtocol(gateway: ExchangeGateway): MailboxProtocol {
       };
       return {
         protocol: 'ews',
-        openCalendar: (mailbox) => gateway.openCalendar(connection, mailbox),
-        listRoomLists: () => gateway.listRoomLists(connection, actingAs),
-        listRooms: (roomList) => gateway.listRooms(connection, actingAs, roomList),
-        countCalendarItems: (mailbox, window: TimeWindow) =>
-          gateway.countCalendarItems(connection, mailbox, window.start, window.end),
+        openCalendar: (mailbox, options) => gateway.openCalendar(connection, mailbox, options),
+        listRoomLists: (options) => gateway.listRoomLists(connection, actingAs, options),
+        listRooms: (roomList, options) => gateway.listRooms(connection, actingAs, roomList, options),
+        countCalendarItems: (mailbox, window: TimeWindow, options) =>
+          gateway.countCalendarItems(connection, mailbox, window.start, window.end, options),
       };
     },
   };

@@ -20,6 +20,7 @@ import { GRAPH_MAILBOX_CONCURRENCY, KeyedConcurrency } from './keyed-concurrency
 import { DEFAULT_MAX_INLINE_WAIT_MS } from './retry-policy';
 import { parseRetryAfterMs } from './throttling';
 import type {
+  CallOptions,
   CalendarFolderInfo,
   ConnectionRequest,
   MailboxAccess,
@@ -83,34 +84,35 @@ class GraphMailboxAccess implements MailboxAccess {
     });
   }
 
-  openCalendar(mailbox: string): Promise<CalendarFolderInfo> {
-    return this.call(mailbox, mailbox, async () => {
+  openCalendar(mailbox: string, options?: CallOptions): Promise<CalendarFolderInfo> {
+    return this.call(mailbox, mailbox, options, async (signal) => {
       const calendar = calendarSchema.parse(
-        await this.client
-          .api(`/users/${encodeURIComponent(mailbox)}/calendar`)
-          .select('name')
-          .get(),
+        await this.get(`/users/${encodeURIComponent(mailbox)}/calendar?$select=name`, signal),
       );
       return { displayName: calendar.name ?? 'Calendar' };
     });
   }
 
-  listRoomLists(): Promise<RoomList[]> {
-    return this.call('places', this.request.actingAs, async () =>
-      this.places(await this.pages('/places/microsoft.graph.roomlist', placePage)),
+  listRoomLists(options?: CallOptions): Promise<RoomList[]> {
+    return this.call('places', this.request.actingAs, options, async (signal) =>
+      this.places(await this.pages('/places/microsoft.graph.roomlist', placePage, signal)),
     );
   }
 
-  listRooms(roomList: string): Promise<Room[]> {
-    return this.call('places', roomList, async () =>
+  listRooms(roomList: string, options?: CallOptions): Promise<Room[]> {
+    return this.call('places', roomList, options, async (signal) =>
       this.places(
-        await this.pages(`/places/${encodeURIComponent(roomList)}/microsoft.graph.roomlist/rooms`, placePage),
+        await this.pages(
+          `/places/${encodeURIComponent(roomList)}/microsoft.graph.roomlist/rooms`,
+          placePage,
+          signal,
+        ),
       ),
     );
   }
 
-  countCalendarItems(mailbox: string, window: TimeWindow): Promise<number> {
-    return this.call(mailbox, mailbox, async () => {
+  countCalendarItems(mailbox: string, window: TimeWindow, options?: CallOptions): Promise<number> {
+    return this.call(mailbox, mailbox, options, async (signal) => {
       const query = new URLSearchParams({
         startDateTime: window.start.toISOString(),
         endDateTime: window.end.toISOString(),
@@ -120,20 +122,29 @@ class GraphMailboxAccess implements MailboxAccess {
       const events = await this.pages(
         `/users/${encodeURIComponent(mailbox)}/calendarView?${query}`,
         eventPage,
+        signal,
       );
       return events.length;
     });
+  }
+
+  /** One GET; the caller's signal reaches the bounded request (graph-http.ts) through the fetch options. */
+  private get(path: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const request = this.client.api(path);
+    if (signal) request.option('signal', signal);
+    return request.get() as Promise<unknown>;
   }
 
   /** Every page of a collection, following @odata.nextLink, at most `maxPages`. */
   private async pages<T>(
     path: string,
     schema: z.ZodType<{ value: T[]; '@odata.nextLink'?: string | undefined }>,
+    signal: AbortSignal | undefined,
   ): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined = path;
     for (let page = 0; next && page < this.options.maxPages; page++) {
-      const body = schema.parse(await this.client.api(next).get());
+      const body = schema.parse(await this.get(next, signal));
       items.push(...body.value);
       next = body['@odata.nextLink'];
     }
@@ -149,10 +160,22 @@ class GraphMailboxAccess implements MailboxAccess {
   }
 
   /** One mailbox's requests share its 4 slots; every failure is converted here, once. */
-  private async call<T>(slot: string, mailbox: string, work: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    slot: string,
+    mailbox: string,
+    options: CallOptions | undefined,
+    work: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    const signal = options?.abortSignal;
     try {
-      return await this.options.concurrency.run(`${this.request.tenantId}|${slot}`, work);
+      return await this.options.concurrency.run(
+        `${this.request.tenantId}|${slot}`,
+        () => work(signal),
+        signal,
+      );
     } catch (error) {
+      // The caller gave up: its own reason, not a Graph failure.
+      if (signal?.aborted && error === signal.reason) throw error;
       throw classifyGraphError(error, { appId: this.options.appId, mailbox });
     }
   }

@@ -19,6 +19,7 @@ import type {
   ThrottlingMode,
 } from './port';
 import { FULL_ACCESS_AS_APP, requiredRoles } from './permissions';
+import { untilAborted } from '../abort';
 
 export const CONNECTION_STAGES = ['endpoint', 'token', 'permission', 'credentials'] as const;
 export type ConnectionStage = (typeof CONNECTION_STAGES)[number];
@@ -66,6 +67,8 @@ export interface OpenOptions {
   freshToken?: boolean;
   /** Health reports throttling at once (`report`); verification may sleep through a short back-off. */
   throttling?: ThrottlingMode;
+  /** A deadline: each stage stops waiting when it aborts, failing with the signal's reason. */
+  signal?: AbortSignal;
   onStage?(result: StageResult): void;
 }
 
@@ -134,6 +137,7 @@ class StageRunner {
     private readonly deps: ConnectionDeps,
     private readonly ctx: RemediationContext,
     private readonly onStage?: (result: StageResult) => void,
+    private readonly signal?: AbortSignal,
   ) {}
 
   record(result: StageResult): StageResult {
@@ -149,7 +153,7 @@ class StageRunner {
   ): Promise<{ value: T } | { failed: StageResult & { diagnostic: Diagnostic } }> {
     const started = this.deps.now();
     try {
-      const { value, detail } = await work();
+      const { value, detail } = await untilAborted(work(), this.signal);
       this.record({ stage, ok: true, durationMs: this.deps.now() - started, ...(detail ? { detail } : {}) });
       return { value };
     } catch (error) {
@@ -179,7 +183,7 @@ export async function openConnection(
     ewsUrl: endpoint,
     ...(integration.serviceAccount ? { serviceAccount: integration.serviceAccount } : {}),
   };
-  const runner = new StageRunner(deps, ctx, options.onStage);
+  const runner = new StageRunner(deps, ctx, options.onStage, options.signal);
   const fail = (failed: StageResult & { diagnostic: Diagnostic }): FailedConnection => ({
     ok: false,
     failed,

@@ -52,15 +52,24 @@ export interface TimeWindow {
   end: Date;
 }
 
+/** Per call: when the caller gives up. */
+export interface CallOptions {
+  /**
+   * A check's time-out or a verification's deadline: the request is aborted, its concurrency slot
+   * freed at once, and the call rejects with the signal's reason.
+   */
+  abortSignal?: AbortSignal;
+}
+
 /** One organisation's mailboxes, opened with working credentials. */
 export interface MailboxAccess {
   readonly protocol: Protocol;
   /** Opens `mailbox`'s calendar: the proof that the connection works for that mailbox. */
-  openCalendar(mailbox: string): Promise<CalendarFolderInfo>;
-  listRoomLists(): Promise<RoomList[]>;
-  listRooms(roomList: string): Promise<Room[]>;
+  openCalendar(mailbox: string, options?: CallOptions): Promise<CalendarFolderInfo>;
+  listRoomLists(options?: CallOptions): Promise<RoomList[]>;
+  listRooms(roomList: string, options?: CallOptions): Promise<Room[]>;
   /** Reads `mailbox`'s calendar over the window: how many items it holds. */
-  countCalendarItems(mailbox: string, window: TimeWindow): Promise<number>;
+  countCalendarItems(mailbox: string, window: TimeWindow, options?: CallOptions): Promise<number>;
 }
 
 /** Working credentials for one target: an app-only token, or the service account's password. */

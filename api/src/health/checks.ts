@@ -147,10 +147,11 @@ export class HealthChecks {
 
     // The credentials check (token or password) is the connection's opening, timed as one.
     const credentialsCheck: TimedCheck = integration.method === 'modern' ? 'token' : 'secret';
-    const opened = await this.timed(credentialsCheck, ctx, async () =>
+    const opened = await this.timed(credentialsCheck, ctx, async (signal) =>
       this.opening(
         await openConnection(this.deps, integration, {
           actingAs: input.mailbox ?? '',
+          signal,
           // A fresh token, not MSAL's cache, so revoked consent shows up at the next run.
           freshToken: true,
           // A back-off is the scheduler's to honour: sleeping it here would time the check out.
@@ -172,14 +173,16 @@ export class HealthChecks {
     const connection = opened.value;
     if (connection && integration.method === 'modern' && integration.accessScope === 'rooms') {
       const open = connection;
-      results.push((await this.timed('scope', ctx, () => this.scope(open, input.scopeProbe, ctx))).result);
+      results.push(
+        (await this.timed('scope', ctx, (signal) => this.scope(open, input.scopeProbe, ctx, signal))).result,
+      );
     }
     if (!connection || !input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
     const { access } = connection;
-    const calendar = await this.timed('mailbox', ctx, async (): Promise<CheckOutcome<true>> => {
-      const folder = await access.openCalendar(mailbox);
+    const calendar = await this.timed('mailbox', ctx, async (signal): Promise<CheckOutcome<true>> => {
+      const folder = await access.openCalendar(mailbox, { abortSignal: signal });
       return { status: 'ok', value: true, detail: { mailbox, calendar: folder.displayName } };
     });
     results.push(calendar.result);
@@ -192,11 +195,12 @@ export class HealthChecks {
     if (!calendar.value) return { results, roomCursor: input.roomCursor };
 
     let roomCursor = input.roomCursor;
-    const rooms = await this.timed('rooms', ctx, async () => {
-      const all = input.knownRooms ?? (await findRooms(access)).rooms.map((r) => r.address);
+    const rooms = await this.timed('rooms', ctx, async (signal) => {
+      const all =
+        input.knownRooms ?? (await findRooms(access, { abortSignal: signal })).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
       roomCursor = nextCursor;
-      return this.rooms(access, all.length, sample);
+      return this.rooms(access, all.length, sample, signal);
     });
     results.push(rooms.result);
     return { results, roomCursor };
@@ -215,10 +219,11 @@ export class HealthChecks {
     return { status: statusOf(diagnostic), value: outcome, diagnostic, ...shown };
   }
 
+  /** One check under its time-out; the work's signal aborts when it passes (its request and slot end). */
   private async timed<T>(
     check: TimedCheck,
     ctx: RemediationContext,
-    work: () => Promise<CheckOutcome<T>>,
+    work: (signal: AbortSignal) => Promise<CheckOutcome<T>>,
   ): Promise<{ result: CheckResult; value?: T }> {
     const started = this.deps.now();
     const timeoutMs = this.options.timeoutsMs[check];
@@ -289,6 +294,7 @@ export class HealthChecks {
     connection: OpenedConnection,
     probe: string | undefined,
     ctx: RemediationContext,
+    signal: AbortSignal,
   ): Promise<CheckOutcome<never>> {
     const roles = connection.token?.roles ?? [];
     const widened = (message: string, detail: JsonObject): CheckOutcome<never> => ({
@@ -310,7 +316,7 @@ export class HealthChecks {
     }
     if (!probe) return { status: 'ok', detail: { roles } };
     try {
-      await connection.access.openCalendar(probe);
+      await connection.access.openCalendar(probe, { abortSignal: signal });
     } catch (error) {
       const diagnostic = diagnosticOf(error, { ...ctx, mailbox: probe }, this.deps.reportUnexpected);
       if (diagnostic.kind === 'access_policy_denied')
@@ -331,6 +337,7 @@ export class HealthChecks {
     access: MailboxAccess,
     total: number,
     sample: readonly string[],
+    signal: AbortSignal,
   ): Promise<CheckOutcome<never>> {
     const start = new Date(this.deps.now());
     const window = { start, end: new Date(start.getTime() + this.options.roomWindowMs) };
@@ -339,6 +346,7 @@ export class HealthChecks {
       access,
       sample.map((address) => ({ address, name: address })),
       window,
+      { abortSignal: signal },
     );
     const failed = checked.filter((c) => !c.reachable);
     const detail: JsonObject = {

@@ -3,7 +3,7 @@
  * admin's mailbox (or a room the admin picked). Returns the step trace the tab, the CLI and the
  * bot render: endpoint, token, permission / credentials, mailbox, rooms.
  */
-import { type Diagnostic } from '../errors';
+import { ExchangeConnectError, type Diagnostic } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import {
   openConnection,
@@ -12,10 +12,13 @@ import {
   type StageResult,
 } from '../exchange/open-connection';
 import { discoverRooms } from '../exchange/rooms';
+import { untilAborted } from '../abort';
 import type { JsonObject, VerificationOutcome, VerificationStep } from '../store/types';
 import { runStep, stepFromDiagnostic, type StepName } from './steps';
 
 export const DEFAULT_PENDING_WINDOW_MS = 10 * 60 * 1000;
+/** A whole verification, from the endpoint check to the last room (EC_VERIFICATION_DEADLINE_SECONDS). */
+export const DEFAULT_VERIFICATION_DEADLINE_MS = 60_000;
 /** Room calendars are read over the coming week. */
 export const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -26,7 +29,10 @@ export interface RoomCheck {
   code?: string;
 }
 
-export type VerificationDeps = ConnectionDeps;
+export interface VerificationDeps extends ConnectionDeps {
+  /** Wall-clock deadline of one verification; default DEFAULT_VERIFICATION_DEADLINE_MS. */
+  verificationDeadlineMs?: number;
+}
 
 export type VerifiableIntegration = ConnectableIntegration;
 
@@ -39,6 +45,8 @@ export interface VerificationRequest {
   attempt?: number;
   /** Called as each step settles, for live progress. */
   onStep?(step: VerificationStep): void;
+  /** The caller gives up (a closed connection): ends the verification like its deadline. */
+  signal?: AbortSignal;
 }
 
 export interface VerificationResult {
@@ -67,9 +75,49 @@ class Trace {
   }
 }
 
+/**
+ * Aborts when the verification's wall-clock deadline passes (or the caller's signal aborts), with a
+ * timeout diagnostic as the reason: the call in flight is aborted, its slot freed, and the step
+ * that was running fails with VerificationDeadline.
+ */
+function verificationDeadline(deadlineMs: number, ctx: RemediationContext, caller?: AbortSignal) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(
+      new ExchangeConnectError({
+        kind: 'timeout',
+        code: 'VerificationDeadline',
+        message: `The verification did not finish within ${Math.max(1, Math.ceil(deadlineMs / 1000))} s.`,
+        remediation: remediationFor('timeout', ctx),
+      }),
+    );
+  }, deadlineMs);
+  timer.unref?.();
+  const signal = caller ? AbortSignal.any([controller.signal, caller]) : controller.signal;
+  return { signal, done: () => clearTimeout(timer) };
+}
+
 export async function verifyIntegration(
   deps: VerificationDeps,
   request: VerificationRequest,
+): Promise<VerificationResult> {
+  const deadlineCtx: RemediationContext = { appId: deps.appId, mailbox: request.mailbox };
+  const deadline = verificationDeadline(
+    deps.verificationDeadlineMs ?? DEFAULT_VERIFICATION_DEADLINE_MS,
+    deadlineCtx,
+    request.signal,
+  );
+  try {
+    return await verifyWithin(deps, request, deadline.signal);
+  } finally {
+    deadline.done();
+  }
+}
+
+async function verifyWithin(
+  deps: VerificationDeps,
+  request: VerificationRequest,
+  signal: AbortSignal,
 ): Promise<VerificationResult> {
   const startedAt = new Date(deps.now()).toISOString();
   const trace = new Trace(request.onStep);
@@ -122,6 +170,7 @@ export async function verifyIntegration(
   });
   const opened = await openConnection(deps, integration, {
     actingAs: mailbox,
+    signal,
     onStage: (stage) => {
       if (stage.ok) trace.add(stepOf(stage));
     },
@@ -140,7 +189,7 @@ export async function verifyIntegration(
     deps.now,
     ctx,
     async () => {
-      const folder = await access.openCalendar(mailbox);
+      const folder = await untilAborted(access.openCalendar(mailbox, { abortSignal: signal }), signal);
       const detail: JsonObject = {
         mailbox,
         calendar: folder.displayName,
@@ -160,7 +209,8 @@ export async function verifyIntegration(
     ctx,
     async () => {
       const start = new Date(deps.now());
-      const found = await discoverRooms(access, { start, end: new Date(start.getTime() + ROOM_WINDOW_MS) });
+      const window = { start, end: new Date(start.getTime() + ROOM_WINDOW_MS) };
+      const found = await untilAborted(discoverRooms(access, window, { abortSignal: signal }), signal);
       const checked: RoomCheck[] = found.rooms.map((r) => ({
         address: r.address,
         name: r.name,
