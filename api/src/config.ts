@@ -72,6 +72,8 @@ const envSchema = {
   EC_HEALTH_INTERVAL_MINUTES: z.coerce.number().min(0.05).max(1440).default(15),
   /** Wall-clock deadline of one verification, from the endpoint check to the last room. */
   EC_VERIFICATION_DEADLINE_SECONDS: z.coerce.number().int().min(5).max(600).default(60),
+  /** Room calendars one verification reads at most; an organisation with more is sampled. */
+  EC_VERIFICATION_MAX_ROOMS: z.coerce.number().int().min(1).max(10_000).default(100),
 } as const;
 
 export type EnvName = keyof typeof envSchema;
@@ -104,6 +106,7 @@ export interface AppConfig {
   pendingWindowMs: number;
   healthIntervalMs: number;
   verificationDeadlineMs: number;
+  maxRoomsPerVerification: number;
 }
 
 export class ConfigError extends AppError {
@@ -229,5 +232,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
     verificationDeadlineMs: e.EC_VERIFICATION_DEADLINE_SECONDS * 1000,
+    maxRoomsPerVerification: e.EC_VERIFICATION_MAX_ROOMS,
   };
 }

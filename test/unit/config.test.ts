@@ -35,6 +35,14 @@ describe('loadConfig', () => {
     expect(config.dangerouslyResolveHosts.size).toBe(0);
     expect(config.appCertificate).toEqual({ certPem: 'CERT', keyPem: 'KEY' });
     expect(config.verificationDeadlineMs).toBe(60_000);
+    expect(config.maxRoomsPerVerification).toBe(100);
+  });
+
+  it('reads the cap on rooms per verification, within bounds', () => {
+    expect(loadConfig({ ...validEnv(), EC_VERIFICATION_MAX_ROOMS: '250' }).maxRoomsPerVerification).toBe(250);
+    expect(() => loadConfig({ ...validEnv(), EC_VERIFICATION_MAX_ROOMS: '0' })).toThrow(
+      /EC_VERIFICATION_MAX_ROOMS is invalid/,
+    );
   });
 
   it('reads the verification deadline, within bounds', () => {

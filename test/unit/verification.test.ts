@@ -3,7 +3,9 @@ import { remediationFor } from '../../api/src/remediation';
 import type { AppTokenProvider } from '../../api/src/identity/port';
 import type { ConnectionRequest, MailboxAccess, MailboxProtocol } from '../../api/src/exchange/port';
 import type { SecretVault } from '../../api/src/secrets/port';
+import { traceText } from '../../api/src/integrations/trace-text';
 import {
+  DEFAULT_MAX_ROOMS_PER_VERIFICATION,
   DEFAULT_VERIFICATION_DEADLINE_MS,
   verifyIntegration,
   type VerificationDeps,
@@ -240,6 +242,41 @@ describe('verifyIntegration', () => {
     expect(result.diagnostic?.message).toContain('ref-42');
     expect(JSON.stringify(result)).not.toContain('boom');
     expect(reported).toEqual([expect.objectContaining({ message: 'boom' })]);
+  });
+
+  it('reads at most maxRoomsPerVerification room calendars, and the rooms step says it sampled them', async () => {
+    const counted: string[] = [];
+    const rooms = Array.from({ length: 250 }, (_, i) => ({
+      address: `room.${String(i).padStart(3, '0')}@contoso.com`,
+      name: `Room ${i}`,
+    }));
+    const d = deps({
+      maxRoomsPerVerification: 100,
+      protocols: {
+        ews: fakeProtocol({
+          listRooms: async () => rooms,
+          countCalendarItems: async (mailbox) => {
+            counted.push(mailbox);
+            return 1;
+          },
+        }),
+      },
+    });
+    const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+    expect(result.outcome).toBe('verified');
+    expect(counted).toHaveLength(100);
+    const step = result.steps.at(-1);
+    expect(step?.detail).toMatchObject({ roomLists: 1, total: 250, sampled: 100, reachable: 100 });
+    expect(step?.detail?.['rooms']).toHaveLength(100);
+    expect(traceText(result)).toContain('100 of 100 rooms reachable (a sample of 100 of 250 rooms)');
+  });
+
+  it('reads every room calendar up to the default cap of 100', async () => {
+    expect(DEFAULT_MAX_ROOMS_PER_VERIFICATION).toBe(100);
+    const result = await verifyIntegration(deps(), { integration: modern(), mailbox: 'admin@contoso.com' });
+    expect(result.steps.at(-1)?.detail).toMatchObject({ total: 1, sampled: 1 });
+    expect(traceText(result)).toContain('1 of 1 rooms reachable');
+    expect(traceText(result)).not.toContain('sample');
   });
 
   describe('a deadline for the whole verification', () => {

@@ -27,7 +27,25 @@ export interface FoundRooms {
 
 export interface RoomDiscovery {
   roomLists: RoomListResult[];
+  /** The rooms whose calendars were read: all of them, or a sample of `maxRooms`. */
   rooms: RoomCheck[];
+  /** Rooms found in all lists (each once). */
+  total: number;
+}
+
+export interface DiscoveryLimits {
+  /** Room calendars read at most; beyond this an even sample of the rooms is read. */
+  maxRooms?: number;
+}
+
+/**
+ * At most `size` rooms, spread evenly over the sorted list: one organisation with 1,500 rooms must
+ * not cost 1,500 calendar reads per verification, and the sample still reaches across its lists.
+ */
+export function evenSample<T extends Room>(rooms: readonly T[], size: number): T[] {
+  if (rooms.length <= size) return [...rooms];
+  const sorted = [...rooms].sort((a, b) => a.address.localeCompare(b.address));
+  return Array.from({ length: size }, (_, i) => sorted[Math.floor((i * sorted.length) / size)] as T);
 }
 
 /**
@@ -86,7 +104,13 @@ export async function discoverRooms(
   access: MailboxAccess,
   window: TimeWindow,
   options: CallOptions = {},
+  limits: DiscoveryLimits = {},
 ): Promise<RoomDiscovery> {
   const found = await findRooms(access, options);
-  return { roomLists: found.roomLists, rooms: await checkRooms(access, found.rooms, window, options) };
+  const sample = evenSample(found.rooms, limits.maxRooms ?? Infinity);
+  return {
+    roomLists: found.roomLists,
+    rooms: await checkRooms(access, sample, window, options),
+    total: found.rooms.length,
+  };
 }

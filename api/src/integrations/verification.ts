@@ -19,6 +19,8 @@ import { runStep, stepFromDiagnostic, type StepName } from './steps';
 export const DEFAULT_PENDING_WINDOW_MS = 10 * 60 * 1000;
 /** A whole verification, from the endpoint check to the last room (EC_VERIFICATION_DEADLINE_SECONDS). */
 export const DEFAULT_VERIFICATION_DEADLINE_MS = 60_000;
+/** Room calendars read per verification (EC_VERIFICATION_MAX_ROOMS); more rooms are sampled. */
+export const DEFAULT_MAX_ROOMS_PER_VERIFICATION = 100;
 /** Room calendars are read over the coming week. */
 export const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -32,6 +34,8 @@ export interface RoomCheck {
 export interface VerificationDeps extends ConnectionDeps {
   /** Wall-clock deadline of one verification; default DEFAULT_VERIFICATION_DEADLINE_MS. */
   verificationDeadlineMs?: number;
+  /** Room calendars read at most; default DEFAULT_MAX_ROOMS_PER_VERIFICATION. */
+  maxRoomsPerVerification?: number;
 }
 
 export type VerifiableIntegration = ConnectableIntegration;
@@ -210,17 +214,24 @@ async function verifyWithin(
     async () => {
       const start = new Date(deps.now());
       const window = { start, end: new Date(start.getTime() + ROOM_WINDOW_MS) };
-      const found = await untilAborted(discoverRooms(access, window, { abortSignal: signal }), signal);
+      const maxRooms = deps.maxRoomsPerVerification ?? DEFAULT_MAX_ROOMS_PER_VERIFICATION;
+      const found = await untilAborted(
+        discoverRooms(access, window, { abortSignal: signal }, { maxRooms }),
+        signal,
+      );
       const checked: RoomCheck[] = found.rooms.map((r) => ({
         address: r.address,
         name: r.name,
         reachable: r.reachable,
         ...(r.diagnostic ? { code: r.diagnostic.code } : {}),
       }));
+      // `sampled` < `total` says only a sample of the rooms was read (the cap).
       const detail: JsonObject = {
         roomLists: found.roomLists.length,
         rooms: checked.map((r) => ({ ...r })),
         reachable: checked.filter((r) => r.reachable).length,
+        total: found.total,
+        sampled: checked.length,
       };
       return { value: checked, detail };
     },
