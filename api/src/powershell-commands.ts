@@ -32,8 +32,9 @@ export function ewsUserAgentAllowListCommand(): string {
   return `Set-OrganizationConfig -EwsAllowList @{Add=${psQuote(EWS_USER_AGENT_PATTERN)}}`;
 }
 
+/** ApplicationImpersonation for the service account (Exchange Server): exactly -Name, -Role and -User. */
 export function impersonationCommand(serviceAccount: string): string {
-  return `New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "${serviceAccount}"`;
+  return `New-ManagementRoleAssignment -Name ${psQuote('Exchange Connect impersonation')} -Role ${psQuote('ApplicationImpersonation')} -User ${psQuote(serviceAccount)}`;
 }
 
 /** A PowerShell single-quoted literal: nothing inside is expanded; a quote is doubled. */

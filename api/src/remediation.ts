@@ -147,6 +147,8 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
       return 'The endpoint did not answer like Exchange Web Services. Check that the URL points at /EWS/Exchange.asmx of an Exchange server, not a proxy or sign-in page.';
     case 'wrong_method':
       return 'This organisation\'s mailboxes are not where this connection method looks. Use "Exchange Online (Modern Authentication)" for Microsoft 365 mailboxes and "Exchange Server (Basic Authentication)" for on-premises mailboxes.';
+    case 'invalid_address':
+      return "Exchange Connect sends Exchange only mailbox addresses of the form name@domain.tld (letters, digits and . _ - + ') and service accounts as name@domain.tld or DOMAIN\\name. Check the address or account for typing mistakes or text pasted with it, then try again.";
     case 'secret_unavailable':
       return 'The service account\'s password could not be read from Key Vault. Enter it again with "Update password"; if this persists, the operators must check Key Vault access.';
     case 'unexpected':

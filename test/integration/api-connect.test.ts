@@ -95,6 +95,25 @@ describe('authentication and authorisation', () => {
   });
 });
 
+describe('a service account that is not a UPN or DOMAIN\\user', () => {
+  it('is refused at the API boundary, naming the field, before anything is opened or stored', async () => {
+    const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+      serviceAccount: 'svc@fabrikam.com$(Add-RoleGroupMember "Organization Management" -Member evil)',
+      sealedPassword: { kid: 'kid', ciphertext: 'AAAA' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_request');
+    expect(res.body.issues).toEqual([
+      {
+        path: ['serviceAccount'],
+        message: 'must be a user principal name (user@domain.tld) or DOMAIN\\user',
+      },
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain('Add-RoleGroupMember');
+  });
+});
+
 describe('requests the server cannot use', () => {
   it('a password sealed to an unknown key is a 400 telling the admin to reload, not a 500', async () => {
     const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
@@ -367,7 +386,7 @@ describe('Exchange Server: service account in Key Vault', () => {
         code: 'ErrorImpersonateUserDenied',
       });
       expect(denied.body.diagnostic?.remediation).toContain(
-        'New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "svc-ews@fabrikam.com"',
+        "New-ManagementRoleAssignment -Name 'Exchange Connect impersonation' -Role 'ApplicationImpersonation' -User 'svc-ews@fabrikam.com'",
       );
     } finally {
       await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {

@@ -326,6 +326,28 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(error).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED' });
   });
 
+  test.each([
+    'admin@contoso.com</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation><t:SmtpAddress>room.oslo@contoso.com',
+    'a&b@contoso.com',
+    'admin@contoso.com\r\nX-Injected: 1',
+  ])(
+    'an address that is not a mailbox address (%j) never reaches SOAP: invalid_address, no request',
+    async (address) => {
+      const before = ewsTraffic(sandbox.context).list().length;
+      const gw = gateway();
+      for (const call of [
+        () => gw.openCalendar(online, address),
+        () => gw.listRoomLists(online, address),
+        () => gw.listRooms(online, 'admin@contoso.com', address),
+        () => gw.countCalendarItems(online, address, new Date(), new Date(Date.now() + 3600_000)),
+      ]) {
+        const error = await exchangeFailure(call());
+        expect(error).toMatchObject({ kind: 'invalid_address', code: 'InvalidMailboxAddress' });
+      }
+      expect(ewsTraffic(sandbox.context).list()).toHaveLength(before);
+    },
+  );
+
   test('a loopback endpoint without the dangerous switch → endpoint_not_allowed, no request sent', async () => {
     const before = ewsTraffic(sandbox.context).list().length;
     const error = await exchangeFailure(

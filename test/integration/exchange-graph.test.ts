@@ -109,6 +109,24 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
     expect(error.remediation).toMatch(/needs a mailbox/);
   });
 
+  it.each(['admin@contoso.com/../../places/microsoft.graph.room', 'me', 'admin@contoso.com?$select=*'])(
+    'an address that is not a mailbox address (%j) never reaches a Graph URL: invalid_address, no request',
+    async (address) => {
+      const graph = await access();
+      for (const call of [
+        () => graph.openCalendar(address),
+        () => graph.listRooms(address),
+        () => graph.countCalendarItems(address, WINDOW),
+      ]) {
+        await expect(exchangeFailure(call())).resolves.toMatchObject({
+          kind: 'invalid_address',
+          code: 'InvalidMailboxAddress',
+        });
+      }
+      expect(await traffic()).toEqual([]);
+    },
+  );
+
   it('an unknown user → mailbox_not_found (ErrorInvalidUser)', async () => {
     const error = await exchangeFailure((await access()).openCalendar('nobody@contoso.com'));
     expect(error).toMatchObject({ kind: 'mailbox_not_found', code: 'ErrorInvalidUser' });

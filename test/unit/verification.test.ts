@@ -202,6 +202,28 @@ describe('verifyIntegration', () => {
     expect(JSON.stringify(result)).not.toContain('"pw"');
   });
 
+  it('refuses a stored service account that is not a UPN or DOMAIN\\user before reading its password', async () => {
+    let read = false;
+    const d = deps({
+      vault: { ...deps().vault, readPassword: async () => ((read = true), 'pw') },
+    });
+    const result = await verifyIntegration(d, {
+      integration: {
+        ...basic,
+        serviceAccount: 'svc@fabrikam.com$(Add-RoleGroupMember "Organization Management")',
+      },
+      mailbox: 'admin@fabrikam.com',
+    });
+    expect(result.outcome).toBe('failed');
+    expect(result.steps.at(-1)).toMatchObject({
+      name: 'credentials',
+      status: 'failed',
+      code: 'InvalidServiceAccount',
+    });
+    expect(result.diagnostic?.kind).toBe('invalid_address');
+    expect(read).toBe(false);
+  });
+
   it('stops at the endpoint when credentials must not go there', async () => {
     const d = deps({
       checkEndpoint: async () => Promise.reject(fail('endpoint_not_allowed', 'InsecureEndpoint')),

@@ -42,6 +42,7 @@ import type { OutboundPolicy } from '../outbound/policy';
 import { FAIL_FAST, withThrottleRetry, type RetryPolicy } from './retry-policy';
 import { KeyedConcurrency } from './keyed-concurrency';
 import { EWS_USER_AGENT } from './ews-user-agent';
+import { requireMailboxAddresses } from './addresses';
 
 /** How to reach one organisation's EWS: app-only (Exchange Online) or a service account (Exchange Server). */
 export type EwsConnection = (
@@ -132,6 +133,7 @@ export class EwsGateway implements ExchangeGateway {
     options?: CallOptions,
   ): Promise<Room[]> {
     return this.call(connection, actingAs, options, async (service) => {
+      requireMailboxAddresses([roomList], { appId: this.options.appId, mailbox: actingAs });
       const rooms = await service.GetRooms(new EmailAddress(roomList));
       return rooms.map((room) => ({ address: room.Address, name: room.Name }));
     });
@@ -186,6 +188,8 @@ export class EwsGateway implements ExchangeGateway {
       ewsUrl: connection.ewsUrl,
       ...(connection.method === 'basic' ? { serviceAccount: connection.username } : {}),
     };
+    // The SDK writes addresses into SOAP unescaped and into X-AnchorMailbox: plain ones only.
+    requireMailboxAddresses([mailbox], remediation);
     // Credentials never leave before the endpoint passes the policy.
     await this.options.policy.assertCredentialsMayGoTo(connection.ewsUrl, remediation);
     const retry = connection.throttling === 'report' ? FAIL_FAST : this.retry;

@@ -19,6 +19,7 @@ import { BoundedGraphHttpHandler } from './graph-http';
 import { GRAPH_MAILBOX_CONCURRENCY, KeyedConcurrency } from './keyed-concurrency';
 import { DEFAULT_MAX_INLINE_WAIT_MS } from './retry-policy';
 import { parseRetryAfterMs } from './throttling';
+import { requireMailboxAddresses } from './addresses';
 import type {
   CallOptions,
   CalendarFolderInfo,
@@ -87,7 +88,7 @@ class GraphMailboxAccess implements MailboxAccess {
   openCalendar(mailbox: string, options?: CallOptions): Promise<CalendarFolderInfo> {
     return this.call(mailbox, mailbox, options, async (signal) => {
       const calendar = calendarSchema.parse(
-        await this.get(`/users/${encodeURIComponent(mailbox)}/calendar?$select=name`, signal),
+        await this.get(`${this.segment('/users', mailbox)}/calendar?$select=name`, signal),
       );
       return { displayName: calendar.name ?? 'Calendar' };
     });
@@ -103,7 +104,7 @@ class GraphMailboxAccess implements MailboxAccess {
     return this.call('places', roomList, options, async (signal) =>
       this.places(
         await this.pages(
-          `/places/${encodeURIComponent(roomList)}/microsoft.graph.roomlist/rooms`,
+          `${this.segment('/places', roomList)}/microsoft.graph.roomlist/rooms`,
           placePage,
           signal,
         ),
@@ -120,12 +121,18 @@ class GraphMailboxAccess implements MailboxAccess {
         $top: String(this.options.pageSize),
       });
       const events = await this.pages(
-        `/users/${encodeURIComponent(mailbox)}/calendarView?${query}`,
+        `${this.segment('/users', mailbox)}/calendarView?${query}`,
         eventPage,
         signal,
       );
       return events.length;
     });
+  }
+
+  /** `/users/{address}` or `/places/{address}`: only a plain mailbox address becomes a path segment. */
+  private segment(collection: '/users' | '/places', address: string): string {
+    requireMailboxAddresses([address], { appId: this.options.appId, mailbox: address, service: 'graph' });
+    return `${collection}/${encodeURIComponent(address)}`;
   }
 
   /** One GET; the caller's signal reaches the bounded request (graph-http.ts) through the fetch options. */

@@ -20,6 +20,7 @@ import type {
 } from './port';
 import { FULL_ACCESS_AS_APP, requiredRoles } from './permissions';
 import { untilAborted } from '../abort';
+import { requireServiceAccountName } from './addresses';
 
 export const CONNECTION_STAGES = ['endpoint', 'token', 'permission', 'credentials'] as const;
 export type ConnectionStage = (typeof CONNECTION_STAGES)[number];
@@ -215,10 +216,14 @@ export async function openConnection(
   let credentials: ConnectionCredentials;
   let token: AppToken | undefined;
   if (target.method === 'basic') {
-    const secret = await runner.run('credentials', async () => ({
-      value: await deps.vault.readPassword(target.secretId),
-      detail: { serviceAccount: target.serviceAccount },
-    }));
+    const secret = await runner.run('credentials', async () => {
+      // Whatever entry point stored it (tab, CLI): only a UPN or DOMAIN\user goes to Exchange.
+      requireServiceAccountName(target.serviceAccount, ctx);
+      return {
+        value: await deps.vault.readPassword(target.secretId),
+        detail: { serviceAccount: target.serviceAccount },
+      };
+    });
     if ('failed' in secret) return fail(secret.failed);
     credentials = { kind: 'password', username: target.serviceAccount, password: secret.value };
   } else {

@@ -25,6 +25,7 @@
  *   (invalid request, not a Global Admin, endpoint not allowed, …) stay problem+json.
  */
 import { z } from 'zod';
+import { isServiceAccountName, SERVICE_ACCOUNT_RULE } from '../exchange/addresses';
 
 const email = z.string().trim().toLowerCase().email().max(320);
 const base64Url = /^[A-Za-z0-9_-]+$/;
@@ -197,7 +198,7 @@ export const connectBasicRequestSchema = z
     ewsUrl: z.string().trim().url().max(2048).optional(),
     /** …or an e-mail address to find it with Autodiscover. */
     autodiscoverAddress: email.optional(),
-    serviceAccount: z.string().trim().min(1).max(320),
+    serviceAccount: z.string().trim().max(320).refine(isServiceAccountName, SERVICE_ACCOUNT_RULE),
     sealedPassword: sealedPasswordBodySchema,
   })
   .refine((b) => Boolean(b.ewsUrl) !== Boolean(b.autodiscoverAddress), {

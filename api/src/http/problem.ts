@@ -47,6 +47,7 @@ const SERVICE_STATUS: Record<ErrorKind, number> = {
   autodiscover_failed: 400,
   protocol_error: 502,
   wrong_method: 400,
+  invalid_address: 400,
   secret_unavailable: 502,
   unexpected: 502,
 };
