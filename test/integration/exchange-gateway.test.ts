@@ -376,6 +376,49 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
   });
 });
 
+describe('X-AnchorMailbox, as the sandbox received it', () => {
+  interface EwsTrafficEntry {
+    operation: string;
+    status: number;
+    anchorMailbox?: string;
+    organisation: string;
+  }
+  const recorded = async () =>
+    (await sandbox.control<{ value: EwsTrafficEntry[] }>('GET', '/ews/traffic')).body.value;
+
+  test.each([
+    ['Exchange Online', () => online, 'admin@contoso.com', 'room.oslo@contoso.com', 'rooms.hq@contoso.com'],
+    [
+      'Exchange Server',
+      () => basic,
+      'admin@fabrikam.com',
+      'room.zurich@fabrikam.com',
+      'rooms.hq@fabrikam.com',
+    ],
+  ] as const)(
+    '%s: every operation names the mailbox it acts as',
+    async (_name, connection, admin, room, list) => {
+      expect((await sandbox.control('DELETE', '/ews/traffic')).status).toBe(204);
+      const gw = gateway();
+      await gw.openCalendar(connection(), admin);
+      await gw.listRoomLists(connection(), admin);
+      await gw.listRooms(connection(), admin, list);
+      await gw.countCalendarItems(
+        connection(),
+        room,
+        new Date('2031-03-03T00:00:00Z'),
+        new Date('2031-03-04T00:00:00Z'),
+      );
+      expect((await recorded()).map((e) => [e.operation, e.status, e.anchorMailbox])).toEqual([
+        ['GetFolder', 200, admin],
+        ['GetRoomLists', 200, admin],
+        ['GetRooms', 200, admin],
+        ['FindItem', 200, room],
+      ]);
+    },
+  );
+});
+
 describe('Exchange Server (Basic service account + ApplicationImpersonation)', () => {
   test('opens the admin calendar', async () => {
     await expect(gateway().openCalendar(basic, 'admin@fabrikam.com')).resolves.toMatchObject({

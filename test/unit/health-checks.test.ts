@@ -198,6 +198,17 @@ describe('modern (Exchange Online) checks', () => {
     });
   });
 
+  it('warns from exactly 30 days before expiry (the clock injected), not a day earlier or later', async () => {
+    const at = async (daysBeforeExpiry: number) => {
+      const notAfter = new Date(NOW + daysBeforeExpiry * DAY);
+      const pem = (await createAppCertificate({ notAfter })).certPem;
+      return (await setup(pem).checks.run(input(modern))).results[0];
+    };
+    expect(await at(31)).toMatchObject({ check: 'certificate', status: 'ok', detail: { daysLeft: 31 } });
+    expect(await at(30)).toMatchObject({ check: 'certificate', status: 'warn', detail: { daysLeft: 30 } });
+    expect(await at(29)).toMatchObject({ check: 'certificate', status: 'warn', detail: { daysLeft: 29 } });
+  });
+
   it('skips the mailbox and rooms when no mailbox was ever verified', async () => {
     const { checks, exchange } = setup();
     const { verifiedMailbox: _none, ...unverified } = modern;
