@@ -162,14 +162,17 @@ describe('modern (Exchange Online) checks', () => {
     expect(exchange.count('openCalendar')).toBe(1);
   });
 
-  it('says nothing about the allow list when EWS did not answer at all', async () => {
+  it.each([
+    ['unreachable', 'ECONNREFUSED'],
+    ['invalid_address', 'InvalidMailboxAddress'],
+  ] as const)('says nothing about the allow list when EWS did not answer at all (%s)', async (kind, code) => {
     const { checks, exchange } = setup();
-    exchange.mailboxError = failure('unreachable', 'ECONNREFUSED');
+    exchange.mailboxError = failure(kind, code);
     expect(summary((await checks.run(input(modern))).results)).toEqual([
       'certificate:ok',
       'ewsRetirement:ok',
       'token:ok',
-      'mailbox:fail:unreachable',
+      `mailbox:fail:${kind}`,
     ]);
   });
 

@@ -371,9 +371,9 @@ function ewsAllowList(mailbox: CheckResult): CheckResult | undefined {
   if (kind === 'ews_blocked') {
     return { check: 'ewsAllowList', status: 'fail', diagnostic: mailbox.diagnostic, durationMs: 0 };
   }
-  // EWS answered (success or an Exchange-level error): it is not blocked for us.
-  const answered =
-    mailbox.status === 'ok' ||
-    (kind !== undefined && !['timeout', 'unreachable', 'untrusted_certificate', 'unexpected'].includes(kind));
+  // EWS answered (success or an Exchange-level error): it is not blocked for us. An address we
+  // refused to send never reached EWS.
+  const unanswered = ['timeout', 'unreachable', 'untrusted_certificate', 'unexpected', 'invalid_address'];
+  const answered = mailbox.status === 'ok' || (kind !== undefined && !unanswered.includes(kind));
   return answered ? { check: 'ewsAllowList', status: 'ok', durationMs: 0 } : undefined;
 }
