@@ -18,6 +18,7 @@ const SOURCES = [
   'api/src/http/contract.ts',
   'api/src/secrets/seal-password.ts',
   'api/src/powershell-commands.ts',
+  'api/src/exchange/ews-user-agent.ts',
   'package-lock.json',
 ];
 
