@@ -287,6 +287,14 @@ describe('rooms', () => {
     );
   });
 
+  it('reads the rooms the last run could not read first, so a re-check shows whether they are fixed', async () => {
+    const { checks, exchange } = setup();
+    await checks.run(input(modern, { roomCursor: 0, unreachableRooms: ['room.g@contoso.com'] }));
+    const sampled = exchange.calls.filter((c) => c.op === 'countCalendarItems').map((c) => c.mailbox);
+    expect(sampled[0]).toBe('room.g@contoso.com');
+    expect(sampled).toHaveLength(5);
+  });
+
   it('a deleted room mailbox gets the room remedy, not the admin-mailbox one', async () => {
     const { checks, exchange } = setup();
     exchange.roomErrors.set('room.b@contoso.com', failure('mailbox_not_found', 'ErrorNonExistentMailbox'));

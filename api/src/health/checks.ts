@@ -67,6 +67,8 @@ export interface HealthCheckInput {
   knownRooms?: readonly string[];
   /** Where this run's room sample starts. */
   roomCursor: number;
+  /** Rooms the last run could not read: read again first, before the rotating sample. */
+  unreachableRooms?: readonly string[];
   /**
    * Limited to rooms: a mailbox outside the scope (the connecting admin's) that must stay refused,
    * so a scope that quietly widened again is noticed.
@@ -212,7 +214,14 @@ export class HealthChecks {
       const all = input.knownRooms ?? (await findRooms(access)).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
       roomCursor = nextCursor;
-      return this.rooms(access, all.length, sample, ctx);
+      // Rooms that could not be read last time are read again first: a re-check shows the fix.
+      const known = new Set(all.map((r) => r.toLowerCase()));
+      const again = (input.unreachableRooms ?? []).filter((r) => known.has(r.toLowerCase()));
+      const rooms = [...new Set([...again.map((r) => r.toLowerCase()), ...sample])].slice(
+        0,
+        Math.max(this.options.roomSampleSize, again.length),
+      );
+      return this.rooms(access, all.length, rooms, ctx);
     });
     results.push(rooms.result);
     return { results, roomCursor };

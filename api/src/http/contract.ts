@@ -134,6 +134,8 @@ export const integrationViewSchema = z.object({
   /** Exchange Online over EWS: when EWS ends, and how many days are left. */
   ewsRetirement: z.object({ endsOn: z.string(), daysLeft: z.number().int() }).optional(),
   ewsUrl: z.string().optional(),
+  /** Exchange Server found by Autodiscover: the address it was found for. */
+  autodiscoverAddress: z.string().optional(),
   serviceAccount: z.string().optional(),
   verifiedMailbox: z.string().optional(),
   verifiedAt: isoInstant.optional(),
@@ -282,6 +284,8 @@ export const verifyRequestSchema = z.strictObject({
   mailbox: email.optional(),
   /** Re-checks while pending count up from 0, so the server backs off further each time. */
   attempt: z.number().int().min(0).max(100).optional(),
+  /** The tab re-checking by itself (not an admin's click): summarised in the audit log. */
+  automatic: z.boolean().optional(),
 });
 
 /** Prove "Limit Exchange Connect to room mailboxes": `room` opens, `outside` is refused. */
@@ -303,6 +307,12 @@ export const auditViewSchema = z.object({
       action: z.string(),
       result: z.enum(['success', 'failure']),
       target: z.string().optional(),
+      /** What came of it (a verification's outcome and Microsoft's code), never what was entered. */
+      outcome: z.string().optional(),
+      code: z.string().optional(),
+      /** Automatic re-checks in a row, folded into this one row: how many, and the earliest. */
+      count: z.number().int().optional(),
+      since: isoInstant.optional(),
     }),
   ),
 });

@@ -11,7 +11,7 @@ import { authenticate, signedInUser } from './auth';
 import { problemHandler, problemToSend } from './problem';
 import { RequestError } from './request-error';
 import { UseCaseError } from '../integrations/errors';
-import { healthView, integrationView, verificationView } from './views';
+import { auditView, healthView, integrationView, verificationView } from './views';
 import { readStatus } from '../status/read-status';
 import type { CheckNowOutcome } from '../health/port';
 import {
@@ -214,15 +214,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
       const user = globalAdmin(res);
       const { limit } = auditQuerySchema.parse(req.query);
       const entries = await deps.store.listAudit(user.tenantId, { limit });
-      const view: AuditView = {
-        entries: entries.map((e) => ({
-          at: e.at,
-          actorUpn: e.actorUpn,
-          action: e.action,
-          result: e.result,
-          ...(e.target ? { target: e.target } : {}),
-        })),
-      };
+      const view: AuditView = auditView(entries);
       res.json(view);
     }),
   );

@@ -183,7 +183,7 @@ export class IntegrationService {
    */
   async verify(
     user: SignedInUser,
-    options: { mailbox?: string; attempt?: number; onStep?: StepListener } = {},
+    options: { mailbox?: string; attempt?: number; automatic?: boolean; onStep?: StepListener } = {},
   ): Promise<VerificationResult> {
     return this.auditFailures(user, 'integration.verify', async () => {
       this.requireAdmin(user);
@@ -332,11 +332,13 @@ export class IntegrationService {
     options: {
       target: 'stored' | 'first' | 'trial';
       attempt?: number;
+      /** The tab re-checking by itself while pending: summarised in the audit log. */
+      automatic?: boolean;
       onStep?: StepListener | undefined;
       scopeProof?: { outside: string };
     },
   ): Promise<VerificationResult> {
-    const { attempt = 0, onStep, scopeProof, target } = options;
+    const { attempt = 0, onStep, scopeProof, target, automatic = false } = options;
     const result = await verifyIntegration(this.deps, {
       integration,
       mailbox,
@@ -385,7 +387,7 @@ export class IntegrationService {
           { expectedVersion: current.version },
         );
       }
-      await recordIn(tx, user, current.id, mailbox, result, action);
+      await recordIn(tx, user, current.id, mailbox, result, action, automatic);
       if (adopt && unchanged && current.verificationMailbox !== mailbox) {
         await tx.appendAudit({
           ...actorOf(user),
@@ -511,6 +513,7 @@ async function recordIn(
   mailbox: string,
   result: VerificationResult,
   action: string,
+  automatic = false,
 ): Promise<void> {
   await tx.addTrace({
     integrationId,
@@ -526,7 +529,11 @@ async function recordIn(
     action,
     target: mailbox,
     result: result.outcome === 'failed' ? 'failure' : 'success',
-    detail: { outcome: result.outcome, ...diagnosticDetail(result.diagnostic) },
+    detail: {
+      outcome: result.outcome,
+      ...diagnosticDetail(result.diagnostic),
+      ...(automatic ? { automatic: true } : {}),
+    },
   });
 }
 
