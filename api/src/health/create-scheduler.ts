@@ -22,17 +22,24 @@ export interface HealthMonitoringDeps extends Omit<HealthCheckDeps, 'timers' | '
   stateMachine?: StateMachineOptions;
   scheduler?: Pick<
     HealthSchedulerOptions,
-    'owner' | 'pollIntervalMs' | 'leaseMs' | 'batchSize' | 'concurrency' | 'historyRetentionMs' | 'onError'
+    | 'owner'
+    | 'pollIntervalMs'
+    | 'minPollIntervalMs'
+    | 'leaseMs'
+    | 'concurrency'
+    | 'historyRetentionMs'
+    | 'onError'
   >;
 }
 
-export function createHealthScheduler(deps: HealthMonitoringDeps): HealthScheduler {
+/** The monitor (checks + state machine + outbox writes) both schedulers run. */
+export function createHealthMonitor(deps: HealthMonitoringDeps): HealthMonitor {
   const { store, clock = () => new Date(), timers = realTimers } = deps;
   const checks = new HealthChecks(
     { ...deps, timers, now: () => clock().getTime() },
     { ...DEFAULT_HEALTH_CHECK_OPTIONS, ...deps.checks },
   );
-  const monitor = new HealthMonitor({
+  return new HealthMonitor({
     store,
     checks,
     clock,
@@ -40,5 +47,11 @@ export function createHealthScheduler(deps: HealthMonitoringDeps): HealthSchedul
     ...(deps.random ? { random: deps.random } : {}),
     ...(deps.stateMachine ? { stateMachine: deps.stateMachine } : {}),
   });
+}
+
+/** The in-process scheduler (SQLite). */
+export function createHealthScheduler(deps: HealthMonitoringDeps): HealthScheduler {
+  const { store, clock = () => new Date(), timers = realTimers } = deps;
+  const monitor = createHealthMonitor(deps);
   return new HealthScheduler({ store, monitor, clock, timers, ...deps.scheduler });
 }
