@@ -116,6 +116,10 @@ export async function startAppServer(
       server.listen(config.port, () => resolve());
     });
     await graph.health.start();
+    log.info(
+      { owner: graph.health.owner, store: config.databaseUrl ? 'postgres' : 'sqlite' },
+      'health checks started',
+    );
   } catch (error) {
     server.close();
     await graph.close();
