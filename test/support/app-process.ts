@@ -16,6 +16,8 @@ export interface AppProcess {
   pid: number;
   /** The lease owner id its health checks run as (from its "health checks started" log line). */
   owner: string;
+  /** When its health checks started (that line's time, epoch ms). */
+  startedAt: number;
   /** Everything it wrote, stdout and stderr. */
   output(): string;
   /** Its JSON log lines, parsed. */
@@ -64,7 +66,8 @@ export async function startAppProcess(
     await exited;
     throw error;
   }
-  const owner = String(logLines().find((l) => l.msg === 'health checks started')?.owner);
+  const started = logLines().find((l) => l.msg === 'health checks started');
+  const owner = String(started?.owner);
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
@@ -73,6 +76,7 @@ export async function startAppProcess(
     url,
     pid: child.pid ?? 0,
     owner,
+    startedAt: Number(started?.time),
     output: () => output,
     logLines,
     child,

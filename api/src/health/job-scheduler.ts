@@ -80,6 +80,8 @@ export class JobHealthScheduler implements HealthScheduling {
       this.planTimer = undefined;
       if (this.stopping) return;
       void this.track(this.plan())
+        // Planned jobs may be due now: look at once rather than at the next poll.
+        .then(() => this.wake?.())
         .catch((error: unknown) => this.options.onError?.(error))
         .finally(() => {
           if (!this.stopping) this.planTimer = this.timers.setTimeout(plan, this.options.planIntervalMs);
@@ -126,16 +128,8 @@ export class JobHealthScheduler implements HealthScheduling {
   async runJob(job: HealthJob): Promise<JobResult> {
     const { store, queue, monitor } = this.options;
     const { tenantId, integrationId } = job.data;
-    const integration = await store.getIntegration(tenantId);
-    // Disconnected or replaced: the planner plans whatever replaced it.
-    if (!integration || integration.id !== integrationId || !MONITORED_STATUSES.includes(integration.status))
-      return 'not_monitored';
     const now = this.options.clock();
-    const health = await store.getIntegrationHealth(tenantId);
-    if (health?.integrationId === integrationId && Date.parse(health.nextRunAt) > now.getTime()) {
-      await queue.plan([{ tenantId, integrationId, startAfter: health.nextRunAt }]);
-      return 'not_due';
-    }
+    // Claim first (one statement in the common case); whether the run is due is read from the claim.
     const claim = await store.claimHealthCheck({
       tenantId,
       owner: this.owner,
@@ -143,11 +137,24 @@ export class JobHealthScheduler implements HealthScheduling {
       leaseMs: this.options.leaseMs,
       statuses: MONITORED_STATUSES,
     });
-    if (!claim)
+    if (!claim) {
+      const integration = await store.getIntegration(tenantId);
+      // Disconnected or replaced: the planner plans whatever replaced it.
+      if (
+        !integration ||
+        integration.id !== integrationId ||
+        !MONITORED_STATUSES.includes(integration.status)
+      )
+        return 'not_monitored';
       throw new HealthLeaseBusyError(`The health lease of integration ${integrationId} is held elsewhere.`);
-    if (claim.integration.id !== integrationId || Date.parse(claim.health.nextRunAt) > now.getTime()) {
-      // Checked by someone else between our look and our claim.
+    }
+    if (claim.integration.id !== integrationId) {
       await store.releaseHealthLease(claim.integration.id, tenantId, this.owner);
+      return 'not_monitored';
+    }
+    if (Date.parse(claim.health.nextRunAt) > now.getTime()) {
+      // Early (a "check now" ran since it was planned) or a duplicate: only re-plan.
+      await store.releaseHealthLease(integrationId, tenantId, this.owner);
       await queue.plan([{ tenantId, integrationId, startAfter: claim.health.nextRunAt }]);
       return 'not_due';
     }
