@@ -47,6 +47,7 @@ export const ERROR_KINDS = [
   'ews_blocked',
   'ews_retired',
   'access_policy_denied',
+  'scope_widened',
   'throttled',
   'unreachable',
   'untrusted_certificate',

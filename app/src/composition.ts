@@ -158,7 +158,7 @@ export function buildAppGraph(
     consent,
     pendingWindowMs: config.pendingWindowMs,
   });
-  const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config, policy));
+  const validator = new JoseSsoTokenValidator({ ...ssoValidatorOptions(config, policy), now });
   const onHealthError = (error: unknown) => log.error({ err: error }, 'health check run failed');
   const monitoring: HealthMonitoringDeps = {
     ...connections,

@@ -1,8 +1,8 @@
 /**
- * Health monitoring end to end with the real adapters (msal-node, ews-javascript-api, Key Vault)
- * against the sandbox tenant and the SQLite store: a verified Exchange Online integration is healthy;
- * revoking admin consent yields exactly one failing alert after the damping runs; restoring it
- * yields exactly one recovered alert.
+ * Health monitoring end to end with the real adapters (msal-node, the Graph client,
+ * ews-javascript-api, Key Vault) against the sandbox tenant and the SQLite store, for both Exchange
+ * Online protocols: a verified integration is healthy; revoking admin consent yields exactly one
+ * failing alert after the damping runs; restoring it yields exactly one recovered alert.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +15,17 @@ import { createLogger } from '../../api/src/logger';
 import { buildAppGraph, type AppGraph } from '../../app/src/composition';
 import type { SignedInUser } from '../../api/src/identity/port';
 
-const CONTOSO = '03017f7d-a934-418b-85f8-86d47d2aa0d0';
-const ADMIN: SignedInUser = {
-  tenantId: CONTOSO,
+/** One sandbox tenant per protocol, so each test starts from an empty store for its tenant. */
+const TENANTS = {
+  graph: { id: '03017f7d-a934-418b-85f8-86d47d2aa0d0', domain: 'contoso.com' },
+  ews: { id: '25a5889f-44ad-424a-afdd-3462d1003a0b', domain: 'northwind.com' },
+} as const;
+const adminOf = (tenant: { id: string; domain: string }): SignedInUser => ({
+  tenantId: tenant.id,
   oid: 'admin-oid',
-  upn: 'admin@contoso.com',
+  upn: `admin@${tenant.domain}`,
   isGlobalAdmin: true,
-};
+});
 
 let sandbox: TestSandbox;
 let graph: AppGraph;
@@ -48,66 +52,77 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function checkNow() {
-  const result = await graph.health.checkNow(CONTOSO);
+async function checkNow(tenantId: string) {
+  const result = await graph.health.checkNow(tenantId);
   if (result.status !== 'checked') throw new Error(`not checked: ${JSON.stringify(result)}`);
   return result.outcome;
 }
-const alertKinds = async () =>
-  (await graph.store.listAlerts(CONTOSO, { limit: 50 })).map((a) => a.kind).reverse();
+const alertKinds = async (tenantId: string) =>
+  (await graph.store.listAlerts(tenantId, { limit: 50 })).map((a) => a.kind).reverse();
 
-it('stays healthy, alerts failing once after the damping runs when consent is revoked, and recovered once', async () => {
-  expect((await sandbox.control('POST', '/entra/consent', { tenant: 'contoso.com' })).status).toBe(201);
-  await graph.store.upsertTenant({ id: CONTOSO });
-  await graph.store.saveIntegration(
-    {
-      id: randomUUID(),
-      tenantId: CONTOSO,
-      method: 'modern',
-      status: 'verifying',
-      consentedBy: ADMIN.upn,
-      consentedAt: new Date(Date.now() - 3600_000).toISOString(),
-    },
-    { expectedVersion: 0 },
-  );
-  const verified = await graph.service.verify(ADMIN);
-  expect(verified.outcome).toBe('verified');
+const CHECKS_BY_PROTOCOL = {
+  // Legacy EWS: its end date counts down and the tenant's EWS allow-list is checked.
+  ews: ['certificate:ok', 'ewsRetirement:ok', 'token:ok', 'mailbox:ok', 'ewsAllowList:ok', 'rooms:ok'],
+  graph: ['certificate:ok', 'token:ok', 'mailbox:ok', 'rooms:ok'],
+} as const;
 
-  const first = await checkNow();
-  expect(first.state).toBe('healthy');
-  expect(first.results.map((r) => `${r.check}:${r.status}`)).toEqual([
-    'certificate:ok',
-    'token:ok',
-    'mailbox:ok',
-    'ewsAllowList:ok',
-    'rooms:ok',
-  ]);
-  expect(first.results.find((r) => r.check === 'rooms')?.detail?.['total']).toBeGreaterThan(0);
-  expect(await alertKinds()).toEqual([]);
+it.each(['graph', 'ews'] as const)(
+  'over %s: stays healthy, alerts failing once after the damping runs when consent is revoked, and recovered once',
+  async (protocol) => {
+    const tenant = TENANTS[protocol];
+    const tenantId = tenant.id;
+    await sandbox.control('DELETE', '/graph/traffic');
+    const ADMIN = adminOf(tenant);
+    expect((await sandbox.control('POST', '/entra/consent', { tenant: tenant.domain })).status).toBe(201);
+    await graph.store.upsertTenant({ id: tenantId });
+    await graph.store.saveIntegration(
+      {
+        id: randomUUID(),
+        tenantId: tenantId,
+        method: 'modern',
+        protocol,
+        status: 'verifying',
+        consentedBy: ADMIN.upn,
+        consentedAt: new Date(Date.now() - 3600_000).toISOString(),
+      },
+      { expectedVersion: 0 },
+    );
+    const verified = await graph.service.verify(ADMIN);
+    expect(verified.outcome).toBe('verified');
 
-  expect((await sandbox.control('DELETE', `/entra/consent/${CONTOSO}`)).status).toBeLessThan(300);
-  const blip = await checkNow();
-  expect(blip.state).toBe('healthy');
-  expect(blip.results.find((r) => r.check === 'token')).toMatchObject({
-    status: 'fail',
-    diagnostic: { kind: 'consent_missing' },
-  });
-  expect(await alertKinds()).toEqual([]);
+    const first = await checkNow(tenantId);
+    expect(first.state).toBe('healthy');
+    expect(first.results.map((r) => `${r.check}:${r.status}`)).toEqual(CHECKS_BY_PROTOCOL[protocol]);
+    // The checks went over the protocol under test: Graph saw this tenant's requests, or none.
+    const graphTraffic = (await sandbox.control<{ value: unknown[] }>('GET', '/graph/traffic')).body.value;
+    expect(graphTraffic.length > 0).toBe(protocol === 'graph');
+    expect(first.results.find((r) => r.check === 'rooms')?.detail?.['total']).toBeGreaterThan(0);
+    expect(await alertKinds(tenantId)).toEqual([]);
 
-  expect((await checkNow()).state).toBe('failing');
-  expect((await checkNow()).state).toBe('failing');
-  const [failing] = await graph.store.listAlerts(CONTOSO, { limit: 50 });
-  expect(await alertKinds()).toEqual(['failing']);
-  expect(failing).toMatchObject({
-    severity: 'critical',
-    failingCheck: 'token',
-    microsoftCode: expect.stringMatching(/^AADSTS\d+$/),
-    remediation: expect.stringContaining('admin consent'),
-  });
+    expect((await sandbox.control('DELETE', `/entra/consent/${tenantId}`)).status).toBeLessThan(300);
+    const blip = await checkNow(tenantId);
+    expect(blip.state).toBe('healthy');
+    expect(blip.results.find((r) => r.check === 'token')).toMatchObject({
+      status: 'fail',
+      diagnostic: { kind: 'consent_missing' },
+    });
+    expect(await alertKinds(tenantId)).toEqual([]);
 
-  expect((await sandbox.control('POST', '/entra/consent', { tenant: 'contoso.com' })).status).toBe(201);
-  expect((await checkNow()).state).toBe('healthy');
-  expect((await checkNow()).state).toBe('healthy');
-  expect(await alertKinds()).toEqual(['failing', 'recovered']);
-  expect(logLines.filter((line) => line.includes('health check run failed'))).toEqual([]);
-});
+    expect((await checkNow(tenantId)).state).toBe('failing');
+    expect((await checkNow(tenantId)).state).toBe('failing');
+    const [failing] = await graph.store.listAlerts(tenantId, { limit: 50 });
+    expect(await alertKinds(tenantId)).toEqual(['failing']);
+    expect(failing).toMatchObject({
+      severity: 'critical',
+      failingCheck: 'token',
+      microsoftCode: expect.stringMatching(/^AADSTS\d+$/),
+      remediation: expect.stringContaining('admin consent'),
+    });
+
+    expect((await sandbox.control('POST', '/entra/consent', { tenant: tenant.domain })).status).toBe(201);
+    expect((await checkNow(tenantId)).state).toBe('healthy');
+    expect((await checkNow(tenantId)).state).toBe('healthy');
+    expect(await alertKinds(tenantId)).toEqual(['failing', 'recovered']);
+    expect(logLines.filter((line) => line.includes('health check run failed'))).toEqual([]);
+  },
+);

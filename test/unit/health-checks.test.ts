@@ -74,7 +74,7 @@ function setup(pem?: string) {
     graphUrl: 'https://graph.microsoft.com',
     appCertificatePem: pem ?? certPem,
     tokens,
-    protocols: { ews: exchange },
+    protocols: { ews: exchange, graph: exchange },
     checkEndpoint: async () => undefined,
     vault,
     timers,
@@ -99,6 +99,7 @@ describe('modern (Exchange Online) checks', () => {
     const run = await checks.run(input(modern));
     expect(summary(run.results)).toEqual([
       'certificate:ok',
+      'ewsRetirement:ok',
       'token:ok',
       'mailbox:ok',
       'ewsAllowList:ok',
@@ -127,8 +128,12 @@ describe('modern (Exchange Online) checks', () => {
     const { checks, exchange, tokens } = setup();
     tokens.roles = [];
     const run = await checks.run(input(modern));
-    expect(summary(run.results)).toEqual(['certificate:ok', 'token:fail:consent_missing']);
-    expect(run.results[1]?.diagnostic?.code).toBe('NoFullAccessAsAppRole');
+    expect(summary(run.results)).toEqual([
+      'certificate:ok',
+      'ewsRetirement:ok',
+      'token:fail:consent_missing',
+    ]);
+    expect(run.results.find((r) => r.check === 'token')?.diagnostic?.code).toBe('NoFullAccessAsAppRole');
     expect(exchange.calls).toEqual([]);
   });
 
@@ -136,7 +141,7 @@ describe('modern (Exchange Online) checks', () => {
     const { checks, tokens } = setup();
     tokens.error = failure('consent_missing', 'AADSTS7000229');
     const run = await checks.run(input(modern));
-    expect(run.results[1]).toMatchObject({
+    expect(run.results.find((r) => r.check === 'token')).toMatchObject({
       check: 'token',
       status: 'fail',
       diagnostic: { kind: 'consent_missing', code: 'AADSTS7000229', remediation: 'fix AADSTS7000229' },
@@ -149,6 +154,7 @@ describe('modern (Exchange Online) checks', () => {
     const run = await checks.run(input(modern));
     expect(summary(run.results)).toEqual([
       'certificate:ok',
+      'ewsRetirement:ok',
       'token:ok',
       'mailbox:fail:ews_blocked',
       'ewsAllowList:fail:ews_blocked',
@@ -161,6 +167,7 @@ describe('modern (Exchange Online) checks', () => {
     exchange.mailboxError = failure('unreachable', 'ECONNREFUSED');
     expect(summary((await checks.run(input(modern))).results)).toEqual([
       'certificate:ok',
+      'ewsRetirement:ok',
       'token:ok',
       'mailbox:fail:unreachable',
     ]);
@@ -172,11 +179,12 @@ describe('modern (Exchange Online) checks', () => {
     const run = await checks.run(input(modern));
     expect(summary(run.results)).toEqual([
       'certificate:ok',
+      'ewsRetirement:ok',
       'token:ok',
       'mailbox:warn:throttled',
       'ewsAllowList:ok',
     ]);
-    expect(run.results[2]?.diagnostic?.retryAfterMs).toBe(30_000);
+    expect(run.results.find((r) => r.check === 'mailbox')?.diagnostic?.retryAfterMs).toBe(30_000);
   });
 
   it('warns within 30 days of the certificate expiring and fails once it expired', async () => {
@@ -194,7 +202,7 @@ describe('modern (Exchange Online) checks', () => {
     const { checks, exchange } = setup();
     const { verifiedMailbox: _none, ...unverified } = modern;
     const run = await checks.run({ integration: unverified, roomCursor: 0 });
-    expect(summary(run.results)).toEqual(['certificate:ok', 'token:ok']);
+    expect(summary(run.results)).toEqual(['certificate:ok', 'ewsRetirement:ok', 'token:ok']);
     expect(exchange.calls).toEqual([]);
   });
 });
@@ -210,12 +218,13 @@ describe('timeouts', () => {
     ]);
     timers.fireAll();
     const run = await running;
-    expect(run.results[1]).toMatchObject({
+    expect(run.results.find((r) => r.check === 'token')).toMatchObject({
       check: 'token',
       status: 'fail',
       diagnostic: { kind: 'timeout', code: 'HealthCheckTimeout' },
     });
-    expect(run.results).toHaveLength(2);
+    // The certificate and the EWS countdown are computed locally, then the token timed out.
+    expect(run.results.map((r) => r.check)).toEqual(['certificate', 'ewsRetirement', 'token']);
   });
 
   it('times each check on its own: a hanging room times out the rooms check only', async () => {
@@ -230,6 +239,7 @@ describe('timeouts', () => {
     const run = await running;
     expect(summary(run.results)).toEqual([
       'certificate:ok',
+      'ewsRetirement:ok',
       'token:ok',
       'mailbox:ok',
       'ewsAllowList:ok',
@@ -322,5 +332,83 @@ describe('basic (Exchange Server) checks', () => {
     const run = await checks.run(input(basic));
     expect(summary(run.results)).toEqual(['secret:ok', 'mailbox:fail:invalid_credentials']);
     expect(JSON.stringify(run)).not.toContain(PASSWORD);
+  });
+});
+
+describe('Exchange Online over Microsoft Graph', () => {
+  const graph: Integration = { ...modern, id: 'int-g', protocol: 'graph', accessScope: 'organisation' };
+  const setupGraph = () => {
+    const world = setup();
+    world.tokens.roles = ['Calendars.ReadWrite', 'Place.Read.All'];
+    return world;
+  };
+
+  it('asks for a Graph token and checks no EWS allow list and no EWS countdown', async () => {
+    const { checks, tokens } = setupGraph();
+    const run = await checks.run(input(graph));
+    expect(summary(run.results)).toEqual(['certificate:ok', 'token:ok', 'mailbox:ok', 'rooms:ok']);
+    expect(tokens.apis).toEqual(['graph']);
+  });
+
+  describe('limited to room mailboxes (RBAC for Applications)', () => {
+    const rooms: Integration = { ...graph, accessScope: 'rooms', verifiedMailbox: 'room.a@contoso.com' };
+    const scoped = (probe?: string) => input(rooms, probe ? { scopeProbe: probe } : {});
+
+    it('passes while the token carries no tenant-wide Calendars permission and the probe mailbox stays refused', async () => {
+      const { checks, tokens, exchange } = setupGraph();
+      tokens.roles = ['Place.Read.All'];
+      exchange.refusedMailboxes.add('admin@contoso.com');
+      const run = await checks.run(scoped('admin@contoso.com'));
+      expect(summary(run.results)).toContain('scope:ok');
+      expect(run.results.find((r) => r.check === 'scope')?.detail).toMatchObject({ refused: true });
+    });
+
+    it('fails as scope_widened when the tenant-wide Calendars.ReadWrite grant is back', async () => {
+      const { checks, tokens } = setupGraph();
+      tokens.roles = ['Calendars.ReadWrite', 'Place.Read.All'];
+      const run = await checks.run(scoped('admin@contoso.com'));
+      expect(summary(run.results)).toContain('scope:fail:scope_widened');
+    });
+
+    it('fails as scope_widened when a mailbox outside the scope opens again', async () => {
+      const { checks, tokens } = setupGraph();
+      tokens.roles = ['Place.Read.All'];
+      const run = await checks.run(scoped('admin@contoso.com'));
+      const scope = run.results.find((r) => r.check === 'scope');
+      expect(scope).toMatchObject({
+        status: 'fail',
+        diagnostic: { kind: 'scope_widened', code: 'ScopeWidened' },
+      });
+      expect(scope?.diagnostic?.remediation).toContain('admin@contoso.com');
+    });
+
+    it('does not depend on the probe mailbox still existing (the admin may have left)', async () => {
+      const { checks, tokens, exchange } = setupGraph();
+      tokens.roles = ['Place.Read.All'];
+      exchange.missingMailboxes.add('admin@contoso.com');
+      const run = await checks.run(scoped('admin@contoso.com'));
+      expect(run.results.find((r) => r.check === 'scope')).toMatchObject({
+        status: 'ok',
+        detail: { probeGone: true },
+      });
+    });
+  });
+});
+
+describe('EWS in Exchange Online ends on 2027-04-01', () => {
+  it('is ok beyond 90 days, a warning within them, and a failure once EWS is switched off', async () => {
+    const days = (world: ReturnType<typeof setup>, untilEnd: number) =>
+      (world.clock.ms = Date.parse('2027-04-01T00:00:00Z') - untilEnd * DAY + 3600_000);
+    const world = setup();
+    days(world, 120);
+    const far = (await world.checks.run(input(modern))).results.find((r) => r.check === 'ewsRetirement');
+    expect(far).toMatchObject({ status: 'ok', detail: { endsOn: '2027-04-01', daysLeft: 119 } });
+    days(world, 90);
+    const near = (await world.checks.run(input(modern))).results.find((r) => r.check === 'ewsRetirement');
+    expect(near).toMatchObject({ status: 'warn', detail: { daysLeft: 89 } });
+    world.clock.ms = Date.parse('2027-04-01T00:00:00Z') + DAY;
+    const ended = (await world.checks.run(input(modern))).results.find((r) => r.check === 'ewsRetirement');
+    expect(ended).toMatchObject({ status: 'fail', diagnostic: { kind: 'ews_retired', code: 'EwsRetired' } });
+    expect(ended?.diagnostic?.remediation).toContain('Move to Microsoft Graph');
   });
 });

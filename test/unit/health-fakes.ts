@@ -71,6 +71,9 @@ export class FakeExchange implements MailboxProtocol {
   readonly protocol = 'ews';
   readonly calls: Call[] = [];
   mailboxError?: unknown;
+  /** Mailboxes refused as outside the app's scope (ErrorAccessDenied), or without a mailbox. */
+  refusedMailboxes = new Set<string>();
+  missingMailboxes = new Set<string>();
   roomErrors = new Map<string, unknown>();
   hangingRooms = new Set<string>();
   roomLists: RoomList[] = [];
@@ -81,6 +84,9 @@ export class FakeExchange implements MailboxProtocol {
       protocol: 'ews',
       openCalendar: async (mailbox): Promise<CalendarFolderInfo> => {
         this.calls.push({ op: 'openCalendar', mailbox, connection });
+        if (this.refusedMailboxes.has(mailbox)) throw failure('access_policy_denied', 'ErrorAccessDenied');
+        if (this.missingMailboxes.has(mailbox))
+          throw failure('mailbox_not_found', 'MailboxNotEnabledForRESTAPI');
         if (this.mailboxError) throw this.mailboxError;
         return { displayName: 'Calendar', totalCount: 3 };
       },
@@ -107,12 +113,15 @@ export class FakeExchange implements MailboxProtocol {
 
 export class FakeTokens implements AppTokenProvider {
   readonly calls: Array<{ tenantId: string; forceRefresh?: boolean }> = [];
+  /** Which API each token was for. */
+  readonly apis: string[] = [];
   roles = ['full_access_as_app'];
   error?: unknown;
   hang = false;
   constructor(private readonly clock: ManualClock) {}
-  getAppToken(tenantId: string, _api: string, options?: { forceRefresh?: boolean }): Promise<AppToken> {
+  getAppToken(tenantId: string, api: string, options?: { forceRefresh?: boolean }): Promise<AppToken> {
     this.calls.push({ tenantId, ...options });
+    this.apis.push(api);
     if (this.hang) return new Promise<AppToken>(() => undefined);
     if (this.error) return Promise.reject(this.error);
     return Promise.resolve({

@@ -1,5 +1,6 @@
 /** The health state machine, run by run: damping, recovery once, certificate thresholds once each. */
 import {
+  DEFAULT_STATE_MACHINE_OPTIONS,
   evaluateHealth,
   observedState,
   type HealthSnapshot,
@@ -86,9 +87,10 @@ describe('observedState', () => {
 describe('transition table (damping 2)', () => {
   const runs = { healthy: HEALTHY, degraded: DEGRADED, failing: FAILING } as const;
   it.each([
-    // previous state, failures already in a row, observed → next state, alert
+    // previous state, problems already in a row, observed → next state, alert
     ['healthy', 0, 'healthy', 'healthy', undefined],
-    ['healthy', 0, 'degraded', 'degraded', 'degraded'],
+    // A single degraded run is a blip, damped like a failure; the second in a row alerts.
+    ['healthy', 0, 'degraded', 'healthy', undefined],
     ['healthy', 0, 'failing', 'healthy', undefined],
     ['healthy', 1, 'failing', 'failing', 'failing'],
     ['healthy', 1, 'healthy', 'healthy', undefined],
@@ -109,7 +111,7 @@ describe('transition table (damping 2)', () => {
         state,
         since: at(-5),
         consecutiveFailures: failures,
-        ...(failures > 0 ? { failingSince: at(-5) } : {}),
+        ...(failures > 0 ? { failingSince: at(-5), consecutiveWarnings: failures } : {}),
       };
       const { next, alert } = evaluateHealth(previous, runs[observed], at(0));
       expect(next.state).toBe(nextState);
@@ -151,13 +153,13 @@ describe('evaluateHealth', () => {
   });
 
   it('honours a configured damping of 3 runs, and 1 (no damping)', () => {
-    const three = { failuresBeforeFailing: 3, certificateThresholdsDays: [30, 14, 7, 1] };
+    const three = { ...DEFAULT_STATE_MACHINE_OPTIONS, failuresBeforeFailing: 3 };
     expect(states(play([FAILING, FAILING, FAILING], three))).toEqual([
       'healthy',
       'healthy',
       'failing!failing',
     ]);
-    const one = { failuresBeforeFailing: 1, certificateThresholdsDays: [30, 14, 7, 1] };
+    const one = { ...DEFAULT_STATE_MACHINE_OPTIONS, failuresBeforeFailing: 1 };
     expect(states(play([FAILING], one))).toEqual(['failing!failing']);
   });
 
@@ -170,8 +172,8 @@ describe('evaluateHealth', () => {
 
   it('goes healthy → degraded → failing → degraded → healthy with one alert per change', () => {
     expect(states(play([DEGRADED, DEGRADED, FAILING, FAILING, DEGRADED, HEALTHY]))).toEqual([
+      'healthy',
       'degraded!degraded',
-      'degraded',
       'degraded',
       'failing!failing',
       'degraded!degraded',
@@ -179,9 +181,21 @@ describe('evaluateHealth', () => {
     ]);
   });
 
+  it('damps degraded: one degraded run between healthy ones alerts nobody', () => {
+    expect(states(play([DEGRADED, HEALTHY, DEGRADED, HEALTHY]))).toEqual([
+      'healthy',
+      'healthy',
+      'healthy',
+      'healthy',
+    ]);
+    const r = play([DEGRADED, DEGRADED]);
+    expect(r[0]?.next.consecutiveWarnings).toBe(1);
+    expect(r[1]?.alert).toBe('degraded');
+  });
+
   it('names the throttled check of a degraded run with its code', () => {
-    const [first] = play([DEGRADED]);
-    expect(first?.draft).toMatchObject({
+    const [, second] = play([DEGRADED, DEGRADED]);
+    expect(second?.draft).toMatchObject({
       kind: 'degraded',
       severity: 'warning',
       failingCheck: 'rooms',
@@ -227,10 +241,10 @@ describe('evaluateHealth', () => {
   });
 
   it('folds a crossing into a degraded alert caused by something else too', () => {
-    const [first] = play([withCert(14, DEGRADED)]);
-    expect(first?.draft?.kind).toBe('degraded');
-    expect(first?.draft?.summary).toContain('certificate expires in 14 days');
-    expect(first?.next.certificateThresholdAlerted).toBe(14);
+    const [, second] = play([withCert(15, DEGRADED), withCert(14, DEGRADED)]);
+    expect(second?.draft?.kind).toBe('degraded');
+    expect(second?.draft?.summary).toContain('certificate expires in 14 days');
+    expect(second?.next.certificateThresholdAlerted).toBe(14);
   });
 
   it('lets a crossing during an incident wait one run behind the failing alert, never lost', () => {
@@ -260,5 +274,63 @@ describe('evaluateHealth', () => {
     const basic: CheckResult[] = [ok('secret'), ok('mailbox')];
     const start = { ...START, certificateThresholdAlerted: 14 };
     expect(play([basic], undefined, start)[0]?.next.certificateThresholdAlerted).toBe(14);
+  });
+
+  const ews = (daysLeft: number): CheckResult => ({
+    check: 'ewsRetirement',
+    status: daysLeft <= 0 ? 'fail' : daysLeft <= 90 ? 'warn' : 'ok',
+    detail: { endsOn: '2027-04-01', daysLeft },
+    ...(daysLeft <= 0
+      ? {
+          diagnostic: {
+            kind: 'ews_retired',
+            code: 'EwsRetired',
+            message: 'EWS is off.',
+            remediation: 'Move to Graph.',
+          },
+        }
+      : {}),
+    durationMs: 0,
+  });
+  const withEws = (days: number) => [...HEALTHY, ews(days)];
+
+  it('counts down to the end of EWS in Exchange Online: 90, 30, 7 and 1 days, once each, then ended', () => {
+    const days = [121, 91, 90, 89, 31, 30, 8, 7, 2, 1, 0, -1];
+    const r = play(days.map(withEws));
+    expect(r.map((x, i) => `${days[i]}:${x.state}${x.alert ? `!${x.alert}` : ''}`)).toEqual([
+      '121:healthy',
+      '91:healthy',
+      '90:degraded!ews_retiring',
+      '89:degraded',
+      '31:degraded',
+      '30:degraded!ews_retiring',
+      '8:degraded',
+      '7:degraded!ews_retiring',
+      '2:degraded',
+      '1:degraded!ews_retiring',
+      // Ended: a failure like any other, confirmed on the second run.
+      '0:degraded',
+      '-1:failing!failing',
+    ]);
+    expect(r[2]?.draft).toMatchObject({
+      kind: 'ews_retiring',
+      severity: 'warning',
+      failingCheck: 'ewsRetirement',
+      title: 'Move to Microsoft Graph: EWS in Exchange Online ends in 90 days',
+    });
+    expect(r[2]?.draft?.remediation).toContain('Move to Microsoft Graph');
+    expect(r[7]?.draft?.severity).toBe('critical');
+    expect(r[11]?.draft).toMatchObject({ failingCheck: 'ewsRetirement', microsoftCode: 'EwsRetired' });
+  });
+
+  it('a connection moved to Microsoft Graph (no EWS check any more) recovers from the countdown', () => {
+    const r = play([withEws(30), HEALTHY]);
+    expect(states(r)).toEqual(['degraded!ews_retiring', 'healthy!recovered']);
+  });
+
+  it('alerts the more urgent countdown when both cross in one run, and records both', () => {
+    const [first] = play([[...withCert(7), ews(30)]]);
+    expect(first?.draft).toMatchObject({ kind: 'certificate_expiring' });
+    expect(first?.next).toMatchObject({ certificateThresholdAlerted: 7, ewsRetirementThresholdAlerted: 30 });
   });
 });

@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { diagnosticOf as converted, type Diagnostic, type UnexpectedErrorReport } from '../errors';
-import { remediationFor, type RemediationContext } from '../remediation';
+import { EWS_SHUTDOWN_DATE, remediationFor, type RemediationContext } from '../remediation';
 import {
   openConnection,
   protocolOf,
@@ -17,6 +17,7 @@ import {
 } from '../exchange/open-connection';
 import type { MailboxAccess } from '../exchange/port';
 import { checkRooms, findRooms } from '../exchange/rooms';
+import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { CheckName, CheckResult, CheckStatus } from '../store/health-types';
 import type { Integration, JsonObject } from '../store/types';
 import { TimeoutError, withTimeout, type Timers } from './timers';
@@ -30,12 +31,14 @@ export interface HealthCheckDeps extends ConnectionDeps {
 }
 
 /** Checks that wait on the network; the certificate and allow-list checks are computed locally. */
-type TimedCheck = Exclude<CheckName, 'certificate' | 'ewsAllowList'>;
+type TimedCheck = Exclude<CheckName, 'certificate' | 'ewsAllowList' | 'ewsRetirement'>;
 
 export interface HealthCheckOptions {
   timeoutsMs: Record<TimedCheck, number>;
   /** The certificate check warns from this many days before expiry. */
   certificateWarnDays: number;
+  /** An Exchange Online EWS connection warns from this many days before EWS is switched off. */
+  ewsRetirementWarnDays: number;
   /** Rooms checked per run; the sample rotates through all rooms across runs. */
   roomSampleSize: number;
   /** The CalendarView window each sampled room is read over. */
@@ -43,8 +46,9 @@ export interface HealthCheckOptions {
 }
 
 export const DEFAULT_HEALTH_CHECK_OPTIONS: HealthCheckOptions = {
-  timeoutsMs: { token: 30_000, secret: 20_000, mailbox: 45_000, rooms: 60_000 },
+  timeoutsMs: { token: 30_000, secret: 20_000, mailbox: 45_000, rooms: 60_000, scope: 30_000 },
   certificateWarnDays: 30,
+  ewsRetirementWarnDays: 90,
   roomSampleSize: 5,
   roomWindowMs: DAY_MS,
 };
@@ -57,6 +61,11 @@ export interface HealthCheckInput {
   knownRooms?: readonly string[];
   /** Where this run's room sample starts. */
   roomCursor: number;
+  /**
+   * Limited to rooms: a mailbox outside the scope (the connecting admin's) that must stay refused,
+   * so a scope that quietly widened again is noticed.
+   */
+  scopeProbe?: string;
 }
 
 export interface HealthCheckRun {
@@ -134,6 +143,8 @@ export class HealthChecks {
     };
     const results: CheckResult[] = [];
     if (integration.method === 'modern') results.push(this.certificate(ctx));
+    if (integration.method === 'modern' && protocolOf(integration) === 'ews')
+      results.push(this.ewsRetirement(ctx));
 
     // The credentials check (token or password) is the connection's opening, timed as one.
     const credentialsCheck: TimedCheck = integration.method === 'modern' ? 'token' : 'secret';
@@ -158,6 +169,10 @@ export class HealthChecks {
     }
     results.push(opened.result);
     const connection = opened.value;
+    if (connection && integration.method === 'modern' && integration.accessScope === 'rooms') {
+      const open = connection;
+      results.push((await this.timed('scope', ctx, () => this.scope(open, input.scopeProbe, ctx))).result);
+    }
     if (!connection || !input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
@@ -237,6 +252,63 @@ export class HealthChecks {
           }
         : { status: daysLeft <= this.options.certificateWarnDays ? 'warn' : 'ok', detail };
     return toResult('certificate', outcome, this.deps.now() - started);
+  }
+
+  /** EWS in Exchange Online ends on EWS_SHUTDOWN_DATE: a countdown from 90 days, then a failure. */
+  private ewsRetirement(ctx: RemediationContext): CheckResult {
+    const endsAt = Date.parse(`${EWS_SHUTDOWN_DATE}T00:00:00Z`);
+    const msLeft = endsAt - this.deps.now();
+    const daysLeft = Math.floor(msLeft / DAY_MS);
+    const detail: JsonObject = { endsOn: EWS_SHUTDOWN_DATE, daysLeft };
+    if (msLeft <= 0) {
+      return toResult(
+        'ewsRetirement',
+        {
+          status: 'fail',
+          detail,
+          diagnostic: {
+            kind: 'ews_retired',
+            code: 'EwsRetired',
+            message: `EWS in Exchange Online was switched off on ${EWS_SHUTDOWN_DATE}; this connection still uses it.`,
+            remediation: remediationFor('ews_retired', ctx),
+          },
+        },
+        0,
+      );
+    }
+    const warn = daysLeft <= this.options.ewsRetirementWarnDays;
+    return toResult('ewsRetirement', { status: warn ? 'warn' : 'ok', detail }, 0);
+  }
+
+  /**
+   * Limited to room mailboxes, the scope must keep restricting: the token must not carry a
+   * tenant-wide calendar permission again, and a mailbox outside the scope must stay refused.
+   */
+  private async scope(
+    connection: OpenedConnection,
+    probe: string | undefined,
+    ctx: RemediationContext,
+  ): Promise<CheckOutcome<never>> {
+    const verdict = await probeRoomScope(
+      { access: connection.access, roles: connection.token?.roles ?? [] },
+      probe,
+      ctx,
+      this.deps.reportUnexpected,
+    );
+    switch (verdict.verdict) {
+      case 'restricted':
+      // The probe mailbox is gone (the admin may leave): the token check still holds.
+      case 'probe_gone':
+        return { status: 'ok', detail: verdict.detail };
+      case 'widened':
+        return { status: 'fail', diagnostic: verdict.diagnostic, detail: verdict.detail };
+      case 'unknown':
+        return {
+          status: statusOf(verdict.diagnostic),
+          diagnostic: verdict.diagnostic,
+          detail: verdict.detail,
+        };
+    }
   }
 
   private async rooms(

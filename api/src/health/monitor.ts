@@ -78,10 +78,13 @@ export class HealthMonitor {
     const mailbox =
       integration.verifiedMailbox ?? (trace?.integrationId === integration.id ? trace.mailbox : undefined);
     const knownRooms = roomsFromTrace(trace, integration);
+    // Limited to rooms, the connecting admin's own mailbox must stay out of reach.
+    const scopeProbe = integration.accessScope === 'rooms' ? integration.consentedBy : undefined;
     const checked = await this.options.checks.run({
       integration,
       ...(mailbox ? { mailbox } : {}),
       ...(knownRooms ? { knownRooms } : {}),
+      ...(scopeProbe ? { scopeProbe } : {}),
       roomCursor: health.roomCursor,
     });
 

@@ -12,6 +12,8 @@ export const CHECK_LABELS: Record<CheckName, string> = {
   mailbox: 'Mailbox access',
   rooms: 'Room calendars',
   ewsAllowList: 'EWS allow list',
+  scope: 'Room-only scope',
+  ewsRetirement: 'EWS in Exchange Online',
 };
 
 export interface HealthRunOutcome {

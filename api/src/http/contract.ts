@@ -25,6 +25,7 @@
  *   (invalid request, not a Global Admin, endpoint not allowed, …) stay problem+json.
  */
 import { z } from 'zod';
+import { STEP_NAMES } from '../integrations/steps';
 
 const email = z.string().trim().toLowerCase().email().max(320);
 const base64Url = /^[A-Za-z0-9_-]+$/;
@@ -42,8 +43,17 @@ export const integrationStatusSchema = z.enum([
 ]);
 export const stepStatusSchema = z.enum(['ok', 'failed', 'skipped', 'pending']);
 export const outcomeSchema = z.enum(['verified', 'pending', 'failed']);
-export const stepNameSchema = z.enum(['endpoint', 'token', 'permission', 'credentials', 'mailbox', 'rooms']);
-export const checkNameSchema = z.enum(['token', 'certificate', 'secret', 'mailbox', 'rooms', 'ewsAllowList']);
+export const stepNameSchema = z.enum(STEP_NAMES);
+export const checkNameSchema = z.enum([
+  'token',
+  'certificate',
+  'secret',
+  'mailbox',
+  'rooms',
+  'ewsAllowList',
+  'scope',
+  'ewsRetirement',
+]);
 
 export const problemBodySchema = z.object({
   type: z.string(),

@@ -38,6 +38,7 @@ const SERVICE_STATUS: Record<ErrorKind, number> = {
   ews_blocked: 502,
   ews_retired: 502,
   access_policy_denied: 502,
+  scope_widened: 502,
   throttled: 503,
   unreachable: 502,
   untrusted_certificate: 502,
@@ -64,6 +65,8 @@ const USE_CASE_STATUS: Record<UseCaseReason, number> = {
   not_global_admin: 403,
   not_connected: 404,
   wrong_method: 400,
+  // The connection is of another protocol than the action needs (room scope: Graph only).
+  wrong_protocol: 409,
   conflict: 409,
 };
 

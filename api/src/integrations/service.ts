@@ -19,6 +19,7 @@ import type {
 } from '../store/types';
 import { StoreConflictError } from '../store/errors';
 import { UseCaseError } from './errors';
+import { protocolOf } from '../exchange/open-connection';
 
 export { UseCaseError };
 import { verifyIntegration, type VerificationDeps, type VerificationResult } from './verification';
@@ -87,15 +88,14 @@ export class IntegrationService {
     const nowIso = this.nowIso();
     await this.saveWithAudit(actor, 'consent.complete', async (current) => {
       const base = this.fresh(completion.tenantId, 'modern', current);
-      // A move to Graph (or back) starts over with the whole organisation: a proven room-only
-      // scope belongs to the Graph grant it was proven with.
-      const sameProtocol = base.protocol === completion.protocol;
+      // Admin consent grants its permissions tenant-wide, so a connection consented to is one
+      // for the whole organisation again: a room-only scope is proven afresh after it.
       return {
         ...base,
         status: 'verifying',
         protocol: completion.protocol,
         ...(completion.protocol === 'graph'
-          ? { accessScope: sameProtocol ? (base.accessScope ?? 'organisation') : 'organisation' }
+          ? { accessScope: 'organisation' as const }
           : { accessScope: undefined }),
         consentedBy: completion.upn,
         consentedAt: nowIso,
@@ -144,7 +144,12 @@ export class IntegrationService {
         secretId,
         ...(input.autodiscoverAddress ? { autodiscoverAddress: input.autodiscoverAddress } : {}),
       }));
-      return this.runVerification(user, integration, user.upn, { onStep });
+      // The admin who connects verifies with their own mailbox, unless one was chosen before.
+      const stored = storedTarget(integration);
+      return this.runVerification(user, integration, stored ?? user.upn, {
+        onStep,
+        choose: stored === undefined,
+      });
     });
   }
 
@@ -169,10 +174,19 @@ export class IntegrationService {
         ...(current ?? integration),
         secretId,
       }));
-      return this.runVerification(user, updated, user.upn, { onStep });
+      const stored = storedTarget(updated);
+      return this.runVerification(user, updated, stored ?? user.upn, {
+        onStep,
+        choose: stored === undefined,
+      });
     });
   }
 
+  /**
+   * Verifies with the stored verification mailbox. A `mailbox` given here is an explicit choice:
+   * once it verifies, it becomes the stored one (who chose it, when), audited. Merely opening the
+   * tab as another admin never re-targets anything.
+   */
   async verify(
     user: SignedInUser,
     options: { mailbox?: string; attempt?: number; onStep?: StepListener } = {},
@@ -180,7 +194,39 @@ export class IntegrationService {
     return this.auditFailures(user, 'integration.verify', async () => {
       this.requireAdmin(user);
       const integration = await this.requireIntegration(user);
-      return this.runVerification(user, integration, options.mailbox ?? user.upn, options);
+      const stored = storedTarget(integration);
+      const mailbox = options.mailbox ?? stored ?? user.upn;
+      return this.runVerification(user, integration, mailbox, {
+        ...options,
+        choose: options.mailbox !== undefined || stored === undefined,
+      });
+    });
+  }
+
+  /**
+   * "Limit Exchange Connect to room mailboxes", proven: `room` opens over Graph with no tenant-wide
+   * calendar permission in the token, and `outside` (a user mailbox, by default the admin's own) is
+   * refused. Only then is the connection room-only, verified with that room from now on.
+   */
+  async proveRoomScope(
+    user: SignedInUser,
+    input: { room: string; outside?: string },
+    onStep?: StepListener,
+  ): Promise<VerificationResult> {
+    return this.auditFailures(user, 'integration.scope.prove', async () => {
+      this.requireAdmin(user);
+      const integration = await this.requireIntegration(user);
+      if (integration.method !== 'modern' || protocolOf(integration) !== 'graph') {
+        throw new UseCaseError(
+          'wrong_protocol',
+          'Only an Exchange Online connection over Microsoft Graph can be limited to room mailboxes.',
+        );
+      }
+      return this.runVerification(user, { ...integration, accessScope: 'rooms' }, input.room, {
+        onStep,
+        choose: true,
+        scopeProof: { outside: input.outside ?? user.upn },
+      });
     });
   }
 
@@ -215,31 +261,50 @@ export class IntegrationService {
     user: SignedInUser,
     integration: Integration,
     mailbox: string,
-    { attempt = 0, onStep }: { attempt?: number; onStep?: StepListener | undefined },
+    options: {
+      attempt?: number;
+      onStep?: StepListener | undefined;
+      /** The admin chose `mailbox`: store it as the verification mailbox once it verifies. */
+      choose?: boolean;
+      scopeProof?: { outside: string };
+    },
   ): Promise<VerificationResult> {
+    const { attempt = 0, onStep, scopeProof } = options;
     const result = await verifyIntegration(this.deps, {
       integration,
       mailbox,
       attempt,
       pendingWindowMs: this.deps.pendingWindowMs,
       ...(onStep ? { onStep } : {}),
+      ...(scopeProof ? { scopeProof } : {}),
     });
+    const verified = result.outcome === 'verified';
+    const action = scopeProof ? 'integration.scope.prove' : 'integration.verify';
     await this.deps.store.transaction(async (tx) => {
       const current = await tx.getIntegration(user.tenantId);
       // Disconnected or replaced while Exchange answered: the result belongs to no connection now.
       if (!current || current.id !== integration.id) return;
+      const retarget = options.choose === true && verified && current.verificationMailbox !== mailbox;
       // Changed meanwhile (a newer password, another verification): keep the trace, not the status.
-      if (current.version === integration.version) {
+      // A failed proof changes nothing: the connection keeps the scope it had.
+      if (current.version === integration.version && (verified || !scopeProof)) {
         const { lastError: _previous, ...rest } = current;
         await tx.saveIntegration(
           {
             ...rest,
             status: result.outcome,
-            ...(result.outcome === 'verified'
-              ? { verifiedMailbox: mailbox, verifiedAt: result.finishedAt }
-              : {}),
+            ...(verified ? { verifiedMailbox: mailbox, verifiedAt: result.finishedAt } : {}),
             ...(result.diagnostic && result.outcome === 'failed'
               ? { lastError: pickError(result.diagnostic) }
+              : {}),
+            ...(result.servicePrincipalId ? { servicePrincipalId: result.servicePrincipalId } : {}),
+            ...(scopeProof ? { accessScope: 'rooms' as const } : {}),
+            ...(retarget
+              ? {
+                  verificationMailbox: mailbox,
+                  verificationMailboxChosenBy: user.upn,
+                  verificationMailboxChosenAt: result.finishedAt,
+                }
               : {}),
           },
           { expectedVersion: current.version },
@@ -258,11 +323,22 @@ export class IntegrationService {
         tenantId: user.tenantId,
         actorOid: user.oid,
         actorUpn: user.upn,
-        action: 'integration.verify',
+        action,
         target: mailbox,
         result: result.outcome === 'failed' ? 'failure' : 'success',
         detail: { outcome: result.outcome, ...diagnosticDetail(result.diagnostic) },
       });
+      if (retarget && current.version === integration.version) {
+        await tx.appendAudit({
+          tenantId: user.tenantId,
+          actorOid: user.oid,
+          actorUpn: user.upn,
+          action: 'integration.verification_mailbox.change',
+          target: mailbox,
+          result: 'success',
+          detail: current.verificationMailbox ? { previous: current.verificationMailbox } : {},
+        });
+      }
     });
     return result;
   }
@@ -360,6 +436,14 @@ function failureDetail(error: unknown): JsonObject {
   if (error instanceof ExchangeConnectError) return { kind: error.kind, code: error.code };
   const code = (error as { code?: unknown } | null)?.code;
   return { code: typeof code === 'string' ? code : 'unexpected' };
+}
+
+/**
+ * The mailbox verifications open: the one an admin chose, else (records from before that choice
+ * was stored) the one last verified, else the consenting admin's.
+ */
+function storedTarget(integration: Integration): string | undefined {
+  return integration.verificationMailbox ?? integration.verifiedMailbox ?? integration.consentedBy;
 }
 
 /** The record of a connection that ended: kept as history, without its secret's reference. */

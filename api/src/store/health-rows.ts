@@ -35,8 +35,10 @@ const healthRow = z
     state: z.enum(HEALTH_STATES),
     since: z.string(),
     consecutive_failures: z.number().int().nonnegative(),
+    consecutive_warnings: z.number().int().nonnegative(),
     failing_since: optionalText,
     certificate_threshold_alerted: optionalInt,
+    ews_retirement_threshold_alerted: optionalInt,
     room_cursor: z.number().int().nonnegative(),
     last_run_at: optionalText,
     next_run_at: z.string(),
@@ -51,9 +53,13 @@ const healthRow = z
     state: r.state,
     since: r.since,
     consecutiveFailures: r.consecutive_failures,
+    ...(r.consecutive_warnings > 0 ? { consecutiveWarnings: r.consecutive_warnings } : {}),
     ...(r.failing_since !== undefined ? { failingSince: r.failing_since } : {}),
     ...(r.certificate_threshold_alerted !== undefined
       ? { certificateThresholdAlerted: r.certificate_threshold_alerted }
+      : {}),
+    ...(r.ews_retirement_threshold_alerted !== undefined
+      ? { ewsRetirementThresholdAlerted: r.ews_retirement_threshold_alerted }
       : {}),
     roomCursor: r.room_cursor,
     ...(r.last_run_at !== undefined ? { lastRunAt: r.last_run_at } : {}),

@@ -7,7 +7,16 @@ import type { IsoInstant, JsonObject } from './types';
 export const HEALTH_STATES = ['healthy', 'degraded', 'failing'] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
 
-export const CHECK_NAMES = ['token', 'certificate', 'secret', 'mailbox', 'rooms', 'ewsAllowList'] as const;
+export const CHECK_NAMES = [
+  'token',
+  'certificate',
+  'secret',
+  'mailbox',
+  'rooms',
+  'ewsAllowList',
+  'scope',
+  'ewsRetirement',
+] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export const CHECK_STATUSES = ['ok', 'warn', 'fail'] as const;
@@ -52,10 +61,14 @@ export interface IntegrationHealth {
   since: IsoInstant;
   /** Runs in a row that observed a failure (damping: failing is confirmed after N). */
   consecutiveFailures: number;
+  /** Runs in a row that observed a warning or a failure (damping: degraded is confirmed after N). */
+  consecutiveWarnings?: number;
   /** When the current streak of failures began. */
   failingSince?: IsoInstant;
   /** The lowest certificate threshold (days) already alerted; cleared once the certificate is renewed. */
   certificateThresholdAlerted?: number;
+  /** The lowest EWS-retirement threshold (days) already alerted; cleared once the connection moved to Graph. */
+  ewsRetirementThresholdAlerted?: number;
   /** Where the next run's room sample starts in the sorted room list. */
   roomCursor: number;
   lastRunAt?: IsoInstant;
@@ -68,7 +81,13 @@ export interface IntegrationHealth {
   leaseExpiresAt?: IsoInstant;
 }
 
-export const ALERT_KINDS = ['failing', 'degraded', 'recovered', 'certificate_expiring'] as const;
+export const ALERT_KINDS = [
+  'failing',
+  'degraded',
+  'recovered',
+  'certificate_expiring',
+  'ews_retiring',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -100,7 +119,9 @@ export interface HealthAlert {
  *     row per subscribed conversation and stamps the alert planned, in one statement batch, so a
  *     restart re-plans nothing twice (the key is (alertId, conversationId));
  *  2. claims: `claimAlertDeliveries` leases due pending rows to one notifier process and counts the
- *     attempt, so two processes never send the same row and a crash only loses the lease;
+ *     attempt, so two processes never send the same row and a crash only loses the lease
+ *     (`claimNextDeliveryPerConversation` does the same for the oldest pending row of each
+ *     conversation with none leased: one at a time per conversation, in plan order);
  *  3. settles: `settleAlertDelivery` (only by the lease holder) marks it sent with the activity id,
  *     pending again with `nextAttemptAt` (429/412/502/504, Retry-After), failed for good, or
  *     suppressed (tenant muted: the outbox keeps every alert, the notifier honours the mute).

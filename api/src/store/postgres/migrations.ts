@@ -202,6 +202,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE integrations ADD COLUMN verification_mailbox_chosen_at timestamptz;
   ALTER TABLE consent_states ADD COLUMN protocol text CHECK (protocol IN ('graph', 'ews'));
   `,
+  // 5: two more health checks (the room-only scope, the EWS retirement countdown), its own alert
+  // kind for the countdown, the lowest countdown threshold alerted, and the warnings in a row
+  // (degraded is damped like failing).
+  `
+  ALTER TABLE integration_health ADD COLUMN ews_retirement_threshold_alerted integer;
+  ALTER TABLE integration_health ADD COLUMN consecutive_warnings integer NOT NULL DEFAULT 0 CHECK (consecutive_warnings >= 0);
+  ALTER TABLE health_results DROP CONSTRAINT health_results_check_name_check;
+  ALTER TABLE health_results ADD CONSTRAINT health_results_check_name_check
+    CHECK (check_name IN ('token', 'certificate', 'secret', 'mailbox', 'rooms', 'ewsAllowList', 'scope', 'ewsRetirement'));
+  ALTER TABLE health_alerts DROP CONSTRAINT health_alerts_kind_check;
+  ALTER TABLE health_alerts ADD CONSTRAINT health_alerts_kind_check
+    CHECK (kind IN ('failing', 'degraded', 'recovered', 'certificate_expiring', 'ews_retiring'));
+  `,
 ];
 
 /**

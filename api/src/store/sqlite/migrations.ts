@@ -188,6 +188,59 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE integrations ADD COLUMN verification_mailbox_chosen_at TEXT;
   ALTER TABLE consent_states ADD COLUMN protocol TEXT CHECK (protocol IN ('graph', 'ews'));
   `,
+  // 5: two more health checks (the room-only scope, the EWS retirement countdown), its own alert
+  // kind for the countdown, the lowest countdown threshold alerted, and the warnings in a row
+  // (degraded is damped like failing). SQLite cannot change a
+  // CHECK constraint: the two tables are rebuilt (foreign keys checked at commit, so the
+  // deliveries that name alerts stay valid across the swap).
+  `
+  PRAGMA defer_foreign_keys = ON;
+  ALTER TABLE integration_health ADD COLUMN ews_retirement_threshold_alerted INTEGER;
+  ALTER TABLE integration_health ADD COLUMN consecutive_warnings INTEGER NOT NULL DEFAULT 0 CHECK (consecutive_warnings >= 0);
+
+  CREATE TABLE health_results_v5 (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    run_id TEXT NOT NULL,
+    integration_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    check_name TEXT NOT NULL CHECK (check_name IN ('token', 'certificate', 'secret', 'mailbox', 'rooms', 'ewsAllowList', 'scope', 'ewsRetirement')),
+    status TEXT NOT NULL CHECK (status IN ('ok', 'warn', 'fail')),
+    diagnostic TEXT,
+    detail TEXT,
+    duration_ms REAL NOT NULL CHECK (duration_ms >= 0),
+    checked_at TEXT NOT NULL,
+    FOREIGN KEY (integration_id, tenant_id) REFERENCES integrations (id, tenant_id)
+  ) STRICT;
+  INSERT INTO health_results_v5 SELECT * FROM health_results;
+  DROP TABLE health_results;
+  ALTER TABLE health_results_v5 RENAME TO health_results;
+  CREATE INDEX health_results_by_tenant ON health_results (tenant_id, checked_at DESC, seq DESC);
+  CREATE INDEX health_results_by_time ON health_results (checked_at);
+
+  CREATE TABLE health_alerts_v5 (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    integration_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('failing', 'degraded', 'recovered', 'certificate_expiring', 'ews_retiring')),
+    severity TEXT NOT NULL CHECK (severity IN ('critical', 'warning', 'info')),
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    failing_check TEXT,
+    microsoft_code TEXT,
+    remediation TEXT,
+    since TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    planned_at TEXT,
+    FOREIGN KEY (integration_id, tenant_id) REFERENCES integrations (id, tenant_id)
+  ) STRICT;
+  INSERT INTO health_alerts_v5 SELECT * FROM health_alerts;
+  DROP TABLE health_alerts;
+  ALTER TABLE health_alerts_v5 RENAME TO health_alerts;
+  CREATE INDEX health_alerts_by_tenant ON health_alerts (tenant_id, created_at DESC, seq DESC);
+  CREATE INDEX health_alerts_unplanned ON health_alerts (seq) WHERE planned_at IS NULL;
+  `,
 ];
 
 /** Applies the migrations this database lacks, all in one write transaction. */
