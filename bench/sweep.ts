@@ -43,6 +43,10 @@ interface Result {
   efficiency: number;
   peakRssMb: number;
   cpuMsPerCheck: number;
+  /** CPU of this process (the sandbox serving the requests, and the bench) per check. */
+  sandboxCpuMsPerCheck: number;
+  /** Between the first and the last worker starting its health checks (counted in wallMs). */
+  startSkewMs: number;
 }
 
 const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
@@ -135,9 +139,11 @@ async function runOnce(
     apps.push(...(await Promise.all(Array.from({ length: workers }, () => startAppProcess(env, agent)))));
     const startedAt = Math.min(...apps.map((a) => a.startedAt));
     const ticks = apps.map((a) => cpuTicks(a.pid));
+    const sandboxCpu = process.cpuUsage();
     await waitFor(async () => (await done()).count >= tenants, 30 * 60_000, 200);
     const { lastMs } = await done();
     const cpuMs = apps.reduce((sum, a, i) => sum + (cpuTicks(a.pid) - (ticks[i] ?? 0)) * CLOCK_TICK_MS, 0);
+    const sandboxUsage = process.cpuUsage(sandboxCpu);
     const wallMs = lastMs - startedAt;
     const count = (requests.get('graph') ?? 0) - before;
     const idealMs = (count * LATENCY_MS) / (CONCURRENCY * workers);
@@ -151,6 +157,8 @@ async function runOnce(
       efficiency: round(idealMs / wallMs),
       peakRssMb: Math.max(...apps.map((a) => peakRssMb(a.pid))),
       cpuMsPerCheck: round(cpuMs / tenants),
+      sandboxCpuMsPerCheck: round((sandboxUsage.user + sandboxUsage.system) / 1000 / tenants),
+      startSkewMs: Math.max(...apps.map((a) => a.startedAt)) - startedAt,
     };
   } finally {
     await Promise.all(apps.map((a) => a.stop()));
