@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- sweep [-- --tenants 500,1000,2000]`: one full health pass over N generated
+ * `npm run bench -- sweep [-- --tenants 500,1000,2000] [--modes sqlite,pg1,pg2]`: one full health pass over N generated
  * Exchange Online tenants × 10 rooms, each a verified Microsoft Graph integration seeded in the
  * store, with 25 ms injected on every Graph request. Three set-ups per N, each with a fresh
  * database and fresh app processes (`node --import tsx app/src/main.ts`, EC_HEALTH_CONCURRENCY=32):
@@ -12,7 +12,7 @@
  * database share the machine with the workers, which the figures include. One JSON line last.
  */
 import https from 'node:https';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -45,8 +45,12 @@ interface Result {
   cpuMsPerCheck: number;
   /** CPU of this process (the sandbox serving the requests, and the bench) per check. */
   sandboxCpuMsPerCheck: number;
+  /** CPU of the PostgreSQL server processes per check (0 for SQLite, which runs in the worker). */
+  databaseCpuMsPerCheck: number;
   /** Between the first and the last worker starting its health checks (counted in wallMs). */
   startSkewMs: number;
+  /** PostgreSQL: pg-boss jobs by state at the end (retries show busy leases and failed runs). */
+  jobs?: Record<string, number>;
 }
 
 const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
@@ -54,6 +58,32 @@ const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** pl
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * utime+stime ticks of our PostgreSQL server's processes (the postmaster and its children, which
+ * include every backend: they live as long as the pools), by pid. Other servers on the machine
+ * (other people's test clusters) are left out.
+ */
+function databaseTicks(postmaster: number): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const pid = Number(entry);
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+      if (pid === postmaster || parent === postmaster) ticks.set(pid, cpuTicks(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+function databaseCpuMsSince(postmaster: number, before: Map<number, number>): number {
+  let ticks = 0;
+  for (const [pid, now] of databaseTicks(postmaster)) ticks += now - (before.get(pid) ?? 0);
+  return ticks * CLOCK_TICK_MS;
 }
 
 function peakRssMb(pid: number): number {
@@ -81,6 +111,7 @@ async function runOnce(
   mode: Mode,
   workers: number,
   serverUrl: string,
+  postmaster: number,
 ): Promise<Result> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ec-sweep-'));
   const file = path.join(dir, 'exchange-connect.db');
@@ -140,12 +171,25 @@ async function runOnce(
     const startedAt = Math.min(...apps.map((a) => a.startedAt));
     const ticks = apps.map((a) => cpuTicks(a.pid));
     const sandboxCpu = process.cpuUsage();
+    const databaseBefore = databaseTicks(postmaster);
     await waitFor(async () => (await done()).count >= tenants, 30 * 60_000, 200);
     const { lastMs } = await done();
     const cpuMs = apps.reduce((sum, a, i) => sum + (cpuTicks(a.pid) - (ticks[i] ?? 0)) * CLOCK_TICK_MS, 0);
     const sandboxUsage = process.cpuUsage(sandboxCpu);
+    const databaseCpuMs = databaseCpuMsSince(postmaster, databaseBefore);
     const wallMs = lastMs - startedAt;
     const count = (requests.get('graph') ?? 0) - before;
+    const jobs =
+      mode === 'postgres'
+        ? Object.fromEntries(
+            (
+              (await rawQuery(
+                databaseUrl,
+                'SELECT state::text AS state, count(*)::int AS n FROM pgboss.job GROUP BY state',
+              )) as Array<{ state: string; n: number }>
+            ).map((r) => [r.state, r.n]),
+          )
+        : undefined;
     const idealMs = (count * LATENCY_MS) / (CONCURRENCY * workers);
     return {
       tenants,
@@ -158,7 +202,9 @@ async function runOnce(
       peakRssMb: Math.max(...apps.map((a) => peakRssMb(a.pid))),
       cpuMsPerCheck: round(cpuMs / tenants),
       sandboxCpuMsPerCheck: round((sandboxUsage.user + sandboxUsage.system) / 1000 / tenants),
+      databaseCpuMsPerCheck: round(databaseCpuMs / tenants),
       startSkewMs: Math.max(...apps.map((a) => a.startedAt)) - startedAt,
+      ...(jobs ? { jobs } : {}),
     };
   } finally {
     await Promise.all(apps.map((a) => a.stop()));
@@ -173,6 +219,18 @@ export async function main(): Promise<void> {
     .map(Number)
     .filter((n) => Number.isInteger(n) && n > 0);
   const largest = Math.max(...sizes);
+  const modeIndex = process.argv.indexOf('--modes');
+  const setups = (
+    [
+      ['sqlite', 1],
+      ['postgres', 1],
+      ['postgres', 2],
+    ] as const
+  ).filter(
+    ([mode, workers]) =>
+      modeIndex < 0 ||
+      (process.argv[modeIndex + 1] ?? '').split(',').includes(mode === 'sqlite' ? 'sqlite' : `pg${workers}`),
+  );
   const server = await startThrowawayServer();
   const sandbox = await startTestSandbox({
     seed: generateSeed({ tenants: largest }),
@@ -180,18 +238,24 @@ export async function main(): Promise<void> {
     consentPropagationMs: 0,
   });
   const agent = new https.Agent({ ca: sandbox.certs.caCertPem, keepAlive: true });
+  const postmaster = Number(readFileSync(path.join(server.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const results: Result[] = [];
   try {
     await consentAll(sandbox, largest);
     const requests = countRequests(sandbox);
     sandbox.context.faults.add({ service: 'graph', operation: '*', kind: 'latency', ms: LATENCY_MS });
     for (const tenants of sizes) {
-      for (const [mode, workers] of [
-        ['sqlite', 1],
-        ['postgres', 1],
-        ['postgres', 2],
-      ] as const) {
-        const result = await runOnce(sandbox, requests, agent, tenants, mode, workers, server.url);
+      for (const [mode, workers] of setups) {
+        const result = await runOnce(
+          sandbox,
+          requests,
+          agent,
+          tenants,
+          mode,
+          workers,
+          server.url,
+          postmaster,
+        );
         console.error(JSON.stringify(result));
         results.push(result);
       }

@@ -178,29 +178,35 @@ export class JobHealthScheduler implements HealthScheduling {
     return work;
   }
 
-  /** Fetches as many jobs as there are free slots; waits for a slot, or polls when none were due. */
+  /**
+   * Fetches as many jobs as there are free slots, a quarter of the slots at least (each fetch sorts
+   * the due jobs: one fetch per finished run would cost that sort per run); waits for runs to free
+   * slots, or polls when the queue had nothing more due.
+   */
   private async pump(): Promise<void> {
     const { queue, concurrency } = this.options;
+    const batch = Math.max(1, Math.ceil(concurrency / 4));
     while (!this.stopping) {
       const free = concurrency - this.running.size;
-      let fetched = 0;
-      if (free > 0) {
+      let drained = false;
+      if (free >= batch || this.running.size === 0) {
         try {
           const jobs = await queue.fetch(free);
-          fetched = jobs.length;
+          drained = jobs.length < free;
           if (this.stopping) {
             await this.handBack(jobs);
             break;
           }
           for (const job of jobs) this.startJob(job);
         } catch (error) {
+          drained = true;
           this.options.onError?.(error);
         }
       }
       if (this.stopping) break;
-      // A full fetch: more may be due, fetch again as soon as a slot frees. Otherwise poll.
-      if (fetched === free && this.running.size < concurrency) continue;
-      await this.sleep(this.running.size >= concurrency ? undefined : this.options.pollIntervalMs);
+      // Nothing more due: look again after the poll interval (or sooner, when a run ends).
+      // Otherwise the next look comes when a run ends and frees a slot.
+      await this.sleep(drained ? this.options.pollIntervalMs : undefined);
     }
   }
 
