@@ -48,7 +48,8 @@ export async function main(): Promise<void> {
     {
       ...sandboxAppEnv({ urls: sandbox.urls, seed: sandbox.context.seed }, sandbox.certs, {
         EC_DATABASE_FILE: file,
-        EC_LOG_LEVEL: 'warn',
+        // Production's level: one request line per request is part of the cost.
+        EC_LOG_LEVEL: 'info',
       }),
       NODE_EXTRA_CA_CERTS: sandbox.certs.paths.caCert,
     },

@@ -33,6 +33,7 @@ const ADMIN: SignedInUser = {
 
 interface Arrival {
   service: SandboxService;
+  operation: string;
   at: number;
 }
 
@@ -54,7 +55,11 @@ function get(agent: https.Agent, url: string, token: string): Promise<void> {
     https
       .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
         res.resume();
-        res.on('end', () => resolve());
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve()
+            : reject(new Error(`replay of ${url} answered ${res.statusCode}`)),
+        );
       })
       .on('error', reject);
   });
@@ -85,7 +90,7 @@ async function replay(
   for (const wave of run.waves) {
     const graphInWave = wave.filter((a) => a.service === 'graph').length;
     const batch = urls.splice(0, graphInWave);
-    await Promise.all(batch.map((r) => get(agent, `${sandbox.urls.graph}${r.url}`, token)));
+    await Promise.all(batch.map((r) => get(agent, `${sandbox.urls.graph}/v1.0${r.url}`, token)));
   }
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
@@ -97,7 +102,7 @@ export async function main(): Promise<void> {
   const faults = sandbox.context.faults;
   const take = faults.take.bind(faults);
   faults.take = (service, operation) => {
-    arrivals.push({ service, at: performance.now() });
+    arrivals.push({ service, operation, at: performance.now() });
     return take(service, operation);
   };
   const agent = new https.Agent({ ca: sandbox.certs.caCertPem, keepAlive: true });
@@ -173,6 +178,10 @@ export async function main(): Promise<void> {
         roundTripsWarm: w.roundTrips,
         overheadMs: w.overheadMs,
         overheadColdMs: c.overheadMs,
+        // What each round trip asked for: the mailbox verdict is the calendar read.
+        wavesCold: cold[0]?.run.waves.map((wave) => wave.map((a) => `${a.service}:${a.operation}`)),
+        wavesWarm: warm[0]?.run.waves.map((wave) => wave.map((a) => `${a.service}:${a.operation}`)),
+        // The plain client replays the Graph requests with a token it already holds.
         cold: c,
         warm: w,
       }),
