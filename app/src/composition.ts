@@ -23,6 +23,7 @@ import { openPostgresStore } from '../../api/src/store/postgres/postgres-store';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { IntegrationService } from '../../api/src/integrations/service';
 import type { VerificationDeps } from '../../api/src/integrations/verification';
+import { statusReader } from '../../api/src/status/read-status';
 import {
   createHealthScheduler,
   createJobHealthScheduler,
@@ -157,6 +158,10 @@ export function buildAppGraph(
     autodiscover,
     consent,
     pendingWindowMs: config.pendingWindowMs,
+    // A verified connection refreshes its health at once, so the two never tell different stories.
+    refreshHealth: async (tenantId) => {
+      await health.checkNow(tenantId);
+    },
   });
   const validator = new JoseSsoTokenValidator({ ...ssoValidatorOptions(config, policy), now });
   const onHealthError = (error: unknown) => log.error({ err: error }, 'health check run failed');
@@ -203,6 +208,7 @@ export function buildAppGraph(
       tab: config.teamsTab,
     },
     store,
+    readStatus: statusReader(store, { appId: config.clientId, clock: () => new Date(now()) }),
     checkNow: (tenantId) => health.checkNow(tenantId),
     log,
     clock: () => new Date(now()),

@@ -85,6 +85,7 @@ export function createApp(graph: AppGraph): express.Express {
       sealer: graph.sealer,
       log,
       checkNow: (tenantId) => graph.health.checkNow(tenantId),
+      now: graph.verification.now,
     }),
   );
   if (existsSync(TAB_DIST)) {

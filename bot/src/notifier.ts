@@ -402,6 +402,7 @@ export class AlertNotifier {
     const { delivery, alert } = claimed;
     let admitted: Admitted | DeliveryOutcome;
     let reference: Partial<ConversationReference>;
+    let original: { incident: HealthAlert; activityId: string } | undefined;
     try {
       if (this.stopping) return this.release();
       const subscription = await this.deps.store.getConversationSubscription(
@@ -415,6 +416,11 @@ export class AlertNotifier {
         (u) => u !== undefined && Date.parse(u) > nowMs,
       );
       if (muted) return { status: 'suppressed' };
+      // A recovery is news only where its incident was told: elsewhere it is suppressed.
+      if (alert.kind === 'recovered') {
+        original = await this.originalCardOf(alert, delivery.conversationId);
+        if (!original) return { status: 'suppressed' };
+      }
       reference = subscription.reference as Partial<ConversationReference>;
       admitted = await this.admit(drain, claimed);
     } finally {
@@ -424,7 +430,7 @@ export class AlertNotifier {
     if (!('atMs' in admitted)) return admitted;
 
     try {
-      const activityId = await this.post(alert, delivery.conversationId, reference);
+      const activityId = await this.post(alert, reference, original);
       return { status: 'sent', activityId };
     } catch (caught) {
       const error = toDeliveryError(caught, this.clock().getTime());
@@ -461,23 +467,29 @@ export class AlertNotifier {
     }
   }
 
-  /** A recovery closes the incident: its card replaces the original alert's card when that was sent here. */
+  /** The incident a recovery closes and its card in this conversation, if that card was sent here. */
+  private async originalCardOf(
+    recovery: HealthAlert,
+    conversationId: string,
+  ): Promise<{ incident: HealthAlert; activityId: string } | undefined> {
+    const incident = await this.incidentClosedBy(recovery);
+    if (!incident) return undefined;
+    const activityId = await this.deps.store.sentActivityOf(recovery.tenantId, incident.id, conversationId);
+    return activityId ? { incident, activityId } : undefined;
+  }
+
+  /** A recovery closes the incident: its card replaces the original alert's card in place. */
   private async post(
     alert: HealthAlert,
-    conversationId: string,
     reference: Partial<ConversationReference>,
+    original: { incident: HealthAlert; activityId: string } | undefined,
   ): Promise<string> {
-    const { sender, tab, store } = this.deps;
-    if (alert.kind !== 'recovered') return sender.send(reference, alertCard(alert, tab));
-    const incident = await this.incidentClosedBy(alert);
-    const original = incident
-      ? await store.sentActivityOf(alert.tenantId, incident.id, conversationId)
-      : undefined;
-    const card = recoveryCard(alert, tab, incident);
-    if (!original) return sender.send(reference, card);
+    const { sender, tab } = this.deps;
+    if (alert.kind !== 'recovered' || !original) return sender.send(reference, alertCard(alert, tab));
+    const card = recoveryCard(alert, tab, original.incident);
     try {
-      await sender.update(reference, original, card);
-      return original;
+      await sender.update(reference, original.activityId, card);
+      return original.activityId;
     } catch (error) {
       // The original card was deleted: post the recovery instead.
       if (error instanceof DeliveryError && error.kind === 'rejected' && error.statusCode === 404) {

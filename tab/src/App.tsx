@@ -265,7 +265,7 @@ export function App() {
       content = (
         <VerifyStep
           key={`${page.attempt}-${page.sealed?.ciphertext ?? ''}`}
-          method={method}
+          kind={{ method }}
           mailbox={user.upn}
           appId={appId}
           start={verifyStartFor(page)}

@@ -6,7 +6,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { diagnosticOf as converted, type Diagnostic, type UnexpectedErrorReport } from '../errors';
-import { EWS_SHUTDOWN_DATE, remediationFor, type RemediationContext } from '../remediation';
+import { EWS_SHUTDOWN_DATE, remediationFor, roomRemediation, type RemediationContext } from '../remediation';
+import { daysUntilEwsEnds } from '../powershell-commands';
 import {
   openConnection,
   protocolOf,
@@ -55,8 +56,13 @@ export const DEFAULT_HEALTH_CHECK_OPTIONS: HealthCheckOptions = {
 
 export interface HealthCheckInput {
   integration: Integration;
-  /** The mailbox verification opened; the mailbox check is skipped without one. */
+  /** The mailbox the mailbox check opens (a room the platform uses); skipped without one. */
   mailbox?: string;
+  /**
+   * The mailbox verifications open, when it is not `mailbox`: the admin's, who may leave. Its
+   * disappearance is reported in the mailbox check's detail, never as a failure.
+   */
+  verificationMailbox?: string;
   /** Room addresses from the latest verification; listed from Exchange when undefined. */
   knownRooms?: readonly string[];
   /** Where this run's room sample starts. */
@@ -169,17 +175,28 @@ export class HealthChecks {
     }
     results.push(opened.result);
     const connection = opened.value;
-    if (connection && integration.method === 'modern' && integration.accessScope === 'rooms') {
-      const open = connection;
-      results.push((await this.timed('scope', ctx, () => this.scope(open, input.scopeProbe, ctx))).result);
+    if (!connection) return { results, roomCursor: input.roomCursor };
+    if (integration.method === 'modern' && integration.accessScope === 'rooms') {
+      results.push(
+        (await this.timed('scope', ctx, () => this.scope(connection, input.scopeProbe, ctx))).result,
+      );
     }
-    if (!connection || !input.mailbox) return { results, roomCursor: input.roomCursor };
+    if (!input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
     const { access } = connection;
     const calendar = await this.timed('mailbox', ctx, async (): Promise<CheckOutcome<true>> => {
       const folder = await access.openCalendar(mailbox);
-      return { status: 'ok', value: true, detail: { mailbox, calendar: folder.displayName } };
+      const gone = input.verificationMailbox
+        ? await this.mailboxGone(access, input.verificationMailbox, ctx)
+        : false;
+      const detail: JsonObject = {
+        mailbox,
+        calendar: folder.displayName,
+        ...(input.verificationMailbox ? { verificationMailbox: input.verificationMailbox } : {}),
+        ...(gone ? { verificationMailboxGone: true } : {}),
+      };
+      return { status: 'ok', value: true, detail };
     });
     results.push(calendar.result);
     // Exchange Online's EWS allow list matters only to connections that speak EWS to it.
@@ -195,7 +212,7 @@ export class HealthChecks {
       const all = input.knownRooms ?? (await findRooms(access)).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
       roomCursor = nextCursor;
-      return this.rooms(access, all.length, sample);
+      return this.rooms(access, all.length, sample, ctx);
     });
     results.push(rooms.result);
     return { results, roomCursor };
@@ -256,11 +273,9 @@ export class HealthChecks {
 
   /** EWS in Exchange Online ends on EWS_SHUTDOWN_DATE: a countdown from 90 days, then a failure. */
   private ewsRetirement(ctx: RemediationContext): CheckResult {
-    const endsAt = Date.parse(`${EWS_SHUTDOWN_DATE}T00:00:00Z`);
-    const msLeft = endsAt - this.deps.now();
-    const daysLeft = Math.floor(msLeft / DAY_MS);
+    const daysLeft = daysUntilEwsEnds(new Date(this.deps.now()));
     const detail: JsonObject = { endsOn: EWS_SHUTDOWN_DATE, daysLeft };
-    if (msLeft <= 0) {
+    if (Date.parse(`${EWS_SHUTDOWN_DATE}T00:00:00Z`) <= this.deps.now()) {
       return toResult(
         'ewsRetirement',
         {
@@ -280,6 +295,23 @@ export class HealthChecks {
     return toResult('ewsRetirement', { status: warn ? 'warn' : 'ok', detail }, 0);
   }
 
+  /** Whether Exchange says `address` has no mailbox (any other answer: not known to be gone). */
+  private async mailboxGone(
+    access: MailboxAccess,
+    address: string,
+    ctx: RemediationContext,
+  ): Promise<boolean> {
+    try {
+      await access.openCalendar(address);
+      return false;
+    } catch (error) {
+      return (
+        diagnosticOf(error, { ...ctx, mailbox: address }, this.deps.reportUnexpected).kind ===
+        'mailbox_not_found'
+      );
+    }
+  }
+
   /**
    * Limited to room mailboxes, the scope must keep restricting: the token must not carry a
    * tenant-wide calendar permission again, and a mailbox outside the scope must stay refused.
@@ -296,8 +328,8 @@ export class HealthChecks {
       this.deps.reportUnexpected,
     );
     switch (verdict.verdict) {
+      // A gone probe mailbox (the admin may leave) leaves the token check, which still holds.
       case 'restricted':
-      // The probe mailbox is gone (the admin may leave): the token check still holds.
       case 'probe_gone':
         return { status: 'ok', detail: verdict.detail };
       case 'widened':
@@ -315,6 +347,7 @@ export class HealthChecks {
     access: MailboxAccess,
     total: number,
     sample: readonly string[],
+    ctx: RemediationContext,
   ): Promise<CheckOutcome<never>> {
     const start = new Date(this.deps.now());
     const window = { start, end: new Date(start.getTime() + this.options.roomWindowMs) };
@@ -330,14 +363,18 @@ export class HealthChecks {
       sampled: checked.map((c): JsonObject =>
         c.reachable || !c.diagnostic
           ? { address: c.address, reachable: true }
-          : { address: c.address, reachable: false, code: c.diagnostic.code },
+          : { address: c.address, reachable: false, code: c.diagnostic.code, kind: c.diagnostic.kind },
       ),
       unreachable: failed.length,
     };
     if (failed.length === 0) return { status: 'ok', detail };
     // A throttled room decides the diagnostic, so its back-off reaches the scheduler.
     const first = failed.find((c) => c.diagnostic?.kind === 'throttled') ?? failed[0];
-    return { status: 'warn', detail, ...(first?.diagnostic ? { diagnostic: first.diagnostic } : {}) };
+    // Said about the room, not about the admin's mailbox the generic texts speak of.
+    const diagnostic = first?.diagnostic
+      ? { ...first.diagnostic, remediation: roomRemediation(first.diagnostic.kind, first.address, ctx) }
+      : undefined;
+    return { status: 'warn', detail, ...(diagnostic ? { diagnostic } : {}) };
   }
 }
 

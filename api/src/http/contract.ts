@@ -15,6 +15,7 @@
  *   POST   /api/integrations/basic          ConnectBasicRequest → VerificationView ¹
  *   PUT    /api/integration/password        UpdatePasswordRequest → VerificationView ¹
  *   POST   /api/integration/verify          VerifyRequest → VerificationView ¹
+ *   POST   /api/integration/scope/verify    ScopeProofRequest → VerificationView ¹ (room-only scope)
  *   DELETE /api/integration                 → 204
  *   GET    /api/integration/audit           → AuditView
  *   POST   /api/integration/health/check    → HealthView (runs the health checks now)
@@ -114,10 +115,24 @@ export const verificationStreamEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), problem: problemBodySchema }),
 ]);
 
+export const protocolSchema = z.enum(['graph', 'ews']);
+
 export const integrationViewSchema = z.object({
   id: z.string(),
   method: methodSchema,
   status: integrationStatusSchema,
+  /** Exchange Online: Microsoft Graph, or EWS (legacy, ends 2027-04-01). Exchange Server: EWS. */
+  protocol: protocolSchema,
+  /** Exchange Online over Graph: the whole organisation, or room mailboxes only (proven). */
+  accessScope: z.enum(['organisation', 'rooms']).optional(),
+  /** Our service principal's object id in the customer's tenant (for New-ServicePrincipal). */
+  servicePrincipalId: z.string().optional(),
+  /** The mailbox verifications open, who chose it and when. */
+  verificationMailbox: z.string().optional(),
+  verificationMailboxChosenBy: z.string().optional(),
+  verificationMailboxChosenAt: isoInstant.optional(),
+  /** Exchange Online over EWS: when EWS ends, and how many days are left. */
+  ewsRetirement: z.object({ endsOn: z.string(), daysLeft: z.number().int() }).optional(),
   ewsUrl: z.string().optional(),
   serviceAccount: z.string().optional(),
   verifiedMailbox: z.string().optional(),
@@ -150,6 +165,58 @@ export const healthViewSchema = z.object({
   checks: z.array(healthCheckViewSchema),
 });
 
+/** The one status (api/src/status/connection-status.ts) the tab, the bot and the CLI all show. */
+export const connectionStatusViewSchema = z.object({
+  headline: z.enum([
+    'not_connected',
+    'connecting',
+    'pending',
+    'needs_attention',
+    'checking',
+    'healthy',
+    'degraded',
+    'failing',
+  ]),
+  tone: z.enum(['neutral', 'success', 'warning', 'danger']),
+  connection: z.string().optional(),
+  title: z.string(),
+  summary: z.string(),
+  cause: z
+    .object({
+      source: z.enum(['verification', 'health']),
+      label: z.string(),
+      code: z.string(),
+      message: z.string(),
+      remediation: z.string(),
+    })
+    .optional(),
+  notes: z.array(
+    z.object({
+      kind: z.enum([
+        'admin_left',
+        'ews_retiring',
+        'ews_ended',
+        'room_scope',
+        'certificate_expiring',
+        'earlier_verification_failed',
+      ]),
+      text: z.string(),
+    }),
+  ),
+  certificate: z.object({ notAfter: isoInstant, daysLeft: z.number() }).optional(),
+  rooms: z.array(
+    z.object({
+      address: z.string(),
+      name: z.string().optional(),
+      reachable: z.boolean(),
+      code: z.string().optional(),
+      remediation: z.string().optional(),
+      checkedAt: isoInstant,
+      source: z.enum(['health', 'verification']),
+    }),
+  ),
+});
+
 export const integrationStatusViewSchema = z.object({
   /** Our app registration's client id (for the EWS allow-list command). */
   appId: z.string(),
@@ -157,11 +224,13 @@ export const integrationStatusViewSchema = z.object({
   latestVerification: verificationViewSchema.nullable(),
   /** Null until the first health check ran. */
   health: healthViewSchema.nullable(),
+  /** The headline, its cause, notes and the rooms: what every surface shows. */
+  status: connectionStatusViewSchema,
 });
 
 /** Microsoft Graph by default; EWS is the legacy option for Exchange Online until 2027-04-01. */
 export const consentStartRequestSchema = z.strictObject({
-  protocol: z.enum(['graph', 'ews']).default('graph'),
+  protocol: protocolSchema.default('graph'),
 });
 
 export const consentStartViewSchema = z.object({
@@ -215,6 +284,13 @@ export const verifyRequestSchema = z.strictObject({
   attempt: z.number().int().min(0).max(100).optional(),
 });
 
+/** Prove "Limit Exchange Connect to room mailboxes": `room` opens, `outside` is refused. */
+export const scopeProofRequestSchema = z.strictObject({
+  room: email,
+  /** A user mailbox outside the scope; by default the signed-in admin's own. */
+  outside: email.optional(),
+});
+
 export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -256,6 +332,7 @@ export type IntegrationView = z.infer<typeof integrationViewSchema>;
 export type HealthCheckView = z.infer<typeof healthCheckViewSchema>;
 export type HealthView = z.infer<typeof healthViewSchema>;
 export type IntegrationStatusView = z.infer<typeof integrationStatusViewSchema>;
+export type ConnectionStatusView = z.infer<typeof connectionStatusViewSchema>;
 export type ConsentStartRequest = z.input<typeof consentStartRequestSchema>;
 export type ConsentStartView = z.infer<typeof consentStartViewSchema>;
 export type PublicJwk = z.infer<typeof publicJwkSchema>;
@@ -264,5 +341,7 @@ export type SealedPasswordBody = z.infer<typeof sealedPasswordBodySchema>;
 export type ConnectBasicRequest = z.input<typeof connectBasicRequestSchema>;
 export type UpdatePasswordRequest = z.input<typeof updatePasswordRequestSchema>;
 export type VerifyRequest = z.input<typeof verifyRequestSchema>;
+export type ScopeProofRequest = z.input<typeof scopeProofRequestSchema>;
+export type Protocol = z.infer<typeof protocolSchema>;
 export type AuditView = z.infer<typeof auditViewSchema>;
 export type ConsentPopupResult = z.infer<typeof consentPopupResultSchema>;

@@ -33,7 +33,8 @@ const SERVICE_STATUS: Record<ErrorKind, number> = {
   mailbox_not_found: 502,
   impersonation_denied: 502,
   impersonation_header_missing: 502,
-  invalid_credentials: 502,
+  // The service account's password as the admin entered it: theirs to correct.
+  invalid_credentials: 400,
   token_rejected: 502,
   ews_blocked: 502,
   ews_retired: 502,

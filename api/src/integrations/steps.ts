@@ -12,6 +12,8 @@ export const STEP_NAMES = [
   /** Proving a room-only scope: a mailbox outside it is refused. */
   'scope',
   'rooms',
+  /** Basic: the verified password written to Key Vault (only after it verified). */
+  'keyVault',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 

@@ -3,7 +3,7 @@
  * admin's mailbox (or a room the admin picked). Returns the step trace the tab, the CLI and the
  * bot render: endpoint, token, permission / credentials, mailbox, rooms.
  */
-import { type Diagnostic } from '../errors';
+import { type Diagnostic, type ErrorKind } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import {
   openConnection,
@@ -26,6 +26,7 @@ export interface RoomCheck {
   name: string;
   reachable: boolean;
   code?: string;
+  kind?: ErrorKind;
 }
 
 export type VerificationDeps = ConnectionDeps;
@@ -93,7 +94,8 @@ export async function verifyIntegration(
   const consentAgeMs = integration.consentedAt ? deps.now() - Date.parse(integration.consentedAt) : Infinity;
   const withinPendingWindow = consentAgeMs < (request.pendingWindowMs ?? DEFAULT_PENDING_WINDOW_MS);
 
-  let servicePrincipalId: string | undefined;
+  /** What the token told about us, once one was issued. */
+  const issued: { servicePrincipalId?: string } = {};
   const finish = (outcome: VerificationOutcome, diagnostic?: Diagnostic): VerificationResult => ({
     outcome,
     mailbox,
@@ -102,7 +104,7 @@ export async function verifyIntegration(
     steps: trace.steps,
     ...(diagnostic ? { diagnostic } : {}),
     ...(outcome === 'pending' ? { retryAfterMs: pendingBackoffMs(request.attempt ?? 0) } : {}),
-    ...(servicePrincipalId ? { servicePrincipalId } : {}),
+    ...(issued.servicePrincipalId ? { servicePrincipalId: issued.servicePrincipalId } : {}),
   });
   /** A permission not granted yet, shortly after consent, is Microsoft 365 still applying it. */
   const pendingOrFailed = (
@@ -142,11 +144,13 @@ export async function verifyIntegration(
   });
   const opened = await openConnection(deps, integration, {
     actingAs: mailbox,
+    // The admin has just changed Entra grants and Exchange roles: a cached token predates them.
+    ...(request.scopeProof ? { freshToken: true } : {}),
     onStage: (stage) => {
       if (stage.ok) trace.add(stepOf(stage));
     },
   });
-  servicePrincipalId = opened.token?.servicePrincipalId;
+  if (opened.token?.servicePrincipalId) issued.servicePrincipalId = opened.token.servicePrincipalId;
   if (!opened.ok) {
     const { stage, durationMs, diagnostic } = opened.failed;
     if (stage === 'token' || stage === 'permission') return pendingOrFailed(stage, durationMs, diagnostic);
@@ -192,7 +196,7 @@ export async function verifyIntegration(
         address: r.address,
         name: r.name,
         reachable: r.reachable,
-        ...(r.diagnostic ? { code: r.diagnostic.code } : {}),
+        ...(r.diagnostic ? { code: r.diagnostic.code, kind: r.diagnostic.kind } : {}),
       }));
       const detail: JsonObject = {
         roomLists: found.roomLists.length,
