@@ -16,6 +16,51 @@ const httpsUrl = z
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const guid = z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a GUID');
 
+/** Parsed without echoing the value: a message that quoted it could carry the password. */
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'postgres:' || url.protocol === 'postgresql:') &&
+      url.hostname !== '' &&
+      url.pathname.length > 1
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The PostgreSQL connection URL, which may carry a password. It shows itself masked everywhere a
+ * value can end up in a log line or a message (JSON, String(), util.inspect); only the store and the
+ * job engine ask for the real string. The logger's redaction goes by path and would not catch it.
+ */
+export class DatabaseUrl {
+  readonly #url: string;
+  constructor(url: string) {
+    this.#url = url;
+  }
+  /** The URL to connect with: hand it to the driver, never to a logger. */
+  reveal(): string {
+    return this.#url;
+  }
+  /** The URL with the password (if any) replaced. */
+  masked(): string {
+    const url = new URL(this.#url);
+    if (url.password) url.password = 'redacted';
+    return url.toString();
+  }
+  toString(): string {
+    return this.masked();
+  }
+  toJSON(): string {
+    return this.masked();
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `DatabaseUrl(${this.masked()})`;
+  }
+}
+
 /** Environment variable → schema. Optional ones have production defaults. */
 const envSchema = {
   EC_PUBLIC_URL: httpsUrl,
@@ -32,6 +77,14 @@ const envSchema = {
   EC_GRAPH_URL: httpsUrl.default('https://graph.microsoft.com'),
   EC_KEY_VAULT_URL: httpsUrl,
   EC_DATABASE_FILE: z.string().default('exchange-connect.db'),
+  /**
+   * postgres://user:password@host:port/db?sslmode=require — PostgreSQL instead of the SQLite file,
+   * so several instances share one database (health checks then run on the pg-boss job engine).
+   */
+  EC_DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL with a host and a database')
+    .optional(),
   EC_BOT_APP_ID: guid,
   /** Where the bot gets its connector token: Entra's authority for the bot's own tenant. */
   EC_BOT_LOGIN_AUTHORITY: httpsUrl.default('https://login.microsoftonline.com/botframework.com'),
@@ -81,6 +134,14 @@ const envSchema = {
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Between two health checks of one integration (with jitter). */
   EC_HEALTH_INTERVAL_MINUTES: z.coerce.number().min(0.05).max(1440).default(15),
+  /** Health runs (each one integration) in flight at once in this process, across tenants. */
+  EC_HEALTH_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+  /**
+   * How long a health run may hold its integration before another worker may take it over (the
+   * store's lease and, on PostgreSQL, the job's expiry). Longer than the slowest run: the check
+   * timeouts add up to 155 s.
+   */
+  EC_HEALTH_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
 } as const;
 
 export type EnvName = keyof typeof envSchema;
@@ -99,6 +160,8 @@ export interface AppConfig {
   graphUrl: string;
   keyVaultUrl: string;
   databaseFile: string;
+  /** PostgreSQL instead of the SQLite file (EC_DATABASE_URL). */
+  databaseUrl?: DatabaseUrl;
   botAppId: string;
   bot: { loginAuthority: string; openIdMetadataUrl: string };
   teamsTab: { teamsAppId: string; entityId: string };
@@ -115,6 +178,8 @@ export interface AppConfig {
   publisherContact?: string;
   pendingWindowMs: number;
   healthIntervalMs: number;
+  healthConcurrency: number;
+  healthLeaseMs: number;
 }
 
 export class ConfigError extends AppError {
@@ -205,6 +270,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'is required with its pair',
     );
   }
+  // The file has a default, so only a file named on purpose conflicts with a URL.
+  if (e.EC_DATABASE_URL && env.EC_DATABASE_FILE) {
+    throw new ConfigError(
+      'EC_DATABASE_URL',
+      'cannot be set together with EC_DATABASE_FILE: choose one database',
+    );
+  }
   return {
     publicUrl: e.EC_PUBLIC_URL,
     port: e.EC_PORT,
@@ -227,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     graphUrl: e.EC_GRAPH_URL,
     keyVaultUrl: e.EC_KEY_VAULT_URL,
     databaseFile: e.EC_DATABASE_FILE,
+    ...(e.EC_DATABASE_URL ? { databaseUrl: new DatabaseUrl(e.EC_DATABASE_URL) } : {}),
     botAppId: e.EC_BOT_APP_ID.toLowerCase(),
     bot: { loginAuthority: e.EC_BOT_LOGIN_AUTHORITY, openIdMetadataUrl: e.EC_BOT_OPENID_METADATA_URL },
     teamsTab: { teamsAppId: e.EC_TEAMS_APP_ID.toLowerCase(), entityId: e.EC_TAB_ENTITY_ID },
@@ -246,6 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(e.EC_PUBLISHER_CONTACT ? { publisherContact: e.EC_PUBLISHER_CONTACT } : {}),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
+    healthConcurrency: e.EC_HEALTH_CONCURRENCY,
+    healthLeaseMs: e.EC_HEALTH_LEASE_SECONDS * 1000,
   };
 }
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../../api/src/config';
 import { createLogger, type Logger } from '../../api/src/logger';
-import { buildAppGraph, type AppGraph } from './composition';
+import { openAppGraph, type AppGraph } from './composition';
 import { createApiRouter } from '../../api/src/http/routes';
 import { problemHandler } from '../../api/src/http/problem';
 import { createConsentRouter } from '../../api/src/http/consent-routes';
@@ -115,16 +115,26 @@ export async function startAppServer(
   options: { log?: Logger; now?: () => number } = {},
 ): Promise<AppServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
-  const graph = buildAppGraph(config, log, options.now);
+  const graph = await openAppGraph(config, log, options.now);
   const app = createApp(graph);
   const server = config.tls
     ? https.createServer({ cert: config.tls.certPem, key: config.tls.keyPem }, app)
     : http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, () => resolve());
-  });
-  graph.health.start();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, () => resolve());
+    });
+    await graph.health.start();
+    log.info(
+      { owner: graph.health.owner, store: config.databaseUrl ? 'postgres' : 'sqlite' },
+      'health checks started',
+    );
+  } catch (error) {
+    server.close();
+    await graph.close();
+    throw error;
+  }
   graph.bot.notifier.start();
   graph.retention.start();
   const { port } = server.address() as AddressInfo;
