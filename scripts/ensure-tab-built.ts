@@ -19,6 +19,9 @@ const SOURCES = [
   'api/src/secrets/seal-password.ts',
   'api/src/powershell-commands.ts',
   'api/src/exchange/ews-user-agent.ts',
+  'api/src/room-scope-commands.ts',
+  'api/src/vocabulary.ts',
+  'api/src/integrations/steps.ts',
   'package-lock.json',
 ];
 

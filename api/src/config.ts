@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from './errors';
 import { hostMapFrom, type HostMap } from './outbound/host-mapping';
+import { DEFAULT_RETENTION, type RetentionSettings } from './retention/retention-job';
 
 const httpsUrl = z
   .string()
@@ -14,6 +15,51 @@ const httpsUrl = z
   .transform((u) => u.replace(/\/+$/, ''));
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const guid = z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a GUID');
+
+/** Parsed without echoing the value: a message that quoted it could carry the password. */
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'postgres:' || url.protocol === 'postgresql:') &&
+      url.hostname !== '' &&
+      url.pathname.length > 1
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The PostgreSQL connection URL, which may carry a password. It shows itself masked everywhere a
+ * value can end up in a log line or a message (JSON, String(), util.inspect); only the store and the
+ * job engine ask for the real string. The logger's redaction goes by path and would not catch it.
+ */
+export class DatabaseUrl {
+  readonly #url: string;
+  constructor(url: string) {
+    this.#url = url;
+  }
+  /** The URL to connect with: hand it to the driver, never to a logger. */
+  reveal(): string {
+    return this.#url;
+  }
+  /** The URL with the password (if any) replaced. */
+  masked(): string {
+    const url = new URL(this.#url);
+    if (url.password) url.password = 'redacted';
+    return url.toString();
+  }
+  toString(): string {
+    return this.masked();
+  }
+  toJSON(): string {
+    return this.masked();
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `DatabaseUrl(${this.masked()})`;
+  }
+}
 
 /** Environment variable → schema. Optional ones have production defaults. */
 const envSchema = {
@@ -31,6 +77,14 @@ const envSchema = {
   EC_GRAPH_URL: httpsUrl.default('https://graph.microsoft.com'),
   EC_KEY_VAULT_URL: httpsUrl,
   EC_DATABASE_FILE: z.string().default('exchange-connect.db'),
+  /**
+   * postgres://user:password@host:port/db?sslmode=require — PostgreSQL instead of the SQLite file,
+   * so several instances share one database (health checks then run on the pg-boss job engine).
+   */
+  EC_DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL with a host and a database')
+    .optional(),
   EC_BOT_APP_ID: guid,
   /** Where the bot gets its connector token: Entra's authority for the bot's own tenant. */
   EC_BOT_LOGIN_AUTHORITY: httpsUrl.default('https://login.microsoftonline.com/botframework.com'),
@@ -66,6 +120,16 @@ const envSchema = {
    * the same key, and a key made up at start would be lost with the process.
    */
   EC_SEALING_KEY_FILE: z.string(),
+  /**
+   * Retention, in days: verification traces (each integration's newest is kept), audit rows,
+   * delivered alerts with their deliveries, health check results. /privacy shows these values.
+   */
+  EC_RETENTION_TRACE_DAYS: retentionDays(DEFAULT_RETENTION.traceDays),
+  EC_RETENTION_AUDIT_DAYS: retentionDays(DEFAULT_RETENTION.auditDays),
+  EC_RETENTION_ALERT_DAYS: retentionDays(DEFAULT_RETENTION.alertDays),
+  EC_RETENTION_HEALTH_RESULT_DAYS: retentionDays(DEFAULT_RETENTION.healthResultDays),
+  /** How customers reach this deployment's publisher, shown on /privacy and /terms (an address or URL). */
+  EC_PUBLISHER_CONTACT: z.string().trim().min(3).max(200).optional(),
   /** How long after consent a missing permission counts as pending rather than failed. */
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Between two health checks of one integration (with jitter). */
@@ -74,6 +138,14 @@ const envSchema = {
   EC_VERIFICATION_DEADLINE_SECONDS: z.coerce.number().int().min(5).max(600).default(60),
   /** Room calendars one verification reads at most; an organisation with more is sampled. */
   EC_VERIFICATION_MAX_ROOMS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Health runs (each one integration) in flight at once in this process, across tenants. */
+  EC_HEALTH_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+  /**
+   * How long a health run may hold its integration before another worker may take it over (the
+   * store's lease and, on PostgreSQL, the job's expiry). Longer than the slowest run: the check
+   * timeouts add up to 155 s.
+   */
+  EC_HEALTH_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
 } as const;
 
 export type EnvName = keyof typeof envSchema;
@@ -92,6 +164,8 @@ export interface AppConfig {
   graphUrl: string;
   keyVaultUrl: string;
   databaseFile: string;
+  /** PostgreSQL instead of the SQLite file (EC_DATABASE_URL). */
+  databaseUrl?: DatabaseUrl;
   botAppId: string;
   bot: { loginAuthority: string; openIdMetadataUrl: string };
   teamsTab: { teamsAppId: string; entityId: string };
@@ -103,10 +177,15 @@ export interface AppConfig {
   keyVaultAuth:
     { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
   sealingKeyPem: string;
+  retention: RetentionSettings;
+  /** Unset: the pages say that no contact is configured. */
+  publisherContact?: string;
   pendingWindowMs: number;
   healthIntervalMs: number;
   verificationDeadlineMs: number;
   maxRoomsPerVerification: number;
+  healthConcurrency: number;
+  healthLeaseMs: number;
 }
 
 export class ConfigError extends AppError {
@@ -197,6 +276,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'is required with its pair',
     );
   }
+  // The file has a default, so only a file named on purpose conflicts with a URL.
+  if (e.EC_DATABASE_URL && env.EC_DATABASE_FILE) {
+    throw new ConfigError(
+      'EC_DATABASE_URL',
+      'cannot be set together with EC_DATABASE_FILE: choose one database',
+    );
+  }
   return {
     publicUrl: e.EC_PUBLIC_URL,
     port: e.EC_PORT,
@@ -219,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     graphUrl: e.EC_GRAPH_URL,
     keyVaultUrl: e.EC_KEY_VAULT_URL,
     databaseFile: e.EC_DATABASE_FILE,
+    ...(e.EC_DATABASE_URL ? { databaseUrl: new DatabaseUrl(e.EC_DATABASE_URL) } : {}),
     botAppId: e.EC_BOT_APP_ID.toLowerCase(),
     bot: { loginAuthority: e.EC_BOT_LOGIN_AUTHORITY, openIdMetadataUrl: e.EC_BOT_OPENID_METADATA_URL },
     teamsTab: { teamsAppId: e.EC_TEAMS_APP_ID.toLowerCase(), entityId: e.EC_TAB_ENTITY_ID },
@@ -229,9 +316,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     teamsHostOrigins: parseOrigins('EC_TEAMS_HOST_ORIGINS', e.EC_TEAMS_HOST_ORIGINS),
     keyVaultAuth: keyVaultAuth(e),
     sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE),
+    retention: {
+      traceDays: e.EC_RETENTION_TRACE_DAYS,
+      auditDays: e.EC_RETENTION_AUDIT_DAYS,
+      alertDays: e.EC_RETENTION_ALERT_DAYS,
+      healthResultDays: e.EC_RETENTION_HEALTH_RESULT_DAYS,
+    },
+    ...(e.EC_PUBLISHER_CONTACT ? { publisherContact: e.EC_PUBLISHER_CONTACT } : {}),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
     verificationDeadlineMs: e.EC_VERIFICATION_DEADLINE_SECONDS * 1000,
     maxRoomsPerVerification: e.EC_VERIFICATION_MAX_ROOMS,
+    healthConcurrency: e.EC_HEALTH_CONCURRENCY,
+    healthLeaseMs: e.EC_HEALTH_LEASE_SECONDS * 1000,
   };
+}
+
+/** Whole days, at least one and at most ten years. A declaration, so envSchema can use it above. */
+function retentionDays(fallback: number) {
+  return z.coerce.number().int().min(1).max(3650).default(fallback);
 }

@@ -13,6 +13,7 @@ import {
   psQuote,
 } from './powershell-commands';
 import { EWS_USER_AGENT } from './exchange/ews-user-agent';
+import { ROOM_SCOPE_APPLY_HOURS } from './room-scope-commands';
 
 export { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE, ewsAllowListCommand, impersonationCommand };
 
@@ -30,6 +31,10 @@ export interface RemediationContext {
   retryAfterMs?: number;
   /** Why Exchange Online refused EWS (X-EWS-Policy-Reason): switched off, or a policy refuses us. */
   ewsBlock?: 'disabled' | 'policy';
+  /** When admin consent was granted, if it was: a role still missing long after is worth checking. */
+  consentedAt?: string;
+  /** Proving a room-only scope (RBAC for Applications): a refused room means it is not applied. */
+  roomScope?: boolean;
 }
 
 const seconds = (ms: number | undefined) => Math.max(1, Math.ceil((ms ?? 0) / 1000));
@@ -94,7 +99,9 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
     case 'tenant_not_found':
       return 'Entra ID does not know this tenant. Check the tenant id or domain, then sign in to Teams with an account of that organisation.';
     case 'consent_missing':
-      return 'Exchange Connect has no admin consent in your organisation (never granted, or revoked). A Global Administrator grants it again from the Exchange Connect tab: Connect → Exchange Online → Grant admin consent.';
+      return ctx.consentedAt
+        ? `Admin consent was granted on ${ctx.consentedAt.slice(0, 16).replace('T', ' ')} UTC, but Microsoft 365 still issues Exchange Connect's tokens without the permission. In the Microsoft Entra admin center, open Enterprise applications → Exchange Connect → Permissions and check that the application permissions are listed as granted for your organisation (and that the application is enabled for sign-in). If they are missing, a Global Administrator grants admin consent again from the Exchange Connect tab: Connect → Exchange Online → Grant admin consent.`
+        : 'Exchange Connect has no admin consent in your organisation (never granted, or revoked). A Global Administrator grants it again from the Exchange Connect tab: Connect → Exchange Online → Grant admin consent.';
     case 'consent_pending':
       return 'Admin consent was granted, but Microsoft 365 has not applied it yet; this usually takes a few minutes. Exchange Connect keeps checking by itself.';
     case 'consent_declined':
@@ -118,15 +125,17 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
     case 'impersonation_header_missing':
       return 'Exchange requires app-only calls to name the mailbox they act on (ExchangeImpersonation). This is a defect on our side; please report it.';
     case 'invalid_credentials':
-      return `Exchange rejected the user name or password of ${account}. If the password was changed in Active Directory, enter the new one with "Update password"; check that the account is not locked out or disabled.`;
+      return `Exchange rejected the user name or password of ${account}. If the password was changed in Active Directory, enter the new one with "Update password" (or correct the account with "Change connection details"); check that the account is not locked out or disabled.`;
     case 'ews_blocked':
       return ewsBlockedRemediation(ctx);
     case 'access_policy_denied':
+      if (ctx.roomScope)
+        return `Exchange Online refused Exchange Connect access to the room ${mailbox}: the room-only role assignment does not cover it yet. Changes to RBAC for Applications can take up to ${ROOM_SCOPE_APPLY_HOURS} hours to apply. Check it with Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)} (InScope must be True), then prove the scope again.`;
       return ctx.service === 'graph'
         ? `Exchange Online refused Exchange Connect access to ${mailbox}. When Exchange Connect is limited to room mailboxes (RBAC for Applications), verify with a room mailbox inside that scope; check a mailbox with: Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)}. An application access policy has the same effect: Test-ApplicationAccessPolicy -Identity ${psQuote(mailbox)} -AppId ${psQuote(ctx.appId)}`
         : `An application access policy limits which mailboxes Exchange Connect may open, and ${mailbox} is outside it. Verify with a room mailbox the policy covers, or check it with: Test-ApplicationAccessPolicy -Identity ${psQuote(mailbox)} -AppId ${psQuote(ctx.appId)}`;
     case 'scope_widened':
-      return `Exchange Connect was limited to room mailboxes, but it can open ${mailbox} again. Someone granted the tenant-wide Calendars permission again or changed the management scope. Remove the tenant-wide Calendars.ReadWrite grant in the Entra admin center (Enterprise applications → Exchange Connect → Permissions), check the scope with Test-ServicePrincipalAuthorization, then prove the scope again in the Exchange Connect tab.`;
+      return `Exchange Connect is meant to be limited to room mailboxes, but it can open ${mailbox}. As long as the tenant-wide Calendars.ReadWrite grant exists in Entra ID, it widens access to every mailbox: remove it in the Microsoft Entra admin center (Enterprise applications → Exchange Connect → Permissions → Calendars.ReadWrite → Revoke permission), check the management scope with Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)} (InScope must be False), then prove the scope again in the Exchange Connect tab.`;
     case 'token_rejected':
       return 'Microsoft refused the app-only token Exchange Connect presented. This is usually on our side: the operators must check the app registration, its certificate and the server clock. If your organisation has just changed Conditional Access for workload identities, check the sign-in logs of Exchange Connect in Entra ID.';
     case 'ews_retired':
@@ -153,5 +162,24 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
       return 'The service account\'s password could not be read from Key Vault. Enter it again with "Update password"; if this persists, the operators must check Key Vault access.';
     case 'unexpected':
       return 'Something unexpected happened. Try again; if it persists, contact support with the time and the error code shown.';
+  }
+}
+
+/**
+ * What to do about one room the platform cannot read. The mailbox texts above speak of the
+ * admin's own mailbox; a room has its own causes (deleted, renamed, outside a scope or policy).
+ */
+export function roomRemediation(kind: ErrorKind, room: string, ctx: RemediationContext): string {
+  switch (kind) {
+    case 'mailbox_not_found':
+      return `Exchange has no mailbox for the room ${room}: it was deleted or its address changed. Restore the room mailbox or remove it from its room list; a new or renamed room can take up to 48 hours to appear in room lists.`;
+    case 'access_policy_denied':
+      return `Exchange refused Exchange Connect access to the room ${room}: the room-only scope or an application access policy does not cover it. Check it with Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(room)} and add the room to the scope.`;
+    case 'impersonation_denied':
+      return `The service account may not impersonate the room ${room}. Check that ApplicationImpersonation covers it: ${impersonationCommand(ctx.serviceAccount ?? 'the service account')}`;
+    case 'throttled':
+      return `Exchange asked Exchange Connect to wait before reading the room ${room} again. Nothing to do: re-check the rooms in a few minutes.`;
+    default:
+      return `Exchange could not read the calendar of the room ${room}. Re-check the rooms; if it persists, check the room mailbox in the Exchange admin center.`;
   }
 }

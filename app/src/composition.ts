@@ -19,12 +19,19 @@ import { KeyVaultSecretVault } from '../../api/src/secrets/key-vault-secret-vaul
 import { RsaOaepPasswordSealer } from '../../api/src/secrets/password-sealer';
 import { vaultCredential } from '../../api/src/secrets/vault-credential';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
+import { openPostgresStore } from '../../api/src/store/postgres/postgres-store';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { IntegrationService } from '../../api/src/integrations/service';
 import type { VerificationDeps } from '../../api/src/integrations/verification';
-import { createHealthScheduler } from '../../api/src/health/create-scheduler';
-import type { HealthScheduler } from '../../api/src/health/scheduler';
+import { statusReader } from '../../api/src/status/read-status';
+import {
+  createHealthScheduler,
+  createJobHealthScheduler,
+  type HealthMonitoringDeps,
+} from '../../api/src/health/create-scheduler';
+import type { HealthScheduling } from '../../api/src/health/scheduling-port';
 import { createBot, type Bot } from '../../bot/src/create-bot';
+import { DAY_MS, RetentionJob } from '../../api/src/retention/retention-job';
 
 export interface AppGraph {
   config: AppConfig;
@@ -39,9 +46,11 @@ export interface AppGraph {
   verification: VerificationDeps;
   autodiscover: PoxAutodiscoverClient;
   /** Re-checks connected integrations; started by the server, not by the CLI. */
-  health: HealthScheduler;
+  health: HealthScheduling;
   /** The alert bot: `/api/messages` and the outbox notifier. */
   bot: Bot;
+  /** Deletes records past their retention (EC_RETENTION_*); started by the server, not by the CLI. */
+  retention: RetentionJob;
   close(): Promise<void>;
 }
 
@@ -55,8 +64,45 @@ export function outboundPolicyFor(config: AppConfig): OutboundPolicy {
   });
 }
 
-export function buildAppGraph(config: AppConfig, log: Logger, now: () => number = Date.now): AppGraph {
-  const store = openSqliteStore({ file: config.databaseFile });
+/**
+ * The store the configuration names: PostgreSQL with EC_DATABASE_URL (several instances share it),
+ * otherwise the SQLite file (one instance; the zero-configuration default).
+ */
+export async function openStore(config: AppConfig): Promise<IntegrationStore> {
+  return config.databaseUrl
+    ? openPostgresStore({ connectionString: config.databaseUrl.reveal() })
+    : openSqliteStore({ file: config.databaseFile });
+}
+
+/** The object graph on the store the configuration names (see openStore). */
+export async function openAppGraph(
+  config: AppConfig,
+  log: Logger,
+  now: () => number = Date.now,
+): Promise<AppGraph> {
+  const store = await openStore(config);
+  try {
+    return buildAppGraph(config, log, now, store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * The object graph on `store`; without one, on the SQLite file (synchronous, for the CLI and tests).
+ * With EC_DATABASE_URL use openAppGraph, which opens PostgreSQL first.
+ */
+export function buildAppGraph(
+  config: AppConfig,
+  log: Logger,
+  now: () => number = Date.now,
+  openedStore?: IntegrationStore,
+): AppGraph {
+  if (!openedStore && config.databaseUrl) {
+    throw new Error('EC_DATABASE_URL is set: open the graph with openAppGraph, which opens PostgreSQL.');
+  }
+  const store = openedStore ?? openSqliteStore({ file: config.databaseFile });
   const policy = outboundPolicyFor(config);
   const tokens = new MsalAppTokenProvider(config, { policy });
   const exchange = new EwsGateway({
@@ -115,16 +161,40 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     autodiscover,
     consent,
     pendingWindowMs: config.pendingWindowMs,
+    // A verified connection refreshes its health at once, so the two never tell different stories.
+    refreshHealth: async (tenantId) => {
+      await health.checkNow(tenantId);
+    },
   });
-  const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config, policy));
-  const health = createHealthScheduler({
+  const validator = new JoseSsoTokenValidator({ ...ssoValidatorOptions(config, policy), now });
+  const onHealthError = (error: unknown) => log.error({ err: error }, 'health check run failed');
+  const monitoring: HealthMonitoringDeps = {
     ...connections,
     store,
     appCertificatePem: config.appCertificate.certPem,
     clock: () => new Date(now()),
     intervalMs: config.healthIntervalMs,
-    scheduler: { onError: (error) => log.error({ err: error }, 'health check run failed') },
-  });
+  };
+  const historyRetentionMs = config.retention.healthResultDays * DAY_MS;
+  // PostgreSQL: any number of instances, jobs on pg-boss. SQLite: this process alone, in-process.
+  const health: HealthScheduling = config.databaseUrl
+    ? createJobHealthScheduler({
+        ...monitoring,
+        connectionString: config.databaseUrl.reveal(),
+        leaseMs: config.healthLeaseMs,
+        concurrency: config.healthConcurrency,
+        historyRetentionMs,
+        onError: onHealthError,
+      })
+    : createHealthScheduler({
+        ...monitoring,
+        scheduler: {
+          leaseMs: config.healthLeaseMs,
+          concurrency: config.healthConcurrency,
+          historyRetentionMs,
+          onError: onHealthError,
+        },
+      });
   const bot = createBot({
     settings: {
       auth: {
@@ -144,9 +214,17 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
       tab: config.teamsTab,
     },
     store,
+    readStatus: statusReader(store, { appId: config.clientId, clock: () => new Date(now()) }),
     checkNow: (tenantId) => health.checkNow(tenantId),
     log,
     clock: () => new Date(now()),
+  });
+  const retention = new RetentionJob({
+    store,
+    settings: config.retention,
+    clock: () => new Date(now()),
+    onPruned: (deleted) => log.info({ deleted }, 'retention pass done'),
+    onError: (error, kind) => log.error({ err: error, kind }, 'retention pass failed'),
   });
   return {
     config,
@@ -161,7 +239,9 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     autodiscover,
     health,
     bot,
+    retention,
     close: async () => {
+      await retention.stop();
       await bot.notifier.stop();
       await health.stop();
       await store.close();

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../../api/src/config';
 import { createLogger, type Logger } from '../../api/src/logger';
-import { buildAppGraph, type AppGraph } from './composition';
+import { openAppGraph, type AppGraph } from './composition';
 import { createApiRouter } from '../../api/src/http/routes';
 import { problemHandler } from '../../api/src/http/problem';
 import { createConsentRouter } from '../../api/src/http/consent-routes';
@@ -19,6 +19,7 @@ import { ConsentStateError } from '../../api/src/identity/errors';
 import { RequestError } from '../../api/src/http/request-error';
 import { packageRoot } from './package-root';
 import { tabFiles } from './static-files';
+import { policyPagesRouter } from './pages/router';
 
 export const TAB_DIST = path.join(packageRoot(), 'tab', 'dist');
 
@@ -66,6 +67,14 @@ export function createApp(graph: AppGraph): express.Express {
   });
   app.use(graph.bot.router);
   app.use(
+    policyPagesRouter({
+      appId: config.clientId,
+      retention: config.retention,
+      healthIntervalMs: config.healthIntervalMs,
+      ...(config.publisherContact ? { publisherContact: config.publisherContact } : {}),
+    }),
+  );
+  app.use(
     '/auth/consent',
     createConsentRouter({
       service: graph.service,
@@ -85,6 +94,7 @@ export function createApp(graph: AppGraph): express.Express {
       sealer: graph.sealer,
       log,
       checkNow: (tenantId) => graph.health.checkNow(tenantId),
+      now: graph.verification.now,
     }),
   );
   if (existsSync(TAB_DIST)) {
@@ -105,17 +115,28 @@ export async function startAppServer(
   options: { log?: Logger; now?: () => number } = {},
 ): Promise<AppServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
-  const graph = buildAppGraph(config, log, options.now);
+  const graph = await openAppGraph(config, log, options.now);
   const app = createApp(graph);
   const server = config.tls
     ? https.createServer({ cert: config.tls.certPem, key: config.tls.keyPem }, app)
     : http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, () => resolve());
-  });
-  graph.health.start();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, () => resolve());
+    });
+    await graph.health.start();
+    log.info(
+      { owner: graph.health.owner, store: config.databaseUrl ? 'postgres' : 'sqlite' },
+      'health checks started',
+    );
+  } catch (error) {
+    server.close();
+    await graph.close();
+    throw error;
+  }
   graph.bot.notifier.start();
+  graph.retention.start();
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   log.info({ url, publicUrl: config.publicUrl }, 'Exchange Connect listening');

@@ -9,25 +9,29 @@
 import express from 'express';
 import type { CloudAdapter } from 'botbuilder';
 import { AlertBot } from './activity-handler';
-import type { BotStore, CheckNow, Logger } from './ports';
+import type { BotStore, CheckNow, Logger, StatusReader } from './ports';
 import {
   botFrameworkAuthentication,
   createCloudAdapter,
   dangerouslyUnauthenticatedBotFrameworkAuthentication,
 } from './adapter';
-import { AlertNotifier, type NotifierOptions } from './notifier';
+import { AlertNotifier, type NotifierDeps, type NotifierOptions } from './notifier';
 import { BotFrameworkAlertSender } from './proactive-sender';
+import { teamsRateLimiter } from './rate-limiter';
 import type { BotSettings } from './settings';
 
 export interface BotDeps {
   settings: BotSettings;
   store: BotStore;
+  readStatus: StatusReader;
   checkNow: CheckNow;
   log: Logger;
   clock?: () => Date;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   notifierOptions?: Partial<NotifierOptions>;
+  /** Called after each delivery is settled (metrics, benchmarks). */
+  onSettled?: NotifierDeps['onSettled'];
 }
 
 export interface Bot {
@@ -48,6 +52,7 @@ export function createBot(deps: BotDeps): Bot {
   const adapter = createCloudAdapter(auth, log);
   const handler = new AlertBot({
     store: deps.store,
+    readStatus: deps.readStatus,
     checkNow: deps.checkNow,
     tab: settings.tab,
     log,
@@ -61,9 +66,11 @@ export function createBot(deps: BotDeps): Bot {
     tab: settings.tab,
     log,
     clock,
+    limiter: teamsRateLimiter(),
     ...(deps.random ? { random: deps.random } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.notifierOptions ? { options: deps.notifierOptions } : {}),
+    ...(deps.onSettled ? { onSettled: deps.onSettled } : {}),
   });
   const router = express.Router();
   router.post('/api/messages', express.json({ limit: '1mb' }), async (req, res) => {

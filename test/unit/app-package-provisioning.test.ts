@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadEnvironment } from '../../scripts/app-package/environment';
 import { fillJsonPlaceholders, placeholderNames } from '../../scripts/app-package/placeholders';
 import tenant from '../../sandbox/tenant.json';
+import { requiredRoles } from '../../api/src/exchange/permissions';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -23,6 +24,7 @@ const SECRET_OR_GENERATED = [
   'AAD_APP_CERTIFICATE_BASE64',
   'AAD_APP_ACCESS_AS_USER_PERMISSION_ID',
   'SECRET_BOT_PASSWORD',
+  'SECRET_POSTGRES_ADMIN_PASSWORD',
 ];
 
 interface EntraManifest {
@@ -55,12 +57,25 @@ const entraTemplate = read('aad.manifest.json');
 const entra = JSON.parse(entraTemplate) as EntraManifest;
 
 describe('Entra app manifest (aad.manifest.json)', () => {
-  it('is multi-tenant and requests only full_access_as_app on Office 365 Exchange Online', () => {
+  it('is multi-tenant and requests the application permissions the code asks for, as the sandbox registration does', () => {
     expect(entra.signInAudience).toBe('AzureADMultipleOrgs');
-    expect(entra.requiredResourceAccess).toEqual([
-      { resourceAppId: EXCHANGE_ONLINE, resourceAccess: [{ id: FULL_ACCESS_AS_APP, type: 'Role' }] },
-    ]);
-    expect(tenant.app.requiredResourceAccess[0]?.appRoles[0]?.id).toBe(FULL_ACCESS_AS_APP);
+    // Application permissions cannot be asked for dynamically: admin consent (`{resource}/.default`)
+    // grants what the registration lists, so Graph's must be listed for the default protocol to work.
+    const registered = tenant.app.requiredResourceAccess.map((r) => ({
+      resourceAppId: r.resourceAppId,
+      resourceAccess: r.appRoles.map((role) => ({ id: role.id, type: 'Role' })),
+    }));
+    expect(entra.requiredResourceAccess).toEqual(registered);
+    const values = tenant.app.requiredResourceAccess.flatMap((r) => r.appRoles.map((role) => role.value));
+    expect(values.sort()).toEqual(
+      [...requiredRoles('graph'), ...requiredRoles('ews'), ...requiredRoles('graph', 'rooms')]
+        .filter((v, i, all) => all.indexOf(v) === i)
+        .sort(),
+    );
+    expect(registered).toContainEqual({
+      resourceAppId: EXCHANGE_ONLINE,
+      resourceAccess: [{ id: FULL_ACCESS_AS_APP, type: 'Role' }],
+    });
   });
 
   it('carries our certificate as a verify key credential', () => {
@@ -261,6 +276,40 @@ describe('Azure provisioning (teamsapp.yml + infra/)', () => {
       expect(ignored.some((pattern) => shipped.startsWith(pattern.replace(/\*$/, '')))).toBe(false);
     }
     expect(bicep).toContain("param linuxFxVersion string = 'NODE|22-lts'");
+  });
+
+  it('runs at least two App Service instances on one PostgreSQL Flexible Server, not SQLite on /home', () => {
+    expect(bicep).toMatch(
+      /@minValue\(2\)\s*\n(@description\([^\n]*\)\s*\n)?param webAppInstanceCount int = [2-9]/,
+    );
+    expect(bicep).toContain('capacity: webAppInstanceCount');
+    expect(bicep).toContain("resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@");
+    expect(bicep).toContain(
+      "resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@",
+    );
+    expect(bicep).not.toContain("name: 'EC_DATABASE_FILE'");
+    expect(bicep).toContain('alwaysOn: true');
+  });
+
+  it('gives the app EC_DATABASE_URL as a Key Vault reference; the password only in that secret', () => {
+    expect(bicep).toContain(
+      "value: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${databaseUrlSecret.name})'",
+    );
+    expect(bicep).toMatch(/@secure\(\)\s*\n(@\w+\([^\n]*\)\s*\n)*param postgresAdminPassword string\n/);
+    // Where the password appears: the server's administrator and the secret holding the URL, nowhere else.
+    const uses = bicep
+      .split('\n')
+      .filter((l) => l.includes('postgresAdminPassword') && !l.startsWith('param '));
+    expect(uses.map((l) => l.trim().split(':')[0])).toEqual(['administratorLoginPassword', 'value']);
+    expect(bicep).toMatch(
+      /value: 'postgres:\/\/\$\{postgresAdminLogin\}:\$\{uriComponent\(postgresAdminPassword\)\}@.*sslmode=require'/,
+    );
+    const appSettings = bicep.slice(
+      bicep.indexOf('appSettings: ['),
+      bicep.indexOf(']', bicep.indexOf('appSettings: [')),
+    );
+    expect(appSettings).not.toContain('postgresAdminPassword');
+    expect(appSettings).not.toContain('postgres://');
   });
 
   it('registers a single-tenant Azure Bot at /api/messages with the Teams channel', () => {

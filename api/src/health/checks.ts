@@ -6,7 +6,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { diagnosticOf as converted, type Diagnostic, type UnexpectedErrorReport } from '../errors';
-import { EWS_SHUTDOWN_DATE, remediationFor, type RemediationContext } from '../remediation';
+import { EWS_SHUTDOWN_DATE, remediationFor, roomRemediation, type RemediationContext } from '../remediation';
+import { daysUntilEwsEnds } from '../powershell-commands';
 import {
   openConnection,
   protocolOf,
@@ -17,6 +18,7 @@ import {
 } from '../exchange/open-connection';
 import type { MailboxAccess } from '../exchange/port';
 import { checkRooms, findRooms } from '../exchange/rooms';
+import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { CheckName, CheckResult, CheckStatus } from '../store/health-types';
 import type { Integration, JsonObject } from '../store/types';
 import { TimeoutError, withTimeout, type Timers } from './timers';
@@ -54,12 +56,19 @@ export const DEFAULT_HEALTH_CHECK_OPTIONS: HealthCheckOptions = {
 
 export interface HealthCheckInput {
   integration: Integration;
-  /** The mailbox verification opened; the mailbox check is skipped without one. */
+  /** The mailbox the mailbox check opens (a room the platform uses); skipped without one. */
   mailbox?: string;
+  /**
+   * The mailbox verifications open, when it is not `mailbox`: the admin's, who may leave. Its
+   * disappearance is reported in the mailbox check's detail, never as a failure.
+   */
+  verificationMailbox?: string;
   /** Room addresses from the latest verification; listed from Exchange when undefined. */
   knownRooms?: readonly string[];
   /** Where this run's room sample starts. */
   roomCursor: number;
+  /** Rooms the last run could not read: read again first, before the rotating sample. */
+  unreachableRooms?: readonly string[];
   /**
    * Limited to rooms: a mailbox outside the scope (the connecting admin's) that must stay refused,
    * so a scope that quietly widened again is noticed.
@@ -171,19 +180,29 @@ export class HealthChecks {
     }
     results.push(opened.result);
     const connection = opened.value;
-    if (connection && integration.method === 'modern' && integration.accessScope === 'rooms') {
-      const open = connection;
+    if (!connection) return { results, roomCursor: input.roomCursor };
+    if (integration.method === 'modern' && integration.accessScope === 'rooms') {
       results.push(
-        (await this.timed('scope', ctx, (signal) => this.scope(open, input.scopeProbe, ctx, signal))).result,
+        (await this.timed('scope', ctx, (signal) => this.scope(connection, input.scopeProbe, ctx, signal)))
+          .result,
       );
     }
-    if (!connection || !input.mailbox) return { results, roomCursor: input.roomCursor };
+    if (!input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
     const { access } = connection;
     const calendar = await this.timed('mailbox', ctx, async (signal): Promise<CheckOutcome<true>> => {
       const folder = await access.openCalendar(mailbox, { abortSignal: signal });
-      return { status: 'ok', value: true, detail: { mailbox, calendar: folder.displayName } };
+      const gone = input.verificationMailbox
+        ? await this.mailboxGone(access, input.verificationMailbox, ctx, signal)
+        : false;
+      const detail: JsonObject = {
+        mailbox,
+        calendar: folder.displayName,
+        ...(input.verificationMailbox ? { verificationMailbox: input.verificationMailbox } : {}),
+        ...(gone ? { verificationMailboxGone: true } : {}),
+      };
+      return { status: 'ok', value: true, detail };
     });
     results.push(calendar.result);
     // Exchange Online's EWS allow list matters only to connections that speak EWS to it.
@@ -200,7 +219,14 @@ export class HealthChecks {
         input.knownRooms ?? (await findRooms(access, { abortSignal: signal })).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
       roomCursor = nextCursor;
-      return this.rooms(access, all.length, sample, signal);
+      // Rooms that could not be read last time are read again first: a re-check shows the fix.
+      const known = new Set(all.map((r) => r.toLowerCase()));
+      const again = (input.unreachableRooms ?? []).filter((r) => known.has(r.toLowerCase()));
+      const rooms = [...new Set([...again.map((r) => r.toLowerCase()), ...sample])].slice(
+        0,
+        Math.max(this.options.roomSampleSize, again.length),
+      );
+      return this.rooms(access, all.length, rooms, ctx, signal);
     });
     results.push(rooms.result);
     return { results, roomCursor };
@@ -262,11 +288,9 @@ export class HealthChecks {
 
   /** EWS in Exchange Online ends on EWS_SHUTDOWN_DATE: a countdown from 90 days, then a failure. */
   private ewsRetirement(ctx: RemediationContext): CheckResult {
-    const endsAt = Date.parse(`${EWS_SHUTDOWN_DATE}T00:00:00Z`);
-    const msLeft = endsAt - this.deps.now();
-    const daysLeft = Math.floor(msLeft / DAY_MS);
+    const daysLeft = daysUntilEwsEnds(new Date(this.deps.now()));
     const detail: JsonObject = { endsOn: EWS_SHUTDOWN_DATE, daysLeft };
-    if (msLeft <= 0) {
+    if (Date.parse(`${EWS_SHUTDOWN_DATE}T00:00:00Z`) <= this.deps.now()) {
       return toResult(
         'ewsRetirement',
         {
@@ -286,6 +310,24 @@ export class HealthChecks {
     return toResult('ewsRetirement', { status: warn ? 'warn' : 'ok', detail }, 0);
   }
 
+  /** Whether Exchange says `address` has no mailbox (any other answer: not known to be gone). */
+  private async mailboxGone(
+    access: MailboxAccess,
+    address: string,
+    ctx: RemediationContext,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    try {
+      await access.openCalendar(address, { abortSignal: signal });
+      return false;
+    } catch (error) {
+      return (
+        diagnosticOf(error, { ...ctx, mailbox: address }, this.deps.reportUnexpected).kind ===
+        'mailbox_not_found'
+      );
+    }
+  }
+
   /**
    * Limited to room mailboxes, the scope must keep restricting: the token must not carry a
    * tenant-wide calendar permission again, and a mailbox outside the scope must stay refused.
@@ -296,47 +338,34 @@ export class HealthChecks {
     ctx: RemediationContext,
     signal: AbortSignal,
   ): Promise<CheckOutcome<never>> {
-    const roles = connection.token?.roles ?? [];
-    const widened = (message: string, detail: JsonObject): CheckOutcome<never> => ({
-      status: 'fail',
-      detail,
-      diagnostic: {
-        kind: 'scope_widened',
-        code: 'ScopeWidened',
-        message,
-        remediation: remediationFor('scope_widened', { ...ctx, ...(probe ? { mailbox: probe } : {}) }),
-      },
-    });
-    const tenantWide = roles.filter((r) => r.startsWith('Calendars.'));
-    if (tenantWide.length > 0) {
-      return widened(
-        `The token carries ${tenantWide.join(', ')} again: Exchange Connect may open every mailbox, not only rooms.`,
-        { roles },
-      );
-    }
-    if (!probe) return { status: 'ok', detail: { roles } };
-    try {
-      await connection.access.openCalendar(probe, { abortSignal: signal });
-    } catch (error) {
-      const diagnostic = diagnosticOf(error, { ...ctx, mailbox: probe }, this.deps.reportUnexpected);
-      if (diagnostic.kind === 'access_policy_denied')
-        return { status: 'ok', detail: { roles, probe, refused: true } };
-      // The probe mailbox is gone (the admin may leave): the token check above still holds.
-      if (diagnostic.kind === 'mailbox_not_found')
-        return { status: 'ok', detail: { roles, probe, probeGone: true } };
-      return { status: statusOf(diagnostic), diagnostic, detail: { roles, probe } };
-    }
-    return widened(`Exchange Connect could open ${probe}, a mailbox outside the room-only scope.`, {
-      roles,
+    const verdict = await probeRoomScope(
+      { access: connection.access, roles: connection.token?.roles ?? [] },
       probe,
-      refused: false,
-    });
+      ctx,
+      this.deps.reportUnexpected,
+      { abortSignal: signal },
+    );
+    switch (verdict.verdict) {
+      // A gone probe mailbox (the admin may leave) leaves the token check, which still holds.
+      case 'restricted':
+      case 'probe_gone':
+        return { status: 'ok', detail: verdict.detail };
+      case 'widened':
+        return { status: 'fail', diagnostic: verdict.diagnostic, detail: verdict.detail };
+      case 'unknown':
+        return {
+          status: statusOf(verdict.diagnostic),
+          diagnostic: verdict.diagnostic,
+          detail: verdict.detail,
+        };
+    }
   }
 
   private async rooms(
     access: MailboxAccess,
     total: number,
     sample: readonly string[],
+    ctx: RemediationContext,
     signal: AbortSignal,
   ): Promise<CheckOutcome<never>> {
     const start = new Date(this.deps.now());
@@ -354,14 +383,18 @@ export class HealthChecks {
       sampled: checked.map((c): JsonObject =>
         c.reachable || !c.diagnostic
           ? { address: c.address, reachable: true }
-          : { address: c.address, reachable: false, code: c.diagnostic.code },
+          : { address: c.address, reachable: false, code: c.diagnostic.code, kind: c.diagnostic.kind },
       ),
       unreachable: failed.length,
     };
     if (failed.length === 0) return { status: 'ok', detail };
     // A throttled room decides the diagnostic, so its back-off reaches the scheduler.
     const first = failed.find((c) => c.diagnostic?.kind === 'throttled') ?? failed[0];
-    return { status: 'warn', detail, ...(first?.diagnostic ? { diagnostic: first.diagnostic } : {}) };
+    // Said about the room, not about the admin's mailbox the generic texts speak of.
+    const diagnostic = first?.diagnostic
+      ? { ...first.diagnostic, remediation: roomRemediation(first.diagnostic.kind, first.address, ctx) }
+      : undefined;
+    return { status: 'warn', detail, ...(diagnostic ? { diagnostic } : {}) };
   }
 }
 

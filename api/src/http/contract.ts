@@ -15,6 +15,7 @@
  *   POST   /api/integrations/basic          ConnectBasicRequest → VerificationView ¹
  *   PUT    /api/integration/password        UpdatePasswordRequest → VerificationView ¹
  *   POST   /api/integration/verify          VerifyRequest → VerificationView ¹
+ *   POST   /api/integration/scope/verify    ScopeProofRequest → VerificationView ¹ (room-only scope)
  *   DELETE /api/integration                 → 204
  *   GET    /api/integration/audit           → AuditView
  *   POST   /api/integration/health/check    → HealthView (runs the health checks now)
@@ -26,6 +27,7 @@
  */
 import { z } from 'zod';
 import { isServiceAccountName, SERVICE_ACCOUNT_RULE } from '../exchange/addresses';
+import { STEP_NAMES } from '../integrations/steps';
 
 const email = z.string().trim().toLowerCase().email().max(320);
 const base64Url = /^[A-Za-z0-9_-]+$/;
@@ -43,7 +45,7 @@ export const integrationStatusSchema = z.enum([
 ]);
 export const stepStatusSchema = z.enum(['ok', 'failed', 'skipped', 'pending']);
 export const outcomeSchema = z.enum(['verified', 'pending', 'failed']);
-export const stepNameSchema = z.enum(['endpoint', 'token', 'permission', 'credentials', 'mailbox', 'rooms']);
+export const stepNameSchema = z.enum(STEP_NAMES);
 export const checkNameSchema = z.enum([
   'token',
   'certificate',
@@ -114,11 +116,27 @@ export const verificationStreamEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), problem: problemBodySchema }),
 ]);
 
+export const protocolSchema = z.enum(['graph', 'ews']);
+
 export const integrationViewSchema = z.object({
   id: z.string(),
   method: methodSchema,
   status: integrationStatusSchema,
+  /** Exchange Online: Microsoft Graph, or EWS (legacy, ends 2027-04-01). Exchange Server: EWS. */
+  protocol: protocolSchema,
+  /** Exchange Online over Graph: the whole organisation, or room mailboxes only (proven). */
+  accessScope: z.enum(['organisation', 'rooms']).optional(),
+  /** Our service principal's object id in the customer's tenant (for New-ServicePrincipal). */
+  servicePrincipalId: z.string().optional(),
+  /** The mailbox verifications open, who chose it and when. */
+  verificationMailbox: z.string().optional(),
+  verificationMailboxChosenBy: z.string().optional(),
+  verificationMailboxChosenAt: isoInstant.optional(),
+  /** Exchange Online over EWS: when EWS ends, and how many days are left. */
+  ewsRetirement: z.object({ endsOn: z.string(), daysLeft: z.number().int() }).optional(),
   ewsUrl: z.string().optional(),
+  /** Exchange Server found by Autodiscover: the address it was found for. */
+  autodiscoverAddress: z.string().optional(),
   serviceAccount: z.string().optional(),
   verifiedMailbox: z.string().optional(),
   verifiedAt: isoInstant.optional(),
@@ -150,6 +168,58 @@ export const healthViewSchema = z.object({
   checks: z.array(healthCheckViewSchema),
 });
 
+/** The one status (api/src/status/connection-status.ts) the tab, the bot and the CLI all show. */
+export const connectionStatusViewSchema = z.object({
+  headline: z.enum([
+    'not_connected',
+    'connecting',
+    'pending',
+    'needs_attention',
+    'checking',
+    'healthy',
+    'degraded',
+    'failing',
+  ]),
+  tone: z.enum(['neutral', 'success', 'warning', 'danger']),
+  connection: z.string().optional(),
+  title: z.string(),
+  summary: z.string(),
+  cause: z
+    .object({
+      source: z.enum(['verification', 'health']),
+      label: z.string(),
+      code: z.string(),
+      message: z.string(),
+      remediation: z.string(),
+    })
+    .optional(),
+  notes: z.array(
+    z.object({
+      kind: z.enum([
+        'admin_left',
+        'ews_retiring',
+        'ews_ended',
+        'room_scope',
+        'certificate_expiring',
+        'earlier_verification_failed',
+      ]),
+      text: z.string(),
+    }),
+  ),
+  certificate: z.object({ notAfter: isoInstant, daysLeft: z.number() }).optional(),
+  rooms: z.array(
+    z.object({
+      address: z.string(),
+      name: z.string().optional(),
+      reachable: z.boolean(),
+      code: z.string().optional(),
+      remediation: z.string().optional(),
+      checkedAt: isoInstant,
+      source: z.enum(['health', 'verification']),
+    }),
+  ),
+});
+
 export const integrationStatusViewSchema = z.object({
   /** Our app registration's client id (for the EWS allow-list command). */
   appId: z.string(),
@@ -157,11 +227,13 @@ export const integrationStatusViewSchema = z.object({
   latestVerification: verificationViewSchema.nullable(),
   /** Null until the first health check ran. */
   health: healthViewSchema.nullable(),
+  /** The headline, its cause, notes and the rooms: what every surface shows. */
+  status: connectionStatusViewSchema,
 });
 
 /** Microsoft Graph by default; EWS is the legacy option for Exchange Online until 2027-04-01. */
 export const consentStartRequestSchema = z.strictObject({
-  protocol: z.enum(['graph', 'ews']).default('graph'),
+  protocol: protocolSchema.default('graph'),
 });
 
 export const consentStartViewSchema = z.object({
@@ -213,6 +285,15 @@ export const verifyRequestSchema = z.strictObject({
   mailbox: email.optional(),
   /** Re-checks while pending count up from 0, so the server backs off further each time. */
   attempt: z.number().int().min(0).max(100).optional(),
+  /** The tab re-checking by itself (not an admin's click): summarised in the audit log. */
+  automatic: z.boolean().optional(),
+});
+
+/** Prove "Limit Exchange Connect to room mailboxes": `room` opens, `outside` is refused. */
+export const scopeProofRequestSchema = z.strictObject({
+  room: email,
+  /** A user mailbox outside the scope; by default the signed-in admin's own. */
+  outside: email.optional(),
 });
 
 export const auditQuerySchema = z.object({
@@ -227,6 +308,12 @@ export const auditViewSchema = z.object({
       action: z.string(),
       result: z.enum(['success', 'failure']),
       target: z.string().optional(),
+      /** What came of it (a verification's outcome and Microsoft's code), never what was entered. */
+      outcome: z.string().optional(),
+      code: z.string().optional(),
+      /** Automatic re-checks in a row, folded into this one row: how many, and the earliest. */
+      count: z.number().int().optional(),
+      since: isoInstant.optional(),
     }),
   ),
 });
@@ -256,6 +343,7 @@ export type IntegrationView = z.infer<typeof integrationViewSchema>;
 export type HealthCheckView = z.infer<typeof healthCheckViewSchema>;
 export type HealthView = z.infer<typeof healthViewSchema>;
 export type IntegrationStatusView = z.infer<typeof integrationStatusViewSchema>;
+export type ConnectionStatusView = z.infer<typeof connectionStatusViewSchema>;
 export type ConsentStartRequest = z.input<typeof consentStartRequestSchema>;
 export type ConsentStartView = z.infer<typeof consentStartViewSchema>;
 export type PublicJwk = z.infer<typeof publicJwkSchema>;
@@ -264,5 +352,7 @@ export type SealedPasswordBody = z.infer<typeof sealedPasswordBodySchema>;
 export type ConnectBasicRequest = z.input<typeof connectBasicRequestSchema>;
 export type UpdatePasswordRequest = z.input<typeof updatePasswordRequestSchema>;
 export type VerifyRequest = z.input<typeof verifyRequestSchema>;
+export type ScopeProofRequest = z.input<typeof scopeProofRequestSchema>;
+export type Protocol = z.infer<typeof protocolSchema>;
 export type AuditView = z.infer<typeof auditViewSchema>;
 export type ConsentPopupResult = z.infer<typeof consentPopupResultSchema>;

@@ -11,12 +11,14 @@ import { authenticate, signedInUser } from './auth';
 import { problemHandler, problemToSend } from './problem';
 import { RequestError } from './request-error';
 import { UseCaseError } from '../integrations/errors';
-import { healthView, integrationView, verificationView } from './views';
+import { auditView, healthView, integrationView, verificationView } from './views';
+import { readStatus } from '../status/read-status';
 import type { CheckNowOutcome } from '../health/port';
 import {
   auditQuerySchema,
   consentStartRequestSchema,
   connectBasicRequestSchema,
+  scopeProofRequestSchema,
   updatePasswordRequestSchema,
   verifyRequestSchema,
   type AuditView,
@@ -37,9 +39,10 @@ export interface ApiRouterDeps {
   sealer: PasswordSealer;
   log: Logger;
   checkNow(tenantId: string): Promise<CheckNowOutcome>;
+  now: () => number;
 }
 
-/** Enough results to hold one whole run (six checks at most). */
+/** Enough results to hold one whole run (seven checks at most). */
 const RECENT_RESULTS = 12;
 
 /** The signed-in user, who must be a Global Administrator of their organisation (403 otherwise). */
@@ -85,12 +88,14 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/integration',
     route(async (_req, res) => {
       const user = globalAdmin(res);
-      const { integration, latestTrace } = await deps.service.status(user);
+      const now = new Date(deps.now());
+      const report = await readStatus(deps.store, user.tenantId, { now, appId: deps.appId });
       const view: IntegrationStatusView = {
         appId: deps.appId,
-        integration: integration ? integrationView(integration) : null,
-        latestVerification: latestTrace ? verificationView(latestTrace) : null,
-        health: integration ? await currentHealth(deps.store, user.tenantId) : null,
+        integration: report.integration ? integrationView(report.integration, now) : null,
+        latestVerification: report.latestTrace ? verificationView(report.latestTrace) : null,
+        health: report.health ? healthView(report.health, report.recentResults) : null,
+        status: report.status,
       };
       res.json(view);
     }),
@@ -164,6 +169,17 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     }),
   );
 
+  router.post(
+    '/integration/scope/verify',
+    route(async (req, res) => {
+      const body = scopeProofRequestSchema.parse(req.body ?? {});
+      const user = signedInUser(res);
+      await answerVerification(req, res, deps.log, (onStep) =>
+        deps.service.proveRoomScope(user, body, onStep),
+      );
+    }),
+  );
+
   router.delete(
     '/integration',
     route(async (_req, res) => {
@@ -198,15 +214,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
       const user = globalAdmin(res);
       const { limit } = auditQuerySchema.parse(req.query);
       const entries = await deps.store.listAudit(user.tenantId, { limit });
-      const view: AuditView = {
-        entries: entries.map((e) => ({
-          at: e.at,
-          actorUpn: e.actorUpn,
-          action: e.action,
-          result: e.result,
-          ...(e.target ? { target: e.target } : {}),
-        })),
-      };
+      const view: AuditView = auditView(entries);
       res.json(view);
     }),
   );

@@ -3,16 +3,18 @@
  * admin's mailbox (or a room the admin picked). Returns the step trace the tab, the CLI and the
  * bot render: endpoint, token, permission / credentials, mailbox, rooms.
  */
-import { ExchangeConnectError, type Diagnostic } from '../errors';
+import { ExchangeConnectError, type Diagnostic, type ErrorKind } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import {
   openConnection,
   type ConnectableIntegration,
   type ConnectionDeps,
+  type OpenedConnection,
   type StageResult,
 } from '../exchange/open-connection';
 import { discoverRooms } from '../exchange/rooms';
 import { untilAborted } from '../abort';
+import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { JsonObject, VerificationOutcome, VerificationStep } from '../store/types';
 import { runStep, stepFromDiagnostic, type StepName } from './steps';
 
@@ -29,6 +31,7 @@ export interface RoomCheck {
   name: string;
   reachable: boolean;
   code?: string;
+  kind?: ErrorKind;
 }
 
 export interface VerificationDeps extends ConnectionDeps {
@@ -51,6 +54,11 @@ export interface VerificationRequest {
   onStep?(step: VerificationStep): void;
   /** The caller gives up (a closed connection): ends the verification like its deadline. */
   signal?: AbortSignal;
+  /**
+   * Proving a room-only scope: `mailbox` is a room, and `outside` (a user mailbox, by default the
+   * admin's own) must be refused.
+   */
+  scopeProof?: { outside: string };
 }
 
 export interface VerificationResult {
@@ -63,6 +71,8 @@ export interface VerificationResult {
   diagnostic?: Diagnostic;
   /** When pending: check again after this long. */
   retryAfterMs?: number;
+  /** Our service principal in the customer's tenant, as the app token named it (Exchange Online). */
+  servicePrincipalId?: string;
 }
 
 /** 5 s, 10 s, 20 s, 40 s, then every 60 s. */
@@ -131,10 +141,13 @@ async function verifyWithin(
     mailbox,
     ewsUrl: integration.method === 'modern' ? deps.exchangeOnlineEwsUrl : (integration.ewsUrl ?? ''),
     ...(integration.serviceAccount ? { serviceAccount: integration.serviceAccount } : {}),
+    ...(request.scopeProof ? { service: 'graph' as const, roomScope: true } : {}),
   };
   const consentAgeMs = integration.consentedAt ? deps.now() - Date.parse(integration.consentedAt) : Infinity;
   const withinPendingWindow = consentAgeMs < (request.pendingWindowMs ?? DEFAULT_PENDING_WINDOW_MS);
 
+  /** What the token told about us, once one was issued. */
+  const issued: { servicePrincipalId?: string } = {};
   const finish = (outcome: VerificationOutcome, diagnostic?: Diagnostic): VerificationResult => ({
     outcome,
     mailbox,
@@ -143,6 +156,7 @@ async function verifyWithin(
     steps: trace.steps,
     ...(diagnostic ? { diagnostic } : {}),
     ...(outcome === 'pending' ? { retryAfterMs: pendingBackoffMs(request.attempt ?? 0) } : {}),
+    ...(issued.servicePrincipalId ? { servicePrincipalId: issued.servicePrincipalId } : {}),
   });
   /** A permission not granted yet, shortly after consent, is Microsoft 365 still applying it. */
   const pendingOrFailed = (
@@ -160,8 +174,16 @@ async function verifyWithin(
       trace.add(stepFromDiagnostic(name, 'pending', durationMs, pending));
       return finish('pending', pending);
     }
-    trace.add(stepFromDiagnostic(name, 'failed', durationMs, diagnostic));
-    return finish('failed', diagnostic);
+    // Past the window a grant that was given is no longer "being applied": say what to check.
+    const decided =
+      diagnostic.kind === 'consent_missing' && integration.consentedAt
+        ? {
+            ...diagnostic,
+            remediation: remediationFor('consent_missing', { ...ctx, consentedAt: integration.consentedAt }),
+          }
+        : diagnostic;
+    trace.add(stepFromDiagnostic(name, 'failed', durationMs, decided));
+    return finish('failed', decided);
   };
 
   // The connection's stages are the checklist's first steps; a failed one is added below, where
@@ -175,10 +197,13 @@ async function verifyWithin(
   const opened = await openConnection(deps, integration, {
     actingAs: mailbox,
     signal,
+    // The admin has just changed Entra grants and Exchange roles: a cached token predates them.
+    ...(request.scopeProof ? { freshToken: true } : {}),
     onStage: (stage) => {
       if (stage.ok) trace.add(stepOf(stage));
     },
   });
+  if (opened.token?.servicePrincipalId) issued.servicePrincipalId = opened.token.servicePrincipalId;
   if (!opened.ok) {
     const { stage, durationMs, diagnostic } = opened.failed;
     if (stage === 'token' || stage === 'permission') return pendingOrFailed(stage, durationMs, diagnostic);
@@ -206,6 +231,12 @@ async function verifyWithin(
   if (!calendar.ok) return pendingOrFailed('mailbox', deps.now() - mailboxStarted, calendar.diagnostic);
   trace.add(calendar.step);
 
+  if (request.scopeProof) {
+    const proof = await proveOutsideRefused(deps, opened, request.scopeProof.outside, ctx, signal);
+    trace.add(proof.step);
+    if (proof.diagnostic) return finish('failed', proof.diagnostic);
+  }
+
   // Rooms are reported, not required: the integration is established once the mailbox opened.
   const rooms = await runStep(
     'rooms',
@@ -223,7 +254,7 @@ async function verifyWithin(
         address: r.address,
         name: r.name,
         reachable: r.reachable,
-        ...(r.diagnostic ? { code: r.diagnostic.code } : {}),
+        ...(r.diagnostic ? { code: r.diagnostic.code, kind: r.diagnostic.kind } : {}),
       }));
       // `sampled` < `total` says only a sample of the rooms was read (the cap).
       const detail: JsonObject = {
@@ -239,4 +270,36 @@ async function verifyWithin(
   );
   trace.add(rooms.step);
   return finish('verified');
+}
+
+/** The scope step: the outside mailbox must be refused, and the token must not widen the scope. */
+async function proveOutsideRefused(
+  deps: VerificationDeps,
+  opened: OpenedConnection,
+  outside: string,
+  ctx: RemediationContext,
+  signal: AbortSignal,
+): Promise<{ step: VerificationStep; diagnostic?: Diagnostic }> {
+  const started = deps.now();
+  const verdict = await probeRoomScope(
+    { access: opened.access, roles: opened.token?.roles ?? [] },
+    outside,
+    { ...ctx, roomScope: false },
+    deps.reportUnexpected,
+    { abortSignal: signal },
+  );
+  const durationMs = deps.now() - started;
+  if (verdict.verdict === 'restricted') {
+    return { step: { name: 'scope', status: 'ok', durationMs, detail: verdict.detail } };
+  }
+  const diagnostic: Diagnostic =
+    verdict.verdict === 'probe_gone'
+      ? {
+          kind: 'mailbox_not_found',
+          code: 'NoMailboxOutsideScope',
+          message: `${outside} has no mailbox, so its refusal proves nothing.`,
+          remediation: `To prove the scope, Exchange Connect must be refused a mailbox that exists outside it. Enter a user mailbox of your organisation (not a room) and prove the scope again.`,
+        }
+      : verdict.diagnostic;
+  return { step: stepFromDiagnostic('scope', 'failed', durationMs, diagnostic, verdict.detail), diagnostic };
 }

@@ -18,6 +18,7 @@ import type {
 } from './types';
 import type { HealthStoreOperations } from './health-port';
 import type { ConversationStoreOperations } from './conversation-port';
+import type { RetentionStoreOperations } from './retention-port';
 
 export interface TenantInput {
   id: string;
@@ -98,7 +99,7 @@ export interface CoreStoreOperations {
 }
 
 export interface StoreOperations
-  extends CoreStoreOperations, HealthStoreOperations, ConversationStoreOperations {}
+  extends CoreStoreOperations, HealthStoreOperations, ConversationStoreOperations, RetentionStoreOperations {}
 
 export interface IntegrationStore extends StoreOperations {
   /**

@@ -13,14 +13,14 @@ import {
   Spinner,
   tokens,
 } from '@fluentui/react-components';
-import type { Method, StepView, VerificationView } from '../../../api/src/http/contract';
+import type { StepView, VerificationView } from '../../../api/src/http/contract';
 import { ewsAllowListCommand } from '../../../api/src/powershell-commands';
 import { ApiError, type StepListener } from '../api/client';
 import { useAnnounce } from '../components/Announcer';
 import { CommandBlock } from '../components/CommandBlock';
 import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
 import { StepHeading } from '../components/StepHeading';
-import { stepLabel } from '../verification/step-labels';
+import { stepLabel, type ConnectionKind } from '../verification/step-labels';
 import { stepAnnouncement, VerificationChecklist } from '../verification/VerificationChecklist';
 
 const useStyles = makeStyles({
@@ -38,7 +38,15 @@ type Phase =
 /** One verification request, telling `onStep` each step as it settles. */
 type Attempt = (onStep: StepListener) => Promise<VerificationView>;
 
-function requestError(error: unknown): ReadableError {
+function requestError(error: unknown, newCredentials: boolean): ReadableError {
+  if (error instanceof ApiError && newCredentials && error.status >= 400 && error.status < 500) {
+    return {
+      title: 'The new details did not verify, so nothing was changed',
+      message: error.message,
+      ...(error.microsoftCode ? { code: error.microsoftCode } : {}),
+      ...(error.remediation ? { remediation: error.remediation } : {}),
+    };
+  }
   if (error instanceof ApiError) {
     return {
       title: 'Verification could not run',
@@ -53,10 +61,10 @@ function requestError(error: unknown): ReadableError {
   };
 }
 
-function failedTitle(view: VerificationView | null, mailbox: string): string {
+function failedTitle(view: VerificationView | null, kind: ConnectionKind, mailbox: string): string {
   const failed = view?.steps.find((s) => s.status === 'failed');
   if (!failed) return 'Verification failed';
-  return `Verification failed: ${stepLabel(failed.name, view?.mailbox ?? mailbox).replace(/^./, (c) => c.toLowerCase())}`;
+  return `Verification failed: ${stepLabel(failed.name, kind, view?.mailbox ?? mailbox).replace(/^./, (c) => c.toLowerCase())}`;
 }
 
 function useSecondsUntil(at: number | undefined): number {
@@ -70,7 +78,7 @@ function useSecondsUntil(at: number | undefined): number {
 }
 
 export function VerifyStep({
-  method,
+  kind,
   mailbox,
   appId,
   start,
@@ -78,14 +86,23 @@ export function VerifyStep({
   onVerified,
   fixLabel,
   onFix,
+  scopeProof = false,
+  newCredentials = false,
 }: {
-  method: Method;
+  kind: ConnectionKind;
   mailbox: string;
   appId: string;
   /** The first attempt (connect with Basic, or verify after consent). */
   start: Attempt;
-  /** A re-check; `attempt` counts the automatic re-checks while pending (the server backs off). */
-  recheck: (attempt: number, onStep: StepListener) => Promise<VerificationView>;
+  /**
+   * A re-check; `attempt` counts the re-checks while pending (the server backs off), `automatic`
+   * says the timer, not the admin, asked (the audit log summarises those).
+   */
+  recheck: (attempt: number, automatic: boolean, onStep: StepListener) => Promise<VerificationView>;
+  /** Proving the room-only scope rather than verifying. */
+  scopeProof?: boolean;
+  /** New Basic credentials: a refusal means nothing was stored, and the fix is the form. */
+  newCredentials?: boolean;
   onVerified: (view: VerificationView) => void;
   fixLabel: string;
   onFix: () => void;
@@ -107,7 +124,7 @@ export function VerifyStep({
         result = await attempt;
       } catch (e) {
         if (!isCurrent()) return;
-        const error = requestError(e);
+        const error = requestError(e, newCredentials);
         setPhase({ kind: 'error', error });
         announce(`${error.title}. ${error.message}`);
         return;
@@ -131,7 +148,7 @@ export function VerifyStep({
         );
       }
     },
-    [announce, onVerified],
+    [announce, newCredentials, onVerified],
   );
 
   /** Sends one attempt; each step it streams fills in its row and is announced. */
@@ -142,11 +159,11 @@ export function VerifyStep({
       const onStep = (step: StepView) => {
         if (!isCurrent()) return;
         setLiveSteps((settled) => [...settled, step]);
-        announce(stepAnnouncement(step, mailbox));
+        announce(stepAnnouncement(step, kind, mailbox));
       };
       void settle(attempt(onStep), isCurrent);
     },
-    [announce, mailbox, settle],
+    [announce, kind, mailbox, settle],
   );
 
   /** A new attempt: the checklist starts again from the first step. */
@@ -166,7 +183,7 @@ export function VerifyStep({
     if (phase.kind !== 'pending') return;
     const { attempt, nextCheckAt } = phase;
     const timer = setTimeout(
-      () => run((onStep) => recheck(attempt, onStep)),
+      () => run((onStep) => recheck(attempt, true, onStep)),
       Math.max(0, nextCheckAt - Date.now()),
     );
     return () => clearTimeout(timer);
@@ -188,8 +205,14 @@ export function VerifyStep({
 
   return (
     <section className={styles.root} aria-labelledby="verify-heading">
-      <StepHeading description="Exchange Connect opens your mailbox the way it will in production, step by step.">
-        <span id="verify-heading">Verify the connection</span>
+      <StepHeading
+        description={
+          scopeProof
+            ? `Exchange Connect opens the room ${mailbox}, then must be refused a mailbox outside the room-only scope.`
+            : 'Exchange Connect opens the mailbox the way it will in production, step by step.'
+        }
+      >
+        <span id="verify-heading">{scopeProof ? 'Prove the room-only scope' : 'Verify the connection'}</span>
       </StepHeading>
       {phase.kind === 'pending' ? (
         <MessageBar intent="info" layout="multiline" data-testid="pending-message">
@@ -204,7 +227,7 @@ export function VerifyStep({
       {phase.kind === 'failed' && diagnostic?.kind !== 'ews_blocked' ? (
         <MessageBar intent="error" layout="multiline" data-testid="verify-failed">
           <MessageBarBody>
-            <MessageBarTitle>{failedTitle(view, mailbox)}</MessageBarTitle>
+            <MessageBarTitle>{failedTitle(view, kind, mailbox)}</MessageBarTitle>
             {diagnostic?.message ?? 'See the failed step below for the cause and how to fix it.'}
           </MessageBarBody>
         </MessageBar>
@@ -227,10 +250,16 @@ export function VerifyStep({
         />
       ) : null}
       {phase.kind === 'error' ? (
-        <ErrorMessage error={phase.error} onRetry={() => run((onStep) => recheck(0, onStep))} />
+        // New credentials that did not verify were not stored: the fix is the form, not a retry.
+        <ErrorMessage
+          error={phase.error}
+          {...(newCredentials ? {} : { onRetry: () => run((onStep) => recheck(0, false, onStep)) })}
+        />
       ) : null}
       <VerificationChecklist
-        method={method}
+        kind={kind}
+        scopeProof={scopeProof}
+        newCredentials={newCredentials}
         mailbox={view?.mailbox ?? mailbox}
         steps={view?.steps ?? liveSteps}
         running={phase.kind === 'running'}
@@ -239,7 +268,7 @@ export function VerifyStep({
         {phase.kind === 'failed' || phase.kind === 'pending' ? (
           <Button
             appearance="primary"
-            onClick={() => run((onStep) => recheck(pendingChecks.current, onStep))}
+            onClick={() => run((onStep) => recheck(pendingChecks.current, false, onStep))}
           >
             {phase.kind === 'pending' ? 'Check now' : 'Verify again'}
           </Button>

@@ -25,6 +25,8 @@ import { SqliteConversationStatements } from './conversation-statements';
 import type { ConversationSubscriptionInput } from '../conversation-port';
 import type { ConversationSubscription } from '../conversation-types';
 import type { IsoInstant } from '../types';
+import type { PruneBatch } from '../retention-port';
+import { SqliteRetentionStatements } from './retention-statements';
 
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' (tests). */
@@ -41,9 +43,23 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     private readonly sql: SyncOperations,
     health: SqliteHealthStatements,
     private readonly conversations: SqliteConversationStatements,
+    private readonly retention: SqliteRetentionStatements,
     guard: () => Promise<void>,
   ) {
     super(health, guard);
+  }
+
+  async pruneTraces(batch: PruneBatch): Promise<number> {
+    await this.guard();
+    return this.retention.pruneTraces(batch);
+  }
+  async pruneAudit(batch: PruneBatch): Promise<number> {
+    await this.guard();
+    return this.retention.pruneAudit(batch);
+  }
+  async pruneDeliveredAlerts(batch: PruneBatch): Promise<number> {
+    await this.guard();
+    return this.retention.pruneDeliveredAlerts(batch);
   }
 
   async saveConversationSubscription(
@@ -139,9 +155,10 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
     private readonly statements: SqliteStatements,
     private readonly healthStatements: SqliteHealthStatements,
     private readonly conversationStatements: SqliteConversationStatements,
+    private readonly retentionStatements: SqliteRetentionStatements,
     private readonly gate: TransactionGate,
   ) {
-    super(statements, healthStatements, conversationStatements, () => gate.whenClosed());
+    super(statements, healthStatements, conversationStatements, retentionStatements, () => gate.whenClosed());
   }
 
   transaction<T>(fn: (tx: StoreOperations) => Promise<T>): Promise<T> {
@@ -160,6 +177,7 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
             this.statements,
             this.healthStatements,
             this.conversationStatements,
+            this.retentionStatements,
             async () => this.gate.assertOpen(token),
           ),
         ),
@@ -185,6 +203,7 @@ export function openSqliteStore(options: SqliteStoreOptions): IntegrationStore {
       new SqliteStatements(db, clock),
       new SqliteHealthStatements(db, clock),
       new SqliteConversationStatements(db, clock),
+      new SqliteRetentionStatements(db),
       new TransactionGate(),
     );
   } catch (error) {
