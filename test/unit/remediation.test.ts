@@ -6,6 +6,7 @@ import {
   ewsUserAgentAllowListCommand,
   impersonationCommand,
 } from '../../api/src/powershell-commands';
+import { roomScopeCommands } from '../../api/src/room-scope-commands';
 
 /**
  * What PowerShell would read as code: the text with every single-quoted literal taken out
@@ -69,10 +70,14 @@ describe('remediationFor', () => {
     ];
     /** A single-quoted PowerShell literal, written out independently of psQuote. */
     const literal = (v: string) => `'${v.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
+    const scope = (v: string) => roomScopeCommands({ appId: v, servicePrincipalId: v, room: v });
     const builders: Array<[string, (value: string) => string]> = [
       ['impersonation', impersonationCommand],
       ['EWS allow list', ewsAllowListCommand],
       ['CAS mailbox', casMailboxEwsCommand],
+      ['room scope: service principal', (v) => scope(v).servicePrincipal],
+      ['room scope: assignment', (v) => scope(v).assignment],
+      ['room scope: test', (v) => scope(v).test],
     ];
     it.each(builders.flatMap(([name, build]) => HOSTILE.map((v) => [name, v, build] as const)))(
       '%s command: %j stays one literal',
