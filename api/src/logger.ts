@@ -32,7 +32,7 @@ export function createLogger(
   // which inherit this property) get their bindings redacted here.
   const pinoChild = logger.child;
   const child = function (this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) {
-    return pinoChild.call(this, redactForLog(bindings) as pino.Bindings, childOptions);
+    return Reflect.apply(pinoChild, this, [redactForLog(bindings), childOptions]) as Logger;
   };
   Object.defineProperty(logger, 'child', { value: child });
   return logger;

@@ -7,7 +7,11 @@ import type { AppConfig } from '../../api/src/config';
 import type { Logger } from '../../api/src/logger';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { JoseSsoTokenValidator, ssoValidatorOptions } from '../../api/src/identity/sso-validator';
-import { completeAdminConsent, startAdminConsent } from '../../api/src/identity/admin-consent';
+import {
+  completeAdminConsent,
+  rebuildAdminConsentUrl,
+  startAdminConsent,
+} from '../../api/src/identity/admin-consent';
 import type { AdminConsentFlow } from '../../api/src/identity/port';
 import { EwsGateway, ewsProtocol } from '../../api/src/exchange/ews-gateway';
 import type { ConnectionDeps } from '../../api/src/exchange/open-connection';
@@ -34,6 +38,8 @@ export interface AppGraph {
   exchange: EwsGateway;
   validator: JoseSsoTokenValidator;
   sealer: RsaOaepPasswordSealer;
+  /** Entra's consent URL rebuilt from a stored state, for the consent start page. */
+  consentUrlFor(state: string): Promise<string | undefined>;
   service: IntegrationService;
   /** What verification needs; the CLI swaps the vault for a password given on stdin. */
   verification: VerificationDeps;
@@ -156,6 +162,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     exchange,
     validator,
     sealer,
+    consentUrlFor: (state) => rebuildAdminConsentUrl(store, settings, state, new Date(now())),
     service,
     verification,
     autodiscover,

@@ -69,8 +69,7 @@ export function createApp(graph: AppGraph): express.Express {
     '/auth/consent',
     createConsentRouter({
       service: graph.service,
-      authorityHost: config.authorityHost,
-      clientId: config.clientId,
+      consentUrlFor: (state) => graph.consentUrlFor(state),
       isInvalidState: (error) => error instanceof ConsentStateError,
     }),
   );

@@ -8,6 +8,7 @@ import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import { sealPassword } from '../../api/src/secrets/seal-password';
 import type {
   ConsentPopupResult,
+  ConsentStartView,
   HealthView,
   IntegrationStatusView,
   ProblemBody,
@@ -144,6 +145,59 @@ describe('Exchange Online: admin consent and verification', () => {
     expect(forged.status).toBe(400);
     const status = await call<IntegrationStatusView>('admin@contoso.com', 'GET', '/api/integration');
     expect(status.body.integration).toBeNull();
+  });
+
+  it('the start page redirects to exactly the URL rebuilt from the stored state, and refuses whatever the query adds (400)', async () => {
+    const started = await call<ConsentStartView>(
+      'admin@contoso.com',
+      'POST',
+      '/api/integrations/modern/consent',
+      {},
+    );
+    expect(started.status).toBe(201);
+    const startUrl = new URL(started.body.startUrl);
+    expect([...startUrl.searchParams.keys()]).toEqual(['state']);
+    const state = startUrl.searchParams.get('state')!;
+    const expected = new URL(`${env.sandbox.urls.entra}/${CONTOSO}/v2.0/adminconsent`);
+    expected.searchParams.set('client_id', env.sandbox.context.seed.app.clientId);
+    expected.searchParams.set('scope', 'https://graph.microsoft.com/.default');
+    expected.searchParams.set('redirect_uri', `${env.appUrl}/auth/consent/callback`);
+    expected.searchParams.set('state', state);
+
+    const fabrikam = env.sandbox.context.seed.tenants[1]!.id;
+    // What the old start page passed through: Entra's consent URL for our app, another tenant and scope.
+    const phishing = new URL(`${env.sandbox.urls.entra}/${fabrikam}/v2.0/adminconsent`);
+    phishing.searchParams.set('client_id', env.sandbox.context.seed.app.clientId);
+    phishing.searchParams.set('scope', 'https://outlook.office365.com/.default');
+    phishing.searchParams.set('redirect_uri', 'https://evil.example/steal');
+    phishing.searchParams.set('state', state);
+    const start = `${env.appUrl}/auth/consent/start`;
+    const q = (params: Record<string, string>) => `${start}?${new URLSearchParams(params).toString()}`;
+    for (const attempt of [
+      q({ u: phishing.toString() }),
+      q({ state, u: phishing.toString() }),
+      q({ state, tenant: fabrikam }),
+      q({ state, scope: 'https://outlook.office365.com/.default' }),
+      q({ state, redirect_uri: 'https://evil.example/steal' }),
+      `${start}?state=${state}&state=${state}`,
+      q({ state: 'forged' }),
+      start,
+    ]) {
+      const refused = await browser.browse(attempt);
+      expect({ attempt, status: refused.status, location: refused.location }).toEqual({
+        attempt,
+        status: 400,
+        location: undefined,
+      });
+    }
+
+    const good = await browser.browse(started.body.startUrl);
+    expect(good.status).toBe(302);
+    expect(good.location).toBe(expected.toString());
+    // Opening the start page does not use the state up: the callback still takes it.
+    const redirect = await browser.consent(good.location!, 'admin@contoso.com', 'cancel');
+    const callback = await browser.browse(redirect.location!);
+    expect(popupResult(callback.location)).toMatchObject({ outcome: 'declined' });
   });
 
   it('a cancelled consent comes back as declined with AADSTS65004', async () => {

@@ -101,7 +101,9 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     route(async (req, res) => {
       const { protocol } = consentStartRequestSchema.parse(req.body ?? {});
       const { consentUrl, expiresAt } = await deps.service.startModernConsent(signedInUser(res), protocol);
-      const startUrl = `${deps.publicUrl}/auth/consent/start?u=${encodeURIComponent(consentUrl)}`;
+      // Our start page takes the state only, and rebuilds Entra's URL from what the store bound to it.
+      const state = new URL(consentUrl).searchParams.get('state') ?? '';
+      const startUrl = `${deps.publicUrl}/auth/consent/start?state=${encodeURIComponent(state)}`;
       const view: ConsentStartView = { consentUrl, startUrl, expiresAt };
       res.status(201).json(view);
     }),

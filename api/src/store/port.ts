@@ -89,6 +89,11 @@ export interface CoreStoreOperations {
    * used or expired at `now`. Not tenant-scoped: the state itself names the tenant.
    */
   consumeConsentState(state: string, now: Date): Promise<ConsentState | undefined>;
+  /**
+   * The state while it can still be consumed (issued, unused, not expired at `now`), without using
+   * it: the consent start page rebuilds Entra's URL from it. Not tenant-scoped, like consume.
+   */
+  findConsentState(state: string, now: Date): Promise<ConsentState | undefined>;
   /** Deletes states that expired at or before `now`; returns how many. */
   purgeExpiredConsentStates(now: Date): Promise<number>;
 

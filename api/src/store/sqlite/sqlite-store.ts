@@ -119,6 +119,10 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     await this.guard();
     return this.sql.consumeConsentState(state, now);
   }
+  async findConsentState(state: string, now: Date): Promise<ConsentState | undefined> {
+    await this.guard();
+    return this.sql.findConsentState(state, now);
+  }
   async purgeExpiredConsentStates(now: Date): Promise<number> {
     await this.guard();
     return this.sql.purgeExpiredConsentStates(now);
