@@ -64,8 +64,9 @@ const route = (handler: Handler) => (req: Request, res: Response, next: NextFunc
 
 export function createApiRouter(deps: ApiRouterDeps): express.Router {
   const router = express.Router();
-  router.use(express.json({ limit: '32kb' }));
+  // Who is calling first: an unauthenticated request's body is never read or parsed.
   router.use(authenticate(deps.validator));
+  router.use(express.json({ limit: '32kb' }));
 
   router.get(
     '/me',
