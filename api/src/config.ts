@@ -15,6 +15,42 @@ const httpsUrl = z
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const guid = z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a GUID');
 
+/** A request count of an abuse limit. */
+const allowance = z.coerce.number().int().min(1).max(100_000);
+
+/**
+ * Abuse limits (api/src/http/rate-limit.ts): how many requests a Global Admin, and all of a
+ * tenant's admins together, may make per window before a 429. Kept per instance, in memory.
+ */
+const rateLimitEnvSchema = {
+  EC_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** Verify, connect with Basic, update the password: each runs a verification against Exchange. */
+  EC_RATE_LIMIT_VERIFY_PER_USER: allowance.default(20),
+  EC_RATE_LIMIT_VERIFY_PER_TENANT: allowance.default(40),
+  /** Run the health checks now. */
+  EC_RATE_LIMIT_CHECK_PER_USER: allowance.default(10),
+  EC_RATE_LIMIT_CHECK_PER_TENANT: allowance.default(20),
+  /** Admin-consent starts and sealing nonces (single-use states we store). */
+  EC_RATE_LIMIT_START_PER_USER: allowance.default(20),
+  EC_RATE_LIMIT_START_PER_TENANT: allowance.default(40),
+} as const;
+
+export interface RateLimitRule {
+  perUser: number;
+  perTenant: number;
+}
+
+/** One allowance per kind of work; each allows its numbers per window. */
+export interface RateLimitSettings {
+  windowMs: number;
+  /** Verifications: verify, connect with Basic, password update (each runs one against Exchange). */
+  verify: RateLimitRule;
+  /** Health checks run now. */
+  check: RateLimitRule;
+  /** Single-use server state handed out: admin-consent starts, sealing nonces. */
+  start: RateLimitRule;
+}
+
 /** Environment variable → schema. Optional ones have production defaults. */
 const envSchema = {
   EC_PUBLIC_URL: httpsUrl,
@@ -70,6 +106,7 @@ const envSchema = {
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Between two health checks of one integration (with jitter). */
   EC_HEALTH_INTERVAL_MINUTES: z.coerce.number().min(0.05).max(1440).default(15),
+  ...rateLimitEnvSchema,
 } as const;
 
 export type EnvName = keyof typeof envSchema;
@@ -101,6 +138,7 @@ export interface AppConfig {
   sealingKeyPem: string;
   pendingWindowMs: number;
   healthIntervalMs: number;
+  rateLimits: RateLimitSettings;
 }
 
 export class ConfigError extends AppError {
@@ -225,5 +263,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
+    rateLimits: rateLimits(e),
+  };
+}
+
+function rateLimits(e: Env): RateLimitSettings {
+  return {
+    windowMs: e.EC_RATE_LIMIT_WINDOW_SECONDS * 1000,
+    verify: { perUser: e.EC_RATE_LIMIT_VERIFY_PER_USER, perTenant: e.EC_RATE_LIMIT_VERIFY_PER_TENANT },
+    check: { perUser: e.EC_RATE_LIMIT_CHECK_PER_USER, perTenant: e.EC_RATE_LIMIT_CHECK_PER_TENANT },
+    start: { perUser: e.EC_RATE_LIMIT_START_PER_USER, perTenant: e.EC_RATE_LIMIT_START_PER_TENANT },
   };
 }

@@ -113,6 +113,8 @@ export function createApp(graph: AppGraph): express.Express {
       sealer: graph.sealer,
       log,
       checkNow: (tenantId) => graph.health.checkNow(tenantId),
+      rateLimits: config.rateLimits,
+      now: graph.verification.now,
     }),
   );
   if (existsSync(TAB_DIST)) {

@@ -8,6 +8,7 @@ import type { VerificationResult } from '../integrations/verification';
 import type { IntegrationStore } from '../store/port';
 import type { Logger } from '../logger';
 import { authenticate, signedInUser } from './auth';
+import { createRateLimits, type RateLimitSettings } from './rate-limit';
 import { problemHandler, problemToSend } from './problem';
 import { RequestError } from './request-error';
 import { UseCaseError } from '../integrations/errors';
@@ -37,6 +38,8 @@ export interface ApiRouterDeps {
   sealer: PasswordSealer;
   log: Logger;
   checkNow(tenantId: string): Promise<CheckNowOutcome>;
+  rateLimits: RateLimitSettings;
+  now: () => number;
 }
 
 /** Enough results to hold one whole run (six checks at most). */
@@ -67,6 +70,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
   // Who is calling first: an unauthenticated request's body is never read or parsed.
   router.use(authenticate(deps.validator));
   router.use(express.json({ limit: '32kb' }));
+  const limit = createRateLimits(deps.rateLimits, deps.now);
 
   router.get(
     '/me',
@@ -99,6 +103,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integrations/modern/consent',
+    limit('start'),
     route(async (req, res) => {
       const { protocol } = consentStartRequestSchema.parse(req.body ?? {});
       const { consentUrl, expiresAt } = await deps.service.startModernConsent(signedInUser(res), protocol);
@@ -129,6 +134,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integrations/basic',
+    limit('verify'),
     route(async (req, res) => {
       const body = connectBasicRequestSchema.parse(req.body);
       const input = body.ewsUrl
@@ -147,6 +153,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.put(
     '/integration/password',
+    limit('verify'),
     route(async (req, res) => {
       const body = updatePasswordRequestSchema.parse(req.body);
       const user = signedInUser(res);
@@ -158,6 +165,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integration/verify',
+    limit('verify'),
     route(async (req, res) => {
       const body = verifyRequestSchema.parse(req.body ?? {});
       const user = signedInUser(res);
@@ -177,6 +185,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integration/health/check',
+    limit('check'),
     route(async (_req, res) => {
       const user = globalAdmin(res);
       const outcome = await deps.checkNow(user.tenantId);
