@@ -18,6 +18,7 @@ import type {
 } from './types';
 import type { HealthStoreOperations } from './health-port';
 import type { ConversationStoreOperations } from './conversation-port';
+import type { SealingNonceStoreOperations } from './sealing-nonce-port';
 
 export interface TenantInput {
   id: string;
@@ -103,7 +104,11 @@ export interface CoreStoreOperations {
 }
 
 export interface StoreOperations
-  extends CoreStoreOperations, HealthStoreOperations, ConversationStoreOperations {}
+  extends
+    CoreStoreOperations,
+    HealthStoreOperations,
+    ConversationStoreOperations,
+    SealingNonceStoreOperations {}
 
 export interface IntegrationStore extends StoreOperations {
   /**

@@ -241,6 +241,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX health_alerts_by_tenant ON health_alerts (tenant_id, created_at DESC, seq DESC);
   CREATE INDEX health_alerts_unplanned ON health_alerts (seq) WHERE planned_at IS NULL;
   `,
+  // 6: single-use nonces of sealed passwords, each bound to a tenant, a user and a purpose (only
+  // the nonce's hash is stored). No foreign key to tenants: a nonce may precede the tenant's row.
+  `
+  CREATE TABLE sealing_nonces (
+    nonce_hash TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    purpose TEXT NOT NULL CHECK (purpose IN ('connect', 'update')),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+  ) STRICT;
+  CREATE INDEX sealing_nonces_by_expiry ON sealing_nonces (expires_at);
+  `,
 ];
 
 /** Applies the migrations this database lacks, all in one write transaction. */

@@ -22,6 +22,8 @@ import { TransactionGate } from './transaction-gate';
 import { GuardedHealthOperations } from './guarded-health-operations';
 import { SqliteHealthStatements } from './health-statements';
 import { SqliteConversationStatements } from './conversation-statements';
+import { SqliteSealingNonceStatements } from './sealing-nonce-statements';
+import type { SealingNonceBinding, SealingNonceInput } from '../sealing-nonce-port';
 import type { ConversationSubscriptionInput } from '../conversation-port';
 import type { ConversationSubscription } from '../conversation-types';
 import type { IsoInstant } from '../types';
@@ -41,9 +43,23 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     private readonly sql: SyncOperations,
     health: SqliteHealthStatements,
     private readonly conversations: SqliteConversationStatements,
+    private readonly nonces: SqliteSealingNonceStatements,
     guard: () => Promise<void>,
   ) {
     super(health, guard);
+  }
+
+  async createSealingNonce(input: SealingNonceInput): Promise<void> {
+    await this.guard();
+    this.nonces.createSealingNonce(input);
+  }
+  async consumeSealingNonce(binding: SealingNonceBinding, now: Date): Promise<boolean> {
+    await this.guard();
+    return this.nonces.consumeSealingNonce(binding, now);
+  }
+  async purgeExpiredSealingNonces(now: Date): Promise<number> {
+    await this.guard();
+    return this.nonces.purgeExpiredSealingNonces(now);
   }
 
   async saveConversationSubscription(
@@ -143,9 +159,10 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
     private readonly statements: SqliteStatements,
     private readonly healthStatements: SqliteHealthStatements,
     private readonly conversationStatements: SqliteConversationStatements,
+    private readonly nonceStatements: SqliteSealingNonceStatements,
     private readonly gate: TransactionGate,
   ) {
-    super(statements, healthStatements, conversationStatements, () => gate.whenClosed());
+    super(statements, healthStatements, conversationStatements, nonceStatements, () => gate.whenClosed());
   }
 
   transaction<T>(fn: (tx: StoreOperations) => Promise<T>): Promise<T> {
@@ -164,6 +181,7 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
             this.statements,
             this.healthStatements,
             this.conversationStatements,
+            this.nonceStatements,
             async () => this.gate.assertOpen(token),
           ),
         ),
@@ -189,6 +207,7 @@ export function openSqliteStore(options: SqliteStoreOptions): IntegrationStore {
       new SqliteStatements(db, clock),
       new SqliteHealthStatements(db, clock),
       new SqliteConversationStatements(db, clock),
+      new SqliteSealingNonceStatements(db, clock),
       new TransactionGate(),
     );
   } catch (error) {

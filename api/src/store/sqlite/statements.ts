@@ -29,7 +29,7 @@ export type SyncOperations = Sync<CoreStoreOperations>;
 
 type Params = Record<string, string | number | null>;
 
-function constraintViolated(error: unknown, ...codes: string[]): boolean {
+export function constraintViolated(error: unknown, ...codes: string[]): boolean {
   return error instanceof Database.SqliteError && codes.includes(error.code);
 }
 
