@@ -102,6 +102,11 @@ const envSchema = {
    * the same key, and a key made up at start would be lost with the process.
    */
   EC_SEALING_KEY_FILE: z.string(),
+  /**
+   * The sealing key being rotated out: passwords sealed to it (by a tab that fetched the key before
+   * the switch) still open. Set it to the old EC_SEALING_KEY_FILE for the rotation, then remove it.
+   */
+  EC_SEALING_PREVIOUS_KEY_FILE: z.string().optional(),
   /** How long after consent a missing permission counts as pending rather than failed. */
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Between two health checks of one integration (with jitter). */
@@ -136,6 +141,7 @@ export interface AppConfig {
   keyVaultAuth:
     { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
   sealingKeyPem: string;
+  sealingPreviousKeyPem?: string;
   pendingWindowMs: number;
   healthIntervalMs: number;
   rateLimits: RateLimitSettings;
@@ -261,6 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     teamsHostOrigins: parseOrigins('EC_TEAMS_HOST_ORIGINS', e.EC_TEAMS_HOST_ORIGINS),
     keyVaultAuth: keyVaultAuth(e),
     sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE),
+    ...(e.EC_SEALING_PREVIOUS_KEY_FILE
+      ? { sealingPreviousKeyPem: readFile('EC_SEALING_PREVIOUS_KEY_FILE', e.EC_SEALING_PREVIOUS_KEY_FILE) }
+      : {}),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
     rateLimits: rateLimits(e),

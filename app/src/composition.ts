@@ -20,7 +20,7 @@ import { PoxAutodiscoverClient } from '../../api/src/exchange/autodiscover';
 import { OutboundPolicy } from '../../api/src/outbound/policy';
 import { throttleRetry } from '../../api/src/exchange/retry-policy';
 import { KeyVaultSecretVault } from '../../api/src/secrets/key-vault-secret-vault';
-import { RsaOaepPasswordSealer } from '../../api/src/secrets/password-sealer';
+import { JwePasswordSealer } from '../../api/src/secrets/password-sealer';
 import { vaultCredential } from '../../api/src/secrets/vault-credential';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
 import type { IntegrationStore } from '../../api/src/store/port';
@@ -37,7 +37,7 @@ export interface AppGraph {
   tokens: MsalAppTokenProvider;
   exchange: EwsGateway;
   validator: JoseSsoTokenValidator;
-  sealer: RsaOaepPasswordSealer;
+  sealer: JwePasswordSealer;
   /** Entra's consent URL rebuilt from a stored state, for the consent start page. */
   consentUrlFor(state: string): Promise<string | undefined>;
   service: IntegrationService;
@@ -81,7 +81,12 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     policy,
     logger: log,
   });
-  const sealer = new RsaOaepPasswordSealer({ privateKeyPem: config.sealingKeyPem });
+  const sealer = new JwePasswordSealer({
+    keyPem: config.sealingKeyPem,
+    ...(config.sealingPreviousKeyPem ? { previousKeyPem: config.sealingPreviousKeyPem } : {}),
+    nonces: store,
+    now,
+  });
   const settings = {
     authorityHost: config.authorityHost,
     clientId: config.clientId,

@@ -47,7 +47,12 @@ function service(): IntegrationService {
       readPassword: async () => 'pw',
       deletePassword: async (id) => void deleted.push(id),
     },
-    sealer: { publicKey: () => ({ kid: 'k', jwk: {} }), open: () => 'pw' },
+    sealer: {
+      grant: async () => {
+        throw new Error('not used by these use cases');
+      },
+      open: async () => 'pw',
+    },
     autodiscover: { discoverEwsUrl: async () => 'https://mail.fabrikam.com/EWS/Exchange.asmx' },
     consent: {
       start: async () => ({ consentUrl: 'https://login/consent', expiresAt: new Date().toISOString() }),

@@ -18,6 +18,7 @@ import {
   auditQuerySchema,
   consentStartRequestSchema,
   connectBasicRequestSchema,
+  sealingKeyRequestSchema,
   updatePasswordRequestSchema,
   verifyRequestSchema,
   type AuditView,
@@ -115,22 +116,34 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     }),
   );
 
-  router.get('/sealing-key', (_req, res) => {
-    // Copy the public members only, so a private key could never be serialised by mistake.
-    const { kid, jwk } = deps.sealer.publicKey();
-    const view: SealingKeyView = {
-      kid,
-      jwk: {
-        kty: String(jwk.kty),
-        n: text(jwk.n),
-        e: text(jwk.e),
-        alg: text(jwk.alg),
+  router.post(
+    '/sealing-key',
+    limit('start'),
+    route(async (req, res) => {
+      const user = globalAdmin(res);
+      const { purpose } = sealingKeyRequestSchema.parse(req.body ?? {});
+      const { kid, jwk, binding, expiresAt } = await deps.sealer.grant({
+        tenantId: user.tenantId,
+        userId: user.oid,
+        purpose,
+      });
+      // Copy the public members only, so a private key could never be serialised by mistake.
+      const view: SealingKeyView = {
         kid,
-        use: text(jwk.use),
-      },
-    };
-    res.json(view);
-  });
+        jwk: {
+          kty: String(jwk.kty),
+          n: text(jwk.n),
+          e: text(jwk.e),
+          alg: text(jwk.alg),
+          kid,
+          use: text(jwk.use),
+        },
+        binding,
+        expiresAt,
+      };
+      res.status(201).json(view);
+    }),
+  );
 
   router.post(
     '/integrations/basic',

@@ -119,7 +119,11 @@ export class IntegrationService {
   ): Promise<VerificationResult> {
     return this.auditFailures(user, 'integration.connect.basic', async () => {
       this.requireAdmin(user);
-      const password = this.deps.sealer.open(input.sealedPassword);
+      const password = await this.deps.sealer.open(input.sealedPassword, {
+        tenantId: user.tenantId,
+        userId: user.oid,
+        purpose: 'connect',
+      });
       const ewsUrl =
         input.ewsUrl ??
         (await this.deps.autodiscover.discoverEwsUrl(input.autodiscoverAddress, {
@@ -159,7 +163,11 @@ export class IntegrationService {
       if (integration.method !== 'basic' || !integration.serviceAccount) {
         throw new UseCaseError('wrong_method', 'Exchange Online connections have no password.');
       }
-      const password = this.deps.sealer.open(sealed);
+      const password = await this.deps.sealer.open(sealed, {
+        tenantId: user.tenantId,
+        userId: user.oid,
+        purpose: 'update',
+      });
       const { secretId } = await this.deps.vault.storePassword(
         user.tenantId,
         integration.serviceAccount,

@@ -9,6 +9,7 @@ import type {
   IntegrationStatusView,
   MeView,
   ProblemBody,
+  SealingKeyRequest,
   SealingKeyView,
   StepView,
   UpdatePasswordRequest,
@@ -84,7 +85,7 @@ export class ApiClient {
   me = () => this.request<MeView>('GET', '/api/me');
   integration = () => this.request<IntegrationStatusView>('GET', '/api/integration');
   startConsent = () => this.request<ConsentStartView>('POST', '/api/integrations/modern/consent', {});
-  sealingKey = () => this.request<SealingKeyView>('GET', '/api/sealing-key');
+  sealingKey = (body: SealingKeyRequest) => this.request<SealingKeyView>('POST', '/api/sealing-key', body);
   connectBasic = (body: ConnectBasicRequest, onStep: StepListener) =>
     this.verification('POST', '/api/integrations/basic', body, onStep);
   updatePassword = (body: UpdatePasswordRequest, onStep: StepListener) =>

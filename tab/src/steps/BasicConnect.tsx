@@ -83,7 +83,7 @@ export function BasicConnect({
     if (!validate() || !input) return;
     setSealing(true);
     try {
-      const sealed = await sealPasswordInput(api, input);
+      const sealed = await sealPasswordInput(api, input, mode === 'connect' ? 'connect' : 'update');
       onSubmit({ endpointKind, endpoint: endpoint.trim(), serviceAccount: serviceAccount.trim() }, sealed);
     } catch (e) {
       setSealing(false);
