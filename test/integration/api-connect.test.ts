@@ -68,12 +68,16 @@ describe('authentication and authorisation', () => {
       ['POST', '/api/integration/health/check'],
       ['POST', '/api/integration/verify'],
       ['DELETE', '/api/integration'],
+      // Refused whatever the body: an empty one, as here, is not even read.
+      ['PUT', '/api/integration/password'],
+      ['POST', '/api/integrations/basic'],
+      ['POST', '/api/sealing-key'],
     ] as const) {
       const res = await call<ProblemBody>(
         'alex@contoso.com',
         method,
         path,
-        method === 'POST' ? {} : undefined,
+        method === 'POST' || method === 'PUT' ? {} : undefined,
       );
       expect({ method, path, status: res.status, code: res.body?.code }).toEqual({
         method,
@@ -366,6 +370,34 @@ describe('Exchange Server: service account in Key Vault', () => {
     await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/password', {
       password,
     });
+  });
+
+  it('a Key Vault write failure while connecting stores nothing and audits the failure', async () => {
+    const auditNow = async () =>
+      (await call<AuditView>('admin@fabrikam.com', 'GET', '/api/integration/audit')).body.entries;
+    const before = (await auditNow()).length;
+    await env.sandbox.control('POST', '/faults', {
+      service: 'keyvault',
+      operation: 'setSecret',
+      kind: 'http5xx',
+      status: 500,
+      count: 10,
+    });
+    try {
+      const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+        ewsUrl: ewsUrl(),
+        serviceAccount: 'svc-ews@fabrikam.com',
+        sealedPassword: await sealed('admin@fabrikam.com', password),
+      });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 502, code: 'unreachable' });
+    } finally {
+      await env.sandbox.control('DELETE', '/faults');
+    }
+    const status = await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration');
+    expect(status.body.integration).toBeNull();
+    const after = await auditNow();
+    expect(after).toHaveLength(before + 1);
+    expect(after[0]).toMatchObject({ action: 'integration.connect.basic', result: 'failure' });
   });
 
   describe('sealed passwords bound to who sealed them and for what (400 before anything is opened)', () => {

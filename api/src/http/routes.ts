@@ -149,6 +149,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/integrations/basic',
     limit('verify'),
     route(async (req, res) => {
+      globalAdmin(res);
       const body = connectBasicRequestSchema.parse(req.body);
       const input = body.ewsUrl
         ? { ewsUrl: body.ewsUrl, serviceAccount: body.serviceAccount, sealedPassword: body.sealedPassword }
@@ -168,6 +169,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/integration/password',
     limit('verify'),
     route(async (req, res) => {
+      globalAdmin(res);
       const body = updatePasswordRequestSchema.parse(req.body);
       const user = signedInUser(res);
       await answerVerification(req, res, deps.log, (onStep) =>
