@@ -19,3 +19,10 @@ export function impersonationCommand(serviceAccount: string): string {
 export function psQuote(value: string): string {
   return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Whole days until EWS in Exchange Online is switched off; 0 or less once it is. */
+export function daysUntilEwsEnds(now: Date): number {
+  return Math.floor((Date.parse(`${EWS_SHUTDOWN_DATE}T00:00:00Z`) - now.getTime()) / DAY_MS);
+}

@@ -10,6 +10,7 @@ import {
   impersonationCommand,
   psQuote,
 } from './powershell-commands';
+import { ROOM_SCOPE_APPLY_HOURS } from './room-scope-commands';
 
 export { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE, ewsAllowListCommand, impersonationCommand };
 
@@ -25,6 +26,10 @@ export interface RemediationContext {
   serviceAccount?: string;
   ewsUrl?: string;
   retryAfterMs?: number;
+  /** When admin consent was granted, if it was: a role still missing long after is worth checking. */
+  consentedAt?: string;
+  /** Proving a room-only scope (RBAC for Applications): a refused room means it is not applied. */
+  roomScope?: boolean;
 }
 
 const seconds = (ms: number | undefined) => Math.max(1, Math.ceil((ms ?? 0) / 1000));
@@ -60,7 +65,9 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
     case 'tenant_not_found':
       return 'Entra ID does not know this tenant. Check the tenant id or domain, then sign in to Teams with an account of that organisation.';
     case 'consent_missing':
-      return 'Exchange Connect has no admin consent in your organisation (never granted, or revoked). A Global Administrator grants it again from the Exchange Connect tab: Connect → Exchange Online → Grant admin consent.';
+      return ctx.consentedAt
+        ? `Admin consent was granted on ${ctx.consentedAt.slice(0, 16).replace('T', ' ')} UTC, but Microsoft 365 still issues Exchange Connect's tokens without the permission. In the Microsoft Entra admin center, open Enterprise applications → Exchange Connect → Permissions and check that the application permissions are listed as granted for your organisation (and that the application is enabled for sign-in). If they are missing, a Global Administrator grants admin consent again from the Exchange Connect tab: Connect → Exchange Online → Grant admin consent.`
+        : 'Exchange Connect has no admin consent in your organisation (never granted, or revoked). A Global Administrator grants it again from the Exchange Connect tab: Connect → Exchange Online → Grant admin consent.';
     case 'consent_pending':
       return 'Admin consent was granted, but Microsoft 365 has not applied it yet; this usually takes a few minutes. Exchange Connect keeps checking by itself.';
     case 'consent_declined':
@@ -84,15 +91,17 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
     case 'impersonation_header_missing':
       return 'Exchange requires app-only calls to name the mailbox they act on (ExchangeImpersonation). This is a defect on our side; please report it.';
     case 'invalid_credentials':
-      return `Exchange rejected the user name or password of ${account}. If the password was changed in Active Directory, enter the new one with "Update password"; check that the account is not locked out or disabled.`;
+      return `Exchange rejected the user name or password of ${account}. If the password was changed in Active Directory, enter the new one with "Update password" (or correct the account with "Change connection details"); check that the account is not locked out or disabled.`;
     case 'ews_blocked':
       return `Your organisation blocks Exchange Web Services for Exchange Connect. Since ${EWS_DEFAULT_OFF_DATE} Exchange Online turns EWS off for apps that are not on the organisation's allow list. In Exchange Online PowerShell run: ${ewsAllowListCommand(ctx.appId)}  — EWS in Exchange Online is switched off for good on ${EWS_SHUTDOWN_DATE}.`;
     case 'access_policy_denied':
+      if (ctx.roomScope)
+        return `Exchange Online refused Exchange Connect access to the room ${mailbox}: the room-only role assignment does not cover it yet. Changes to RBAC for Applications can take up to ${ROOM_SCOPE_APPLY_HOURS} hours to apply. Check it with Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)} (InScope must be True), then prove the scope again.`;
       return ctx.service === 'graph'
         ? `Exchange Online refused Exchange Connect access to ${mailbox}. When Exchange Connect is limited to room mailboxes (RBAC for Applications), verify with a room mailbox inside that scope; check a mailbox with: Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)}. An application access policy has the same effect: Test-ApplicationAccessPolicy -Identity ${psQuote(mailbox)} -AppId ${psQuote(ctx.appId)}`
         : `An application access policy limits which mailboxes Exchange Connect may open, and ${mailbox} is outside it. Verify with a room mailbox the policy covers, or check it with: Test-ApplicationAccessPolicy -Identity ${psQuote(mailbox)} -AppId ${psQuote(ctx.appId)}`;
     case 'scope_widened':
-      return `Exchange Connect was limited to room mailboxes, but it can open ${mailbox} again. Someone granted the tenant-wide Calendars permission again or changed the management scope. Remove the tenant-wide Calendars.ReadWrite grant in the Entra admin center (Enterprise applications → Exchange Connect → Permissions), check the scope with Test-ServicePrincipalAuthorization, then prove the scope again in the Exchange Connect tab.`;
+      return `Exchange Connect is meant to be limited to room mailboxes, but it can open ${mailbox}. As long as the tenant-wide Calendars.ReadWrite grant exists in Entra ID, it widens access to every mailbox: remove it in the Microsoft Entra admin center (Enterprise applications → Exchange Connect → Permissions → Calendars.ReadWrite → Revoke permission), check the management scope with Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)} (InScope must be False), then prove the scope again in the Exchange Connect tab.`;
     case 'token_rejected':
       return 'Microsoft refused the app-only token Exchange Connect presented. This is usually on our side: the operators must check the app registration, its certificate and the server clock. If your organisation has just changed Conditional Access for workload identities, check the sign-in logs of Exchange Connect in Entra ID.';
     case 'ews_retired':

@@ -14,7 +14,7 @@ import {
   type VerificationResult,
 } from '../../api/src/integrations/verification';
 import { traceText } from '../../api/src/integrations/trace-text';
-import type { SecretVault } from '../../api/src/secrets/port';
+import { enteredPassword } from '../../api/src/secrets/entered-password';
 import { loadDevelopmentEnv } from './development-env';
 
 const USAGE = `Usage:
@@ -67,15 +67,6 @@ async function readPassword(): Promise<string> {
   return password;
 }
 
-/** The password given on stdin, held in memory for this run only. */
-function inMemoryVault(password: string): SecretVault {
-  return {
-    storePassword: () => Promise.reject(new Error('not used by the CLI')),
-    readPassword: async () => password,
-    deletePassword: async () => undefined,
-  };
-}
-
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
 
 async function verify(values: Values, config: AppConfig): Promise<number> {
@@ -103,7 +94,7 @@ async function verify(values: Values, config: AppConfig): Promise<number> {
       const ewsUrl =
         values['ews-url'] ??
         (await graph.autodiscover.discoverEwsUrl(mailbox, { username: values.user, password }));
-      deps = { ...deps, vault: inMemoryVault(password) };
+      deps = { ...deps, vault: enteredPassword(password) };
       integration = {
         tenantId: values.tenant ?? mailbox.split('@')[1] ?? '',
         method: 'basic',

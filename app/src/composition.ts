@@ -126,8 +126,12 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     autodiscover,
     consent,
     pendingWindowMs: config.pendingWindowMs,
+    // A verified connection refreshes its health at once, so the two never tell different stories.
+    refreshHealth: async (tenantId) => {
+      await health.checkNow(tenantId);
+    },
   });
-  const validator = new JoseSsoTokenValidator(ssoValidatorOptions(config, policy));
+  const validator = new JoseSsoTokenValidator({ ...ssoValidatorOptions(config, policy), now });
   const health = createHealthScheduler({
     ...connections,
     store,

@@ -15,8 +15,9 @@ import {
   createCloudAdapter,
   dangerouslyUnauthenticatedBotFrameworkAuthentication,
 } from './adapter';
-import { AlertNotifier, type NotifierOptions } from './notifier';
+import { AlertNotifier, type NotifierDeps, type NotifierOptions } from './notifier';
 import { BotFrameworkAlertSender } from './proactive-sender';
+import { teamsRateLimiter } from './rate-limiter';
 import type { BotSettings } from './settings';
 
 export interface BotDeps {
@@ -28,6 +29,8 @@ export interface BotDeps {
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   notifierOptions?: Partial<NotifierOptions>;
+  /** Called after each delivery is settled (metrics, benchmarks). */
+  onSettled?: NotifierDeps['onSettled'];
 }
 
 export interface Bot {
@@ -61,9 +64,11 @@ export function createBot(deps: BotDeps): Bot {
     tab: settings.tab,
     log,
     clock,
+    limiter: teamsRateLimiter(),
     ...(deps.random ? { random: deps.random } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.notifierOptions ? { options: deps.notifierOptions } : {}),
+    ...(deps.onSettled ? { onSettled: deps.onSettled } : {}),
   });
   const router = express.Router();
   router.post('/api/messages', express.json({ limit: '1mb' }), async (req, res) => {

@@ -22,6 +22,9 @@ export type AlertOutbox = Pick<
   | 'settleAlertDelivery'
   | 'listAlertDeliveries'
   | 'listAlerts'
+  | 'claimNextDeliveryPerConversation'
+  | 'sentActivityOf'
+  | 'incidentClosedBy'
 >;
 
 /** What the status card shows: the tenant's connection, its health and the last run's results. */

@@ -1,7 +1,8 @@
 /**
  * Proactive sends through botbuilder (continueConversationAsync with the stored reference), and
- * the one place botbuilder's send errors become our DeliveryError. botbuilder's ConnectorClient
- * already retries 429 and 5xx a few times itself; what still fails arrives here.
+ * the one place botbuilder's send errors become our DeliveryError. The adapter's proactive
+ * ConnectorClients do not retry (adapter.ts): a 429 or 5xx arrives here from the first request,
+ * with its Retry-After, and the notifier reschedules that conversation alone.
  */
 import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import { cardAttachment, type AdaptiveCard } from './cards/card';

@@ -248,7 +248,11 @@ describe('Exchange Online: admin consent and verification', () => {
       consentedBy: 'admin@contoso.com',
     });
     expect(status.body.latestVerification?.outcome).toBe('verified');
-    expect(status.body.health).toBeNull();
+    // A successful verification refreshes health at once (issue 11: the two never disagree).
+    expect(status.body.health?.state).toBe('healthy');
+    expect(Date.parse(status.body.health!.lastRunAt!)).toBeGreaterThanOrEqual(
+      Date.parse(status.body.latestVerification!.finishedAt),
+    );
 
     const health = await call<HealthView>('admin@contoso.com', 'POST', '/api/integration/health/check');
     expect(health.status).toBe(200);
@@ -507,20 +511,68 @@ describe('Exchange Server: service account in Key Vault', () => {
     expect(plain.body.code).toBe('endpoint_not_allowed');
   });
 
-  it('a wrong password fails with invalid_credentials; the right one verifies', async () => {
-    const wrong = await call<VerificationView>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+  it('a wrong password is refused with 400 invalid_credentials and stores nothing; the right one verifies, then reaches Key Vault', async () => {
+    const wrong = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
       ewsUrl: ewsUrl(),
       serviceAccount: 'svc-ews@fabrikam.com',
       sealedPassword: await sealed('admin@fabrikam.com', `${password}-wrong`),
     });
-    expect(wrong.body.outcome).toBe('failed');
-    expect(wrong.body.diagnostic?.kind).toBe('invalid_credentials');
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatchObject({ code: 'invalid_credentials', microsoftCode: expect.any(String) });
+    expect(wrong.body.remediation).toContain('Update password');
+    expect(
+      (await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration')).body.integration,
+    ).toBeNull();
+
+    const right = await call<VerificationView>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      ewsUrl: ewsUrl(),
+      serviceAccount: 'svc-ews@fabrikam.com',
+      sealedPassword: await sealed('admin@fabrikam.com', password),
+    });
+    expect(right.body.outcome).toBe('verified');
+    expect(right.body.steps.map((s) => s.name)).toEqual([
+      'endpoint',
+      'credentials',
+      'mailbox',
+      'rooms',
+      'keyVault',
+    ]);
+    expect(right.body.steps.find((s) => s.name === 'credentials')?.detail).toMatchObject({
+      password: 'entered',
+    });
+  });
+
+  it('a wrong new password leaves the working one and the connection untouched', async () => {
+    const before = (await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration')).body
+      .integration;
+    expect(before?.status).toBe('verified');
+    const wrong = await call<ProblemBody>('admin@fabrikam.com', 'PUT', '/api/integration/password', {
+      sealedPassword: await sealed('admin@fabrikam.com', `${password}-typo`, 'update'),
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.code).toBe('invalid_credentials');
+    const after = (await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration')).body
+      .integration;
+    expect(after).toEqual(before);
+    // The stored password still works: a re-verification reads it from Key Vault.
+    const again = await call<VerificationView>('admin@fabrikam.com', 'POST', '/api/integration/verify', {});
+    expect(again.body.outcome).toBe('verified');
 
     const right = await call<VerificationView>('admin@fabrikam.com', 'PUT', '/api/integration/password', {
       sealedPassword: await sealed('admin@fabrikam.com', password, 'update'),
     });
     expect(right.body.outcome).toBe('verified');
-    expect(right.body.steps.map((s) => s.name)).toEqual(['endpoint', 'credentials', 'mailbox', 'rooms']);
+  });
+
+  it('the same wrong password found through Autodiscover gets the same answer: 400 invalid_credentials', async () => {
+    const wrong = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      autodiscoverAddress: 'admin@fabrikam.com',
+      serviceAccount: 'svc-ews@fabrikam.com',
+      sealedPassword: await sealed('admin@fabrikam.com', `${password}-wrong`),
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.code).toBe('invalid_credentials');
+    expect(wrong.body.remediation).toContain('Update password');
   });
 
   it('finds the EWS URL with Autodiscover from an e-mail address', async () => {

@@ -137,7 +137,7 @@ describe('verification as an NDJSON stream', () => {
     expect((JSON.parse(notAdmin.text) as ProblemBody).code).toBe('not_global_admin');
   });
 
-  it('streams the failed mailbox step of a Basic connection with a wrong password', async () => {
+  it('streams the failed mailbox step of a Basic connection with a wrong password, then the refusal', async () => {
     const password = `Pw-${randomBytes(12).toString('base64url')}`;
     await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/password', {
       password,
@@ -151,17 +151,18 @@ describe('verification as an NDJSON stream', () => {
       sealedPassword: await sealPassword(key.body, `${password}-wrong`),
     });
     expect(streamed.status).toBe(200);
+    // Nothing was stored: the stream ends with the refusal, the same 400 a JSON caller gets.
     expect(streamed.events.map(label)).toEqual([
       'step:endpoint',
       'step:credentials',
       'step:mailbox',
-      'result',
+      'error',
     ]);
     const mailbox = streamed.events.find((e) => e.type === 'step' && e.step.name === 'mailbox');
     expect(mailbox).toMatchObject({ step: { status: 'failed', remediation: expect.any(String) } });
-    expect(resultOf(streamed)).toMatchObject({
-      outcome: 'failed',
-      diagnostic: { kind: 'invalid_credentials' },
+    expect(streamed.events.at(-1)).toMatchObject({
+      type: 'error',
+      problem: { status: 400, code: 'invalid_credentials' },
     });
     expect(streamed.text).not.toContain(password);
   });

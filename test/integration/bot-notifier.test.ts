@@ -97,6 +97,9 @@ describe('alert notifier (outbox → botbuilder continueConversationAsync → sa
   });
   afterEach(async () => {
     await sandbox.control('DELETE', '/faults');
+    // The harness clock jumps ahead (lease expiry, back-off) while the connector counts real time,
+    // so without this one scenario's sends would throttle the next one's (8 per 2 s per conversation).
+    await sandbox.control('DELETE', '/connector/rate-limits');
   });
 
   let failing: HealthAlert;
@@ -161,7 +164,7 @@ describe('alert notifier (outbox → botbuilder continueConversationAsync → sa
 
   it('a 429 storm on the connector ends with every card delivered exactly once', async () => {
     const alert = await raise('failing');
-    // Enough throttled answers to exhaust botbuilder's own retries of the first send at least once.
+    // More throttled answers than there are conversations: some deliveries are throttled twice.
     const fault = await sandbox.control('POST', '/faults', {
       service: 'connector',
       kind: 'throttle',
@@ -191,6 +194,9 @@ describe('alert notifier (outbox → botbuilder continueConversationAsync → sa
       log: quietLog,
       clock: harness.clock.now,
       sleep: harness.clock.sleep,
+      // One delivery at a time, so the stop lands between two (bot-notifier-instances.test.ts stops
+      // one with several sends in flight).
+      options: { concurrency: 1 },
       onSettled: (_claimed, outcome) => {
         if (outcome.status === 'sent') void first.stop();
       },

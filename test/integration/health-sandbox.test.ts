@@ -14,6 +14,7 @@ import { loadConfig } from '../../api/src/config';
 import { createLogger } from '../../api/src/logger';
 import { buildAppGraph, type AppGraph } from '../../app/src/composition';
 import type { SignedInUser } from '../../api/src/identity/port';
+import { sealPassword, type SealingGrant } from '../../api/src/secrets/seal-password';
 
 /** One sandbox tenant per protocol, so each test starts from an empty store for its tenant. */
 const TENANTS = {
@@ -124,5 +125,63 @@ it.each(['graph', 'ews'] as const)(
     expect((await checkNow(tenantId)).state).toBe('healthy');
     expect(await alertKinds(tenantId)).toEqual(['failing', 'recovered']);
     expect(logLines.filter((line) => line.includes('health check run failed'))).toEqual([]);
+
+    // Issue 11: the admin who connected leaves (mailbox deleted). Health checks a room and only
+    // notes that the verification mailbox is gone: healthy, and no alert.
+    expect((await sandbox.control('DELETE', `/exchange/mailboxes/${ADMIN.upn}`)).status).toBeLessThan(300);
+    for (let run = 0; run < 3; run++) {
+      const afterLeaving = await checkNow(tenantId);
+      expect(afterLeaving.state).toBe('healthy');
+      expect(afterLeaving.results.find((r) => r.check === 'mailbox')).toMatchObject({
+        status: 'ok',
+        detail: {
+          mailbox: expect.stringMatching(new RegExp(`^room\\..*@${tenant.domain.replace('.', '\\.')}$`)),
+          verificationMailbox: ADMIN.upn,
+          verificationMailboxGone: true,
+        },
+      });
+      expect(afterLeaving.results.find((r) => r.check === 'rooms')?.status).toBe('ok');
+    }
+    expect(await alertKinds(tenantId)).toEqual(['failing', 'recovered']);
   },
 );
+
+it('over Basic Authentication (Exchange Server): a changed service-account password alerts failing once, and the fix recovers', async () => {
+  const FABRIKAM = { id: '69e46513-af5b-44b0-8c4f-7a95a633f186', domain: 'fabrikam.com' };
+  const admin = adminOf(FABRIKAM);
+  const account = 'svc-ews@fabrikam.com';
+  const setPassword = async (password: string) =>
+    expect(
+      (await sandbox.control('PUT', `/exchange/service-accounts/${account}/password`, { password })).status,
+    ).toBeLessThan(300);
+  // What the tab does: a grant for this admin and purpose, then the password sealed with it.
+  const sealed = async (password: string, purpose: 'connect' | 'update' = 'connect') =>
+    sealPassword(
+      (await graph.sealer.grant({ tenantId: admin.tenantId, userId: admin.oid, purpose })) as SealingGrant,
+      password,
+    );
+  const ewsUrl = `${sandbox.urls.exchangeServer}/EWS/Exchange.asmx`;
+
+  await setPassword('First-Passw0rd');
+  const connected = await graph.service.connectBasic(admin, {
+    ewsUrl,
+    serviceAccount: account,
+    sealedPassword: await sealed('First-Passw0rd'),
+  });
+  expect(connected.outcome).toBe('verified');
+  expect((await checkNow(FABRIKAM.id)).state).toBe('healthy');
+
+  // Active Directory changes the password; Exchange Connect still holds the old one.
+  await setPassword('Second-Passw0rd');
+  const states = [];
+  for (let run = 0; run < 3; run++) states.push((await checkNow(FABRIKAM.id)).state);
+  expect(states).toEqual(['healthy', 'failing', 'failing']);
+  const [failing] = await graph.store.listAlerts(FABRIKAM.id, { limit: 50 });
+  expect(await alertKinds(FABRIKAM.id)).toEqual(['failing']);
+  expect(failing).toMatchObject({ failingCheck: 'mailbox', microsoftCode: expect.any(String) });
+
+  const fixed = await graph.service.updatePassword(admin, await sealed('Second-Passw0rd', 'update'));
+  expect(fixed.outcome).toBe('verified');
+  expect((await checkNow(FABRIKAM.id)).state).toBe('healthy');
+  expect(await alertKinds(FABRIKAM.id)).toEqual(['failing', 'recovered']);
+});

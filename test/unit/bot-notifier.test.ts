@@ -196,4 +196,33 @@ describe('AlertNotifier scheduling (fake sender, injected clock)', () => {
     await raise();
     expect(await notifier().drainOnce()).toMatchObject({ sent: 0, suppressed: 2 });
   });
+
+  it('sends a recovery only where its incident was told: not to a conversation muted then, nor to one added since', async () => {
+    await subscribe('a:1');
+    await subscribe('a:2');
+    // a:2 is muted while the failure is announced.
+    await store.setConversationMute(TENANT, 'a:2', new Date(nowMs + 60_000).toISOString());
+    await raise();
+    expect(await notifier().drainOnce()).toMatchObject({ sent: 1, suppressed: 1 });
+
+    nowMs += 120_000;
+    await subscribe('a:3');
+    const recovery = await store.addAlert({
+      tenantId: TENANT,
+      integrationId: 'i-1',
+      kind: 'recovered',
+      severity: 'info',
+      title: 'recovered',
+      summary: 's',
+      since: new Date(nowMs).toISOString(),
+    });
+    expect(await notifier().drainOnce()).toMatchObject({ sent: 1, suppressed: 2 });
+    expect(
+      (await store.listAlertDeliveries(TENANT, recovery.id)).map((d) => [d.conversationId, d.status]),
+    ).toEqual([
+      ['a:1', 'sent'],
+      ['a:2', 'suppressed'],
+      ['a:3', 'suppressed'],
+    ]);
+  });
 });

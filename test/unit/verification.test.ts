@@ -135,6 +135,19 @@ describe('verifyIntegration', () => {
     });
   });
 
+  it('escalates a pending consent after the window to what to check, naming when it was granted', async () => {
+    const d = deps({
+      tokens: { getAppToken: async () => ({ accessToken: 't', expiresOn: new Date(), roles: [] }) },
+    });
+    const integration = modern(11 * 60 * 1000);
+    const result = await verifyIntegration(d, { integration, mailbox: 'admin@contoso.com' });
+    const granted = integration.consentedAt!.slice(0, 16).replace('T', ' ');
+    expect(result.diagnostic?.remediation).toBe(
+      `Admin consent was granted on ${granted} UTC, but Microsoft 365 still issues Exchange Connect's tokens without the permission. In the Microsoft Entra admin center, open Enterprise applications → Exchange Connect → Permissions and check that the application permissions are listed as granted for your organisation (and that the application is enabled for sign-in). If they are missing, a Global Administrator grants admin consent again from the Exchange Connect tab: Connect → Exchange Online → Grant admin consent.`,
+    );
+    expect(result.steps.at(-1)?.remediation).toBe(result.diagnostic?.remediation);
+  });
+
   it('treats AADSTS700016 right after consent as pending, and without consent as failed', async () => {
     const d = deps({
       tokens: { getAppToken: async () => Promise.reject(fail('consent_missing', 'AADSTS700016')) },

@@ -74,6 +74,8 @@ export interface FailedConnection {
   /** The stage that failed, with its diagnostic. */
   failed: StageResult & { diagnostic: Diagnostic };
   stages: StageResult[];
+  /** The token, when one was issued but lacks the permission. */
+  token?: AppToken;
 }
 
 /** The integration as the union it is: Exchange Online, or Exchange Server with its service account. */
@@ -93,13 +95,17 @@ export function targetOf(integration: ConnectableIntegration): ExchangeTarget | 
   return { method: 'basic', tenantId: integration.tenantId, ewsUrl, serviceAccount, secretId };
 }
 
+function missingRoles(roles: readonly string[], needed: readonly string[]): string[] {
+  return needed.filter((role) => !roles.includes(role));
+}
+
 /** The token lacks a permission the protocol needs: consent missing (or not applied yet). */
 export function missingPermission(
   roles: readonly string[],
   needed: readonly string[],
   ctx: RemediationContext,
 ): Diagnostic | undefined {
-  const missing = needed.filter((role) => !roles.includes(role));
+  const missing = missingRoles(roles, needed);
   if (missing.length === 0) return undefined;
   return {
     kind: 'consent_missing',
@@ -209,15 +215,26 @@ export async function openConnection(
     if ('failed' in secret) return fail(secret.failed);
     credentials = { kind: 'password', username: target.serviceAccount, password: secret.value };
   } else {
+    const required = requiredRoles(target.protocol, target.accessScope);
     const issued = await runner.run('token', async () => {
-      const t = await deps.tokens.getAppToken(target.tenantId, target.protocol, {
+      let t = await deps.tokens.getAppToken(target.tenantId, target.protocol, {
         forceRefresh: options.freshToken ?? false,
       });
-      return { value: t, detail: { expiresOn: t.expiresOn.toISOString(), roles: t.roles } };
+      // A cached token may predate the grant (Entra issues tokens without roles while consent
+      // replicates): a missing permission is only believed from a token fetched just now.
+      if (!options.freshToken && missingRoles(t.roles, required).length > 0) {
+        t = await deps.tokens.getAppToken(target.tenantId, target.protocol, { forceRefresh: true });
+      }
+      const detail: JsonObject = {
+        expiresOn: t.expiresOn.toISOString(),
+        roles: t.roles,
+        ...(t.servicePrincipalId ? { servicePrincipalId: t.servicePrincipalId } : {}),
+      };
+      return { value: t, detail };
     });
     if ('failed' in issued) return fail(issued.failed);
     token = issued.value;
-    const missing = missingPermission(token.roles, requiredRoles(target.protocol, target.accessScope), ctx);
+    const missing = missingPermission(token.roles, required, ctx);
     const permission = runner.record({
       stage: 'permission',
       ok: missing === undefined,
@@ -225,7 +242,7 @@ export async function openConnection(
       detail: { roles: token.roles },
       ...(missing ? { diagnostic: missing } : {}),
     });
-    if (missing) return fail({ ...permission, diagnostic: missing });
+    if (missing) return { ...fail({ ...permission, diagnostic: missing }), token };
     credentials = { kind: 'app-token', accessToken: token.accessToken };
   }
 

@@ -7,6 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { diagnosticOf as converted, type Diagnostic, type UnexpectedErrorReport } from '../errors';
 import { EWS_SHUTDOWN_DATE, remediationFor, type RemediationContext } from '../remediation';
+import { daysUntilEwsEnds } from '../powershell-commands';
 import {
   openConnection,
   protocolOf,
@@ -17,6 +18,7 @@ import {
 } from '../exchange/open-connection';
 import type { MailboxAccess } from '../exchange/port';
 import { checkRooms, findRooms } from '../exchange/rooms';
+import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { CheckName, CheckResult, CheckStatus } from '../store/health-types';
 import type { Integration, JsonObject } from '../store/types';
 import { TimeoutError, withTimeout, type Timers } from './timers';
@@ -54,8 +56,13 @@ export const DEFAULT_HEALTH_CHECK_OPTIONS: HealthCheckOptions = {
 
 export interface HealthCheckInput {
   integration: Integration;
-  /** The mailbox verification opened; the mailbox check is skipped without one. */
+  /** The mailbox the mailbox check opens (a room the platform uses); skipped without one. */
   mailbox?: string;
+  /**
+   * The mailbox verifications open, when it is not `mailbox`: the admin's, who may leave. Its
+   * disappearance is reported in the mailbox check's detail, never as a failure.
+   */
+  verificationMailbox?: string;
   /** Room addresses from the latest verification; listed from Exchange when undefined. */
   knownRooms?: readonly string[];
   /** Where this run's room sample starts. */
@@ -168,17 +175,28 @@ export class HealthChecks {
     }
     results.push(opened.result);
     const connection = opened.value;
-    if (connection && integration.method === 'modern' && integration.accessScope === 'rooms') {
-      const open = connection;
-      results.push((await this.timed('scope', ctx, () => this.scope(open, input.scopeProbe, ctx))).result);
+    if (!connection) return { results, roomCursor: input.roomCursor };
+    if (integration.method === 'modern' && integration.accessScope === 'rooms') {
+      results.push(
+        (await this.timed('scope', ctx, () => this.scope(connection, input.scopeProbe, ctx))).result,
+      );
     }
-    if (!connection || !input.mailbox) return { results, roomCursor: input.roomCursor };
+    if (!input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
     const { access } = connection;
     const calendar = await this.timed('mailbox', ctx, async (): Promise<CheckOutcome<true>> => {
       const folder = await access.openCalendar(mailbox);
-      return { status: 'ok', value: true, detail: { mailbox, calendar: folder.displayName } };
+      const gone = input.verificationMailbox
+        ? await this.mailboxGone(access, input.verificationMailbox, ctx)
+        : false;
+      const detail: JsonObject = {
+        mailbox,
+        calendar: folder.displayName,
+        ...(input.verificationMailbox ? { verificationMailbox: input.verificationMailbox } : {}),
+        ...(gone ? { verificationMailboxGone: true } : {}),
+      };
+      return { status: 'ok', value: true, detail };
     });
     results.push(calendar.result);
     // Exchange Online's EWS allow list matters only to connections that speak EWS to it.
@@ -255,11 +273,9 @@ export class HealthChecks {
 
   /** EWS in Exchange Online ends on EWS_SHUTDOWN_DATE: a countdown from 90 days, then a failure. */
   private ewsRetirement(ctx: RemediationContext): CheckResult {
-    const endsAt = Date.parse(`${EWS_SHUTDOWN_DATE}T00:00:00Z`);
-    const msLeft = endsAt - this.deps.now();
-    const daysLeft = Math.floor(msLeft / DAY_MS);
+    const daysLeft = daysUntilEwsEnds(new Date(this.deps.now()));
     const detail: JsonObject = { endsOn: EWS_SHUTDOWN_DATE, daysLeft };
-    if (msLeft <= 0) {
+    if (Date.parse(`${EWS_SHUTDOWN_DATE}T00:00:00Z`) <= this.deps.now()) {
       return toResult(
         'ewsRetirement',
         {
@@ -279,6 +295,23 @@ export class HealthChecks {
     return toResult('ewsRetirement', { status: warn ? 'warn' : 'ok', detail }, 0);
   }
 
+  /** Whether Exchange says `address` has no mailbox (any other answer: not known to be gone). */
+  private async mailboxGone(
+    access: MailboxAccess,
+    address: string,
+    ctx: RemediationContext,
+  ): Promise<boolean> {
+    try {
+      await access.openCalendar(address);
+      return false;
+    } catch (error) {
+      return (
+        diagnosticOf(error, { ...ctx, mailbox: address }, this.deps.reportUnexpected).kind ===
+        'mailbox_not_found'
+      );
+    }
+  }
+
   /**
    * Limited to room mailboxes, the scope must keep restricting: the token must not carry a
    * tenant-wide calendar permission again, and a mailbox outside the scope must stay refused.
@@ -288,41 +321,26 @@ export class HealthChecks {
     probe: string | undefined,
     ctx: RemediationContext,
   ): Promise<CheckOutcome<never>> {
-    const roles = connection.token?.roles ?? [];
-    const widened = (message: string, detail: JsonObject): CheckOutcome<never> => ({
-      status: 'fail',
-      detail,
-      diagnostic: {
-        kind: 'scope_widened',
-        code: 'ScopeWidened',
-        message,
-        remediation: remediationFor('scope_widened', { ...ctx, ...(probe ? { mailbox: probe } : {}) }),
-      },
-    });
-    const tenantWide = roles.filter((r) => r.startsWith('Calendars.'));
-    if (tenantWide.length > 0) {
-      return widened(
-        `The token carries ${tenantWide.join(', ')} again: Exchange Connect may open every mailbox, not only rooms.`,
-        { roles },
-      );
-    }
-    if (!probe) return { status: 'ok', detail: { roles } };
-    try {
-      await connection.access.openCalendar(probe);
-    } catch (error) {
-      const diagnostic = diagnosticOf(error, { ...ctx, mailbox: probe }, this.deps.reportUnexpected);
-      if (diagnostic.kind === 'access_policy_denied')
-        return { status: 'ok', detail: { roles, probe, refused: true } };
-      // The probe mailbox is gone (the admin may leave): the token check above still holds.
-      if (diagnostic.kind === 'mailbox_not_found')
-        return { status: 'ok', detail: { roles, probe, probeGone: true } };
-      return { status: statusOf(diagnostic), diagnostic, detail: { roles, probe } };
-    }
-    return widened(`Exchange Connect could open ${probe}, a mailbox outside the room-only scope.`, {
-      roles,
+    const verdict = await probeRoomScope(
+      { access: connection.access, roles: connection.token?.roles ?? [] },
       probe,
-      refused: false,
-    });
+      ctx,
+      this.deps.reportUnexpected,
+    );
+    switch (verdict.verdict) {
+      // A gone probe mailbox (the admin may leave) leaves the token check, which still holds.
+      case 'restricted':
+      case 'probe_gone':
+        return { status: 'ok', detail: verdict.detail };
+      case 'widened':
+        return { status: 'fail', diagnostic: verdict.diagnostic, detail: verdict.detail };
+      case 'unknown':
+        return {
+          status: statusOf(verdict.diagnostic),
+          diagnostic: verdict.diagnostic,
+          detail: verdict.detail,
+        };
+    }
   }
 
   private async rooms(

@@ -27,7 +27,7 @@ export interface HealthMonitorOptions {
   clock: () => Date;
 }
 
-/** Room addresses the latest verification of this integration listed, if it listed any. */
+/** Room addresses the latest verification of this integration listed (reachable ones first). */
 function roomsFromTrace(
   trace: VerificationTrace | undefined,
   integration: Integration,
@@ -35,11 +35,12 @@ function roomsFromTrace(
   if (!trace || trace.integrationId !== integration.id) return undefined;
   const rooms = trace.steps.find((s) => s.name === 'rooms' && s.status === 'ok')?.detail?.['rooms'];
   if (!Array.isArray(rooms)) return undefined;
-  return rooms.flatMap((room) =>
+  const listed = rooms.flatMap((room) =>
     room !== null && typeof room === 'object' && !Array.isArray(room) && typeof room['address'] === 'string'
-      ? [room['address']]
+      ? [{ address: room['address'], reachable: room['reachable'] === true }]
       : [],
   );
+  return [...listed.filter((r) => r.reachable), ...listed.filter((r) => !r.reachable)].map((r) => r.address);
 }
 
 /** The longest wait any throttled check asked for. */
@@ -75,14 +76,21 @@ export class HealthMonitor {
     const { integration, health } = claim;
     const { store } = this.options;
     const trace = await store.latestTrace(integration.tenantId);
-    const mailbox =
-      integration.verifiedMailbox ?? (trace?.integrationId === integration.id ? trace.mailbox : undefined);
+    const verificationMailbox =
+      integration.verificationMailbox ??
+      integration.verifiedMailbox ??
+      (trace?.integrationId === integration.id ? trace.mailbox : undefined);
     const knownRooms = roomsFromTrace(trace, integration);
+    // Health checks what the platform uses, a room, so it never depends on the admin who
+    // connected still being there; limited to rooms, the verification mailbox is a room already.
+    const mailbox =
+      integration.accessScope === 'rooms' ? verificationMailbox : (knownRooms?.[0] ?? verificationMailbox);
     // Limited to rooms, the connecting admin's own mailbox must stay out of reach.
     const scopeProbe = integration.accessScope === 'rooms' ? integration.consentedBy : undefined;
     const checked = await this.options.checks.run({
       integration,
       ...(mailbox ? { mailbox } : {}),
+      ...(verificationMailbox && verificationMailbox !== mailbox ? { verificationMailbox } : {}),
       ...(knownRooms ? { knownRooms } : {}),
       ...(scopeProbe ? { scopeProbe } : {}),
       roomCursor: health.roomCursor,

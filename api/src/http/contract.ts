@@ -15,6 +15,7 @@
  *   POST   /api/integrations/basic          ConnectBasicRequest → VerificationView ¹
  *   PUT    /api/integration/password        UpdatePasswordRequest → VerificationView ¹
  *   POST   /api/integration/verify          VerifyRequest → VerificationView ¹
+ *   POST   /api/integration/scope/verify    ScopeProofRequest → VerificationView ¹ (room-only scope)
  *   DELETE /api/integration                 → 204
  *   GET    /api/integration/audit           → AuditView
  *   POST   /api/integration/health/check    → HealthView (runs the health checks now)
@@ -25,6 +26,7 @@
  *   (invalid request, not a Global Admin, endpoint not allowed, …) stay problem+json.
  */
 import { z } from 'zod';
+import { STEP_NAMES } from '../integrations/steps';
 
 const email = z.string().trim().toLowerCase().email().max(320);
 const base64Url = /^[A-Za-z0-9_-]+$/;
@@ -42,7 +44,7 @@ export const integrationStatusSchema = z.enum([
 ]);
 export const stepStatusSchema = z.enum(['ok', 'failed', 'skipped', 'pending']);
 export const outcomeSchema = z.enum(['verified', 'pending', 'failed']);
-export const stepNameSchema = z.enum(['endpoint', 'token', 'permission', 'credentials', 'mailbox', 'rooms']);
+export const stepNameSchema = z.enum(STEP_NAMES);
 export const checkNameSchema = z.enum([
   'token',
   'certificate',
@@ -113,10 +115,24 @@ export const verificationStreamEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), problem: problemBodySchema }),
 ]);
 
+export const protocolSchema = z.enum(['graph', 'ews']);
+
 export const integrationViewSchema = z.object({
   id: z.string(),
   method: methodSchema,
   status: integrationStatusSchema,
+  /** Exchange Online: Microsoft Graph, or EWS (legacy, ends 2027-04-01). Exchange Server: EWS. */
+  protocol: protocolSchema,
+  /** Exchange Online over Graph: the whole organisation, or room mailboxes only (proven). */
+  accessScope: z.enum(['organisation', 'rooms']).optional(),
+  /** Our service principal's object id in the customer's tenant (for New-ServicePrincipal). */
+  servicePrincipalId: z.string().optional(),
+  /** The mailbox verifications open, who chose it and when. */
+  verificationMailbox: z.string().optional(),
+  verificationMailboxChosenBy: z.string().optional(),
+  verificationMailboxChosenAt: isoInstant.optional(),
+  /** Exchange Online over EWS: when EWS ends, and how many days are left. */
+  ewsRetirement: z.object({ endsOn: z.string(), daysLeft: z.number().int() }).optional(),
   ewsUrl: z.string().optional(),
   serviceAccount: z.string().optional(),
   verifiedMailbox: z.string().optional(),
@@ -160,7 +176,7 @@ export const integrationStatusViewSchema = z.object({
 
 /** Microsoft Graph by default; EWS is the legacy option for Exchange Online until 2027-04-01. */
 export const consentStartRequestSchema = z.strictObject({
-  protocol: z.enum(['graph', 'ews']).default('graph'),
+  protocol: protocolSchema.default('graph'),
 });
 
 export const consentStartViewSchema = z.object({
@@ -238,6 +254,13 @@ export const verifyRequestSchema = z.strictObject({
   attempt: z.number().int().min(0).max(100).optional(),
 });
 
+/** Prove "Limit Exchange Connect to room mailboxes": `room` opens, `outside` is refused. */
+export const scopeProofRequestSchema = z.strictObject({
+  room: email,
+  /** A user mailbox outside the scope; by default the signed-in admin's own. */
+  outside: email.optional(),
+});
+
 export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -289,5 +312,7 @@ export type SealedPasswordBody = z.infer<typeof sealedPasswordBodySchema>;
 export type ConnectBasicRequest = z.input<typeof connectBasicRequestSchema>;
 export type UpdatePasswordRequest = z.input<typeof updatePasswordRequestSchema>;
 export type VerifyRequest = z.input<typeof verifyRequestSchema>;
+export type ScopeProofRequest = z.input<typeof scopeProofRequestSchema>;
+export type Protocol = z.infer<typeof protocolSchema>;
 export type AuditView = z.infer<typeof auditViewSchema>;
 export type ConsentPopupResult = z.infer<typeof consentPopupResultSchema>;

@@ -33,7 +33,8 @@ const SERVICE_STATUS: Record<ErrorKind, number> = {
   mailbox_not_found: 502,
   impersonation_denied: 502,
   impersonation_header_missing: 502,
-  invalid_credentials: 502,
+  // The service account's password as the admin entered it: theirs to correct.
+  invalid_credentials: 400,
   token_rejected: 502,
   ews_blocked: 502,
   ews_retired: 502,
@@ -67,6 +68,8 @@ const USE_CASE_STATUS: Record<UseCaseReason, number> = {
   not_global_admin: 403,
   not_connected: 404,
   wrong_method: 400,
+  // The connection is of another protocol than the action needs (room scope: Graph only).
+  wrong_protocol: 409,
   conflict: 409,
 };
 

@@ -18,6 +18,7 @@ import {
   auditQuerySchema,
   consentStartRequestSchema,
   connectBasicRequestSchema,
+  scopeProofRequestSchema,
   sealingKeyRequestSchema,
   updatePasswordRequestSchema,
   verifyRequestSchema,
@@ -94,7 +95,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
       const { integration, latestTrace } = await deps.service.status(user);
       const view: IntegrationStatusView = {
         appId: deps.appId,
-        integration: integration ? integrationView(integration) : null,
+        integration: integration ? integrationView(integration, new Date(deps.now())) : null,
         latestVerification: latestTrace ? verificationView(latestTrace) : null,
         health: integration ? await currentHealth(deps.store, user.tenantId) : null,
       };
@@ -186,6 +187,18 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
       const user = signedInUser(res);
       await answerVerification(req, res, deps.log, (onStep) =>
         deps.service.verify(user, { ...body, onStep }),
+      );
+    }),
+  );
+
+  router.post(
+    '/integration/scope/verify',
+    limit('verify'),
+    route(async (req, res) => {
+      const body = scopeProofRequestSchema.parse(req.body ?? {});
+      const user = signedInUser(res);
+      await answerVerification(req, res, deps.log, (onStep) =>
+        deps.service.proveRoomScope(user, body, onStep),
       );
     }),
   );

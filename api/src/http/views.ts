@@ -1,15 +1,27 @@
 /** Store records → the JSON the tab sees (contract.ts). Secret ids and tenant ids stay inside. */
 import type { Integration, VerificationTrace } from '../store/types';
+import { protocolOf } from '../exchange/open-connection';
+import { EWS_SHUTDOWN_DATE, daysUntilEwsEnds } from '../powershell-commands';
 import type { VerificationResult } from '../integrations/verification';
 import type { HealthResult, IntegrationHealth } from '../store/health-types';
 import type { HealthCheckView, HealthView, IntegrationView, StepView, VerificationView } from './contract';
 
-export function integrationView(i: Integration): IntegrationView {
+export function integrationView(i: Integration, now: Date): IntegrationView {
+  const protocol = protocolOf(i);
   return {
     id: i.id,
     method: i.method,
     status: i.status,
+    protocol,
     updatedAt: i.updatedAt,
+    ...(i.method === 'modern' && protocol === 'graph' ? { accessScope: i.accessScope ?? 'organisation' } : {}),
+    ...(i.servicePrincipalId ? { servicePrincipalId: i.servicePrincipalId } : {}),
+    ...(i.verificationMailbox ? { verificationMailbox: i.verificationMailbox } : {}),
+    ...(i.verificationMailboxChosenBy ? { verificationMailboxChosenBy: i.verificationMailboxChosenBy } : {}),
+    ...(i.verificationMailboxChosenAt ? { verificationMailboxChosenAt: i.verificationMailboxChosenAt } : {}),
+    ...(i.method === 'modern' && protocol === 'ews'
+      ? { ewsRetirement: { endsOn: EWS_SHUTDOWN_DATE, daysLeft: daysUntilEwsEnds(now) } }
+      : {}),
     ...(i.ewsUrl ? { ewsUrl: i.ewsUrl } : {}),
     ...(i.serviceAccount ? { serviceAccount: i.serviceAccount } : {}),
     ...(i.verifiedMailbox ? { verifiedMailbox: i.verifiedMailbox } : {}),
@@ -35,8 +47,10 @@ export function verificationView(v: VerificationResult | VerificationTrace): Ver
 /** The health record with the results of its last run (results come newest first). */
 export function healthView(health: IntegrationHealth, recent: HealthResult[]): HealthView {
   const lastRun = recent[0]?.runId;
+  // Newest first from the store: reversed, the last run's checks read in the order they ran.
   const checks: HealthCheckView[] = recent
     .filter((r) => r.runId === lastRun)
+    .reverse()
     .map((r) => ({
       check: r.check,
       status: r.status,

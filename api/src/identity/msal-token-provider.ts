@@ -68,13 +68,17 @@ function throttleMs(response: NetworkResponse<unknown>): number | undefined {
   return Math.min(wait, MAX_THROTTLE_SECONDS) * 1000;
 }
 
-function rolesOf(accessToken: string): string[] {
+/** What we report from an app-only token: its roles and our service principal (`oid`). */
+function claimsOf(accessToken: string): Pick<AppToken, 'roles' | 'servicePrincipalId'> {
   try {
-    const { roles } = decodeJwt(accessToken);
-    return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+    const { roles, oid } = decodeJwt(accessToken);
+    return {
+      roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+      ...(typeof oid === 'string' && oid ? { servicePrincipalId: oid } : {}),
+    };
   } catch {
-    // Not a JWT we can read: Exchange verifies it; we only report roles.
-    return [];
+    // Not a JWT we can read: Exchange verifies it; we only report what it says.
+    return { roles: [] };
   }
 }
 
@@ -163,7 +167,7 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
       return {
         accessToken: result.accessToken,
         expiresOn: result.expiresOn ?? new Date(),
-        roles: rolesOf(result.accessToken),
+        ...claimsOf(result.accessToken),
       };
     } catch (error) {
       const retryAfterMs = [...client.retryAfterMs].find(([sent]) => sent.split(' ').includes(scope))?.[1];

@@ -7,6 +7,8 @@ export interface AppToken {
   expiresOn: Date;
   /** App roles the token carries (read from its payload; Exchange verifies them, we report them). */
   roles: string[];
+  /** Our service principal's object id in the customer's tenant (the token's `oid`), if readable. */
+  servicePrincipalId?: string;
 }
 
 /** Which Microsoft API a token is for: Exchange Online's EWS, or Microsoft Graph. */

@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ExchangeConnectError, type Diagnostic } from '../errors';
+import { enteredPassword } from '../secrets/entered-password';
 import { remediationFor } from '../remediation';
 import type { AdminConsentFlow, ConsentCompletion, SignedInUser } from '../identity/port';
 import type { AutodiscoverClient } from '../exchange/port';
 import type { PasswordSealer, SealedPassword } from '../secrets/port';
-import type { IntegrationInput, IntegrationStore } from '../store/port';
+import type { IntegrationInput, IntegrationStore, StoreOperations } from '../store/port';
 import type {
   Integration,
   JsonObject,
@@ -19,6 +20,7 @@ import type {
 } from '../store/types';
 import { StoreConflictError } from '../store/errors';
 import { UseCaseError } from './errors';
+import { protocolOf } from '../exchange/open-connection';
 
 export { UseCaseError };
 import { verifyIntegration, type VerificationDeps, type VerificationResult } from './verification';
@@ -29,6 +31,8 @@ export interface IntegrationServiceDeps extends VerificationDeps {
   autodiscover: AutodiscoverClient;
   consent: AdminConsentFlow;
   pendingWindowMs: number;
+  /** Runs the health checks now (after a verification succeeded); failures are the checks' news. */
+  refreshHealth?(tenantId: string): Promise<void>;
 }
 
 /** Called as each verification step settles, for live progress (the tab's NDJSON stream). */
@@ -40,6 +44,9 @@ export type BasicConnectInput = {
 } & (
   { ewsUrl: string; autodiscoverAddress?: undefined } | { autodiscoverAddress: string; ewsUrl?: undefined }
 );
+
+/** Stands in for the Key Vault secret id while entered credentials are tried from memory. */
+const ENTERED_SECRET = 'entered';
 
 const EXCHANGE_ONLINE_HOSTS = /(^|\.)(outlook\.office365\.com|outlook\.office\.com|office365\.com)$/i;
 
@@ -87,15 +94,14 @@ export class IntegrationService {
     const nowIso = this.nowIso();
     await this.saveWithAudit(actor, 'consent.complete', async (current) => {
       const base = this.fresh(completion.tenantId, 'modern', current);
-      // A move to Graph (or back) starts over with the whole organisation: a proven room-only
-      // scope belongs to the Graph grant it was proven with.
-      const sameProtocol = base.protocol === completion.protocol;
+      // Admin consent grants its permissions tenant-wide, so a connection consented to is one
+      // for the whole organisation again: a room-only scope is proven afresh after it.
       return {
         ...base,
         status: 'verifying',
         protocol: completion.protocol,
         ...(completion.protocol === 'graph'
-          ? { accessScope: sameProtocol ? (base.accessScope ?? 'organisation') : 'organisation' }
+          ? { accessScope: 'organisation' as const }
           : { accessScope: undefined }),
         consentedBy: completion.upn,
         consentedAt: nowIso,
@@ -112,6 +118,11 @@ export class IntegrationService {
     return completion;
   }
 
+  /**
+   * Exchange Server with a service account: a new connection, or new details (URL, Autodiscover,
+   * service account, password) for the current one. The entered credentials are verified first,
+   * from memory; only verified credentials reach Key Vault and replace anything stored.
+   */
   async connectBasic(
     user: SignedInUser,
     input: BasicConnectInput,
@@ -139,19 +150,19 @@ export class IntegrationService {
       }
       await this.deps.checkEndpoint(ewsUrl);
       await this.deps.store.upsertTenant({ id: user.tenantId });
-      const { secretId } = await this.deps.vault.storePassword(user.tenantId, input.serviceAccount, password);
-      const integration = await this.saveWithAudit(user, 'integration.connect.basic', async (current) => ({
-        ...this.fresh(user.tenantId, 'basic', current),
-        status: 'verifying',
+      const current = await this.deps.store.getIntegration(user.tenantId);
+      const { autodiscoverAddress: _previousAddress, ...base } = this.fresh(user.tenantId, 'basic', current);
+      const candidate: IntegrationInput = {
+        ...base,
         ewsUrl,
         serviceAccount: input.serviceAccount,
-        secretId,
         ...(input.autodiscoverAddress ? { autodiscoverAddress: input.autodiscoverAddress } : {}),
-      }));
-      return this.runVerification(user, integration, user.upn, { onStep });
+      };
+      return this.verifyThenStore(user, 'integration.connect.basic', candidate, password, onStep);
     });
   }
 
+  /** A new password for the service account, verified before it replaces the stored one. */
   async updatePassword(
     user: SignedInUser,
     sealed: SealedPassword,
@@ -168,19 +179,16 @@ export class IntegrationService {
         userId: user.oid,
         purpose: 'update',
       });
-      const { secretId } = await this.deps.vault.storePassword(
-        user.tenantId,
-        integration.serviceAccount,
-        password,
-      );
-      const updated = await this.saveWithAudit(user, 'integration.password.update', async (current) => ({
-        ...(current ?? integration),
-        secretId,
-      }));
-      return this.runVerification(user, updated, user.upn, { onStep });
+      const { createdAt: _c, updatedAt: _u, version: _v, lastError: _e, ...candidate } = integration;
+      return this.verifyThenStore(user, 'integration.password.update', candidate, password, onStep);
     });
   }
 
+  /**
+   * Verifies with the stored verification mailbox. A `mailbox` given here is an explicit choice:
+   * once it verifies, it becomes the stored one (who chose it, when), audited. Merely opening the
+   * tab as another admin never re-targets anything.
+   */
   async verify(
     user: SignedInUser,
     options: { mailbox?: string; attempt?: number; onStep?: StepListener } = {},
@@ -188,7 +196,37 @@ export class IntegrationService {
     return this.auditFailures(user, 'integration.verify', async () => {
       this.requireAdmin(user);
       const integration = await this.requireIntegration(user);
-      return this.runVerification(user, integration, options.mailbox ?? user.upn, options);
+      const stored = storedTarget(integration);
+      const mailbox = options.mailbox ?? stored ?? user.upn;
+      const target = !stored ? 'first' : mailbox === stored ? 'stored' : 'trial';
+      return this.runVerification(user, integration, mailbox, { ...options, target });
+    });
+  }
+
+  /**
+   * "Limit Exchange Connect to room mailboxes", proven: `room` opens over Graph with no tenant-wide
+   * calendar permission in the token, and `outside` (a user mailbox, by default the admin's own) is
+   * refused. Only then is the connection room-only, verified with that room from now on.
+   */
+  async proveRoomScope(
+    user: SignedInUser,
+    input: { room: string; outside?: string },
+    onStep?: StepListener,
+  ): Promise<VerificationResult> {
+    return this.auditFailures(user, 'integration.scope.prove', async () => {
+      this.requireAdmin(user);
+      const integration = await this.requireIntegration(user);
+      if (integration.method !== 'modern' || protocolOf(integration) !== 'graph') {
+        throw new UseCaseError(
+          'wrong_protocol',
+          'Only an Exchange Online connection over Microsoft Graph can be limited to room mailboxes.',
+        );
+      }
+      return this.runVerification(user, { ...integration, accessScope: 'rooms' }, input.room, {
+        onStep,
+        target: 'trial',
+        scopeProof: { outside: input.outside ?? user.upn },
+      });
     });
   }
 
@@ -219,60 +257,159 @@ export class IntegrationService {
     });
   }
 
+  /**
+   * Verifies Basic credentials the admin just entered, from memory. Failed: nothing is stored or
+   * replaced, and the verification's diagnostic is the answer (a wrong password is the admin's to
+   * fix: 400). Verified: the password goes to Key Vault, then the connection is saved with it.
+   */
+  private async verifyThenStore(
+    user: SignedInUser,
+    action: string,
+    candidate: IntegrationInput,
+    password: string,
+    onStep?: StepListener,
+  ): Promise<VerificationResult> {
+    const serviceAccount = candidate.serviceAccount ?? '';
+    const stored = storedTarget(candidate);
+    const mailbox = stored ?? user.upn;
+    // The credentials step reads the entered password, not Key Vault: say so.
+    const entered = (step: VerificationStep): VerificationStep =>
+      step.name === 'credentials' ? { ...step, detail: { ...step.detail, password: 'entered' } } : step;
+    const trial = await verifyIntegration(
+      { ...this.deps, vault: enteredPassword(password) },
+      {
+        integration: { ...candidate, secretId: ENTERED_SECRET },
+        mailbox,
+        pendingWindowMs: this.deps.pendingWindowMs,
+        ...(onStep ? { onStep: (step) => onStep(entered(step)) } : {}),
+      },
+    );
+    if (trial.outcome !== 'verified') {
+      const diagnostic = trial.diagnostic ?? {
+        kind: 'unexpected' as const,
+        code: 'Unexpected',
+        message: 'The verification did not finish.',
+        remediation: remediationFor('unexpected', { appId: this.deps.appId }),
+      };
+      throw new ExchangeConnectError(diagnostic);
+    }
+    const storeStarted = this.deps.now();
+    const { secretId } = await this.deps.vault.storePassword(user.tenantId, serviceAccount, password);
+    const keyVault: VerificationStep = {
+      name: 'keyVault',
+      status: 'ok',
+      durationMs: this.deps.now() - storeStarted,
+      detail: { serviceAccount },
+    };
+    onStep?.(keyVault);
+    const result: VerificationResult = {
+      ...trial,
+      steps: [...trial.steps.map(entered), keyVault],
+      finishedAt: this.nowIso(),
+    };
+    const saved = await this.saveWithAudit(user, action, async () => ({
+      ...candidate,
+      secretId,
+      status: 'verified',
+      verifiedMailbox: mailbox,
+      verifiedAt: result.finishedAt,
+      ...(stored
+        ? {}
+        : {
+            verificationMailbox: mailbox,
+            verificationMailboxChosenBy: user.upn,
+            verificationMailboxChosenAt: result.finishedAt,
+          }),
+    }));
+    await this.deps.store.transaction((tx) =>
+      recordIn(tx, user, saved.id, mailbox, result, 'integration.verify'),
+    );
+    return result;
+  }
+
+  /**
+   * Runs a verification of the stored connection and records it. `target` says what `mailbox` is:
+   * the stored verification mailbox; the first one (nothing stored yet: adopted once verified); or
+   * a trial of another one the admin chose, which is adopted once verified and otherwise changes
+   * nothing but the audit log.
+   */
   private async runVerification(
     user: SignedInUser,
     integration: Integration,
     mailbox: string,
-    { attempt = 0, onStep }: { attempt?: number; onStep?: StepListener | undefined },
+    options: {
+      target: 'stored' | 'first' | 'trial';
+      attempt?: number;
+      onStep?: StepListener | undefined;
+      scopeProof?: { outside: string };
+    },
   ): Promise<VerificationResult> {
+    const { attempt = 0, onStep, scopeProof, target } = options;
     const result = await verifyIntegration(this.deps, {
       integration,
       mailbox,
       attempt,
       pendingWindowMs: this.deps.pendingWindowMs,
       ...(onStep ? { onStep } : {}),
+      ...(scopeProof ? { scopeProof } : {}),
     });
+    const verified = result.outcome === 'verified';
+    const action = scopeProof ? 'integration.scope.prove' : 'integration.verify';
+    const adopt = verified && target !== 'stored';
+    if (target === 'trial' && !verified) {
+      await this.audit(user, action, 'failure', {
+        target: mailbox,
+        outcome: result.outcome,
+        ...diagnosticDetail(result.diagnostic),
+      });
+      return result;
+    }
     await this.deps.store.transaction(async (tx) => {
       const current = await tx.getIntegration(user.tenantId);
       // Disconnected or replaced while Exchange answered: the result belongs to no connection now.
       if (!current || current.id !== integration.id) return;
       // Changed meanwhile (a newer password, another verification): keep the trace, not the status.
-      if (current.version === integration.version) {
+      const unchanged = current.version === integration.version;
+      if (unchanged) {
         const { lastError: _previous, ...rest } = current;
         await tx.saveIntegration(
           {
             ...rest,
             status: result.outcome,
-            ...(result.outcome === 'verified'
-              ? { verifiedMailbox: mailbox, verifiedAt: result.finishedAt }
-              : {}),
+            ...(verified ? { verifiedMailbox: mailbox, verifiedAt: result.finishedAt } : {}),
             ...(result.diagnostic && result.outcome === 'failed'
               ? { lastError: pickError(result.diagnostic) }
+              : {}),
+            ...(result.servicePrincipalId ? { servicePrincipalId: result.servicePrincipalId } : {}),
+            ...(scopeProof ? { accessScope: 'rooms' as const } : {}),
+            ...(adopt
+              ? {
+                  verificationMailbox: mailbox,
+                  verificationMailboxChosenBy: user.upn,
+                  verificationMailboxChosenAt: result.finishedAt,
+                }
               : {}),
           },
           { expectedVersion: current.version },
         );
       }
-      await tx.addTrace({
-        integrationId: current.id,
-        tenantId: user.tenantId,
-        outcome: result.outcome,
-        mailbox,
-        startedAt: result.startedAt,
-        finishedAt: result.finishedAt,
-        steps: result.steps,
-      });
-      await tx.appendAudit({
-        tenantId: user.tenantId,
-        actorOid: user.oid,
-        actorUpn: user.upn,
-        action: 'integration.verify',
-        target: mailbox,
-        result: result.outcome === 'failed' ? 'failure' : 'success',
-        detail: { outcome: result.outcome, ...diagnosticDetail(result.diagnostic) },
-      });
+      await recordIn(tx, user, current.id, mailbox, result, action);
+      if (adopt && unchanged && current.verificationMailbox !== mailbox) {
+        await tx.appendAudit({
+          ...actorOf(user),
+          action: 'integration.verification_mailbox.change',
+          target: mailbox,
+          result: 'success',
+          detail: current.verificationMailbox ? { previous: current.verificationMailbox } : {},
+        });
+      }
     });
+    if (verified) await this.refreshHealth(user.tenantId);
     return result;
+  }
+
+  private async refreshHealth(tenantId: string): Promise<void> {
+    await this.deps.refreshHealth?.(tenantId).catch(() => undefined);
   }
 
   /**
@@ -368,6 +505,47 @@ function failureDetail(error: unknown): JsonObject {
   if (error instanceof ExchangeConnectError) return { kind: error.kind, code: error.code };
   const code = (error as { code?: unknown } | null)?.code;
   return { code: typeof code === 'string' ? code : 'unexpected' };
+}
+
+function actorOf(user: Pick<SignedInUser, 'tenantId' | 'oid' | 'upn'>) {
+  return { tenantId: user.tenantId, actorOid: user.oid, actorUpn: user.upn };
+}
+
+/** A verification's trace and audit entry, written in the caller's transaction. */
+async function recordIn(
+  tx: StoreOperations,
+  user: SignedInUser,
+  integrationId: string,
+  mailbox: string,
+  result: VerificationResult,
+  action: string,
+): Promise<void> {
+  await tx.addTrace({
+    integrationId,
+    tenantId: user.tenantId,
+    outcome: result.outcome,
+    mailbox,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    steps: result.steps,
+  });
+  await tx.appendAudit({
+    ...actorOf(user),
+    action,
+    target: mailbox,
+    result: result.outcome === 'failed' ? 'failure' : 'success',
+    detail: { outcome: result.outcome, ...diagnosticDetail(result.diagnostic) },
+  });
+}
+
+/**
+ * The mailbox verifications open: the one an admin chose, else (records from before that choice
+ * was stored) the one last verified, else the consenting admin's.
+ */
+function storedTarget(
+  integration: Pick<Integration, 'verificationMailbox' | 'verifiedMailbox' | 'consentedBy'>,
+): string | undefined {
+  return integration.verificationMailbox ?? integration.verifiedMailbox ?? integration.consentedBy;
 }
 
 /** The record of a connection that ended: kept as history, without its secret's reference. */

@@ -3,7 +3,18 @@ import { diagnosticOf, type Diagnostic, type UnexpectedErrorReport } from '../er
 import { remediationFor, type RemediationContext } from '../remediation';
 import type { JsonObject, VerificationStep, VerificationStepStatus } from '../store/types';
 
-export const STEP_NAMES = ['endpoint', 'token', 'permission', 'credentials', 'mailbox', 'rooms'] as const;
+export const STEP_NAMES = [
+  'endpoint',
+  'token',
+  'permission',
+  'credentials',
+  'mailbox',
+  /** Proving a room-only scope: a mailbox outside it is refused. */
+  'scope',
+  'rooms',
+  /** Basic: the verified password written to Key Vault (only after it verified). */
+  'keyVault',
+] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepOutcome<T> =

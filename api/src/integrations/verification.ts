@@ -9,9 +9,11 @@ import {
   openConnection,
   type ConnectableIntegration,
   type ConnectionDeps,
+  type OpenedConnection,
   type StageResult,
 } from '../exchange/open-connection';
 import { discoverRooms } from '../exchange/rooms';
+import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { JsonObject, VerificationOutcome, VerificationStep } from '../store/types';
 import { runStep, stepFromDiagnostic, type StepName } from './steps';
 
@@ -39,6 +41,11 @@ export interface VerificationRequest {
   attempt?: number;
   /** Called as each step settles, for live progress. */
   onStep?(step: VerificationStep): void;
+  /**
+   * Proving a room-only scope: `mailbox` is a room, and `outside` (a user mailbox, by default the
+   * admin's own) must be refused.
+   */
+  scopeProof?: { outside: string };
 }
 
 export interface VerificationResult {
@@ -51,6 +58,8 @@ export interface VerificationResult {
   diagnostic?: Diagnostic;
   /** When pending: check again after this long. */
   retryAfterMs?: number;
+  /** Our service principal in the customer's tenant, as the app token named it (Exchange Online). */
+  servicePrincipalId?: string;
 }
 
 /** 5 s, 10 s, 20 s, 40 s, then every 60 s. */
@@ -79,10 +88,13 @@ export async function verifyIntegration(
     mailbox,
     ewsUrl: integration.method === 'modern' ? deps.exchangeOnlineEwsUrl : (integration.ewsUrl ?? ''),
     ...(integration.serviceAccount ? { serviceAccount: integration.serviceAccount } : {}),
+    ...(request.scopeProof ? { service: 'graph' as const, roomScope: true } : {}),
   };
   const consentAgeMs = integration.consentedAt ? deps.now() - Date.parse(integration.consentedAt) : Infinity;
   const withinPendingWindow = consentAgeMs < (request.pendingWindowMs ?? DEFAULT_PENDING_WINDOW_MS);
 
+  /** What the token told about us, once one was issued. */
+  const issued: { servicePrincipalId?: string } = {};
   const finish = (outcome: VerificationOutcome, diagnostic?: Diagnostic): VerificationResult => ({
     outcome,
     mailbox,
@@ -91,6 +103,7 @@ export async function verifyIntegration(
     steps: trace.steps,
     ...(diagnostic ? { diagnostic } : {}),
     ...(outcome === 'pending' ? { retryAfterMs: pendingBackoffMs(request.attempt ?? 0) } : {}),
+    ...(issued.servicePrincipalId ? { servicePrincipalId: issued.servicePrincipalId } : {}),
   });
   /** A permission not granted yet, shortly after consent, is Microsoft 365 still applying it. */
   const pendingOrFailed = (
@@ -108,8 +121,16 @@ export async function verifyIntegration(
       trace.add(stepFromDiagnostic(name, 'pending', durationMs, pending));
       return finish('pending', pending);
     }
-    trace.add(stepFromDiagnostic(name, 'failed', durationMs, diagnostic));
-    return finish('failed', diagnostic);
+    // Past the window a grant that was given is no longer "being applied": say what to check.
+    const decided =
+      diagnostic.kind === 'consent_missing' && integration.consentedAt
+        ? {
+            ...diagnostic,
+            remediation: remediationFor('consent_missing', { ...ctx, consentedAt: integration.consentedAt }),
+          }
+        : diagnostic;
+    trace.add(stepFromDiagnostic(name, 'failed', durationMs, decided));
+    return finish('failed', decided);
   };
 
   // The connection's stages are the checklist's first steps; a failed one is added below, where
@@ -122,10 +143,13 @@ export async function verifyIntegration(
   });
   const opened = await openConnection(deps, integration, {
     actingAs: mailbox,
+    // The admin has just changed Entra grants and Exchange roles: a cached token predates them.
+    ...(request.scopeProof ? { freshToken: true } : {}),
     onStage: (stage) => {
       if (stage.ok) trace.add(stepOf(stage));
     },
   });
+  if (opened.token?.servicePrincipalId) issued.servicePrincipalId = opened.token.servicePrincipalId;
   if (!opened.ok) {
     const { stage, durationMs, diagnostic } = opened.failed;
     if (stage === 'token' || stage === 'permission') return pendingOrFailed(stage, durationMs, diagnostic);
@@ -153,6 +177,12 @@ export async function verifyIntegration(
   if (!calendar.ok) return pendingOrFailed('mailbox', deps.now() - mailboxStarted, calendar.diagnostic);
   trace.add(calendar.step);
 
+  if (request.scopeProof) {
+    const proof = await proveOutsideRefused(deps, opened, request.scopeProof.outside, ctx);
+    trace.add(proof.step);
+    if (proof.diagnostic) return finish('failed', proof.diagnostic);
+  }
+
   // Rooms are reported, not required: the integration is established once the mailbox opened.
   const rooms = await runStep(
     'rooms',
@@ -178,4 +208,34 @@ export async function verifyIntegration(
   );
   trace.add(rooms.step);
   return finish('verified');
+}
+
+/** The scope step: the outside mailbox must be refused, and the token must not widen the scope. */
+async function proveOutsideRefused(
+  deps: VerificationDeps,
+  opened: OpenedConnection,
+  outside: string,
+  ctx: RemediationContext,
+): Promise<{ step: VerificationStep; diagnostic?: Diagnostic }> {
+  const started = deps.now();
+  const verdict = await probeRoomScope(
+    { access: opened.access, roles: opened.token?.roles ?? [] },
+    outside,
+    { ...ctx, roomScope: false },
+    deps.reportUnexpected,
+  );
+  const durationMs = deps.now() - started;
+  if (verdict.verdict === 'restricted') {
+    return { step: { name: 'scope', status: 'ok', durationMs, detail: verdict.detail } };
+  }
+  const diagnostic: Diagnostic =
+    verdict.verdict === 'probe_gone'
+      ? {
+          kind: 'mailbox_not_found',
+          code: 'NoMailboxOutsideScope',
+          message: `${outside} has no mailbox, so its refusal proves nothing.`,
+          remediation: `To prove the scope, Exchange Connect must be refused a mailbox that exists outside it. Enter a user mailbox of your organisation (not a room) and prove the scope again.`,
+        }
+      : verdict.diagnostic;
+  return { step: stepFromDiagnostic('scope', 'failed', durationMs, diagnostic, verdict.detail), diagnostic };
 }

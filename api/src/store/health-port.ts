@@ -60,6 +60,12 @@ export interface ClaimDeliveriesOptions {
   limit: number;
 }
 
+/** claimNextDeliveryPerConversation: a claim that can leave some tenants for later. */
+export interface ClaimNextDeliveriesOptions extends ClaimDeliveriesOptions {
+  /** Tenants whose deliveries this claim leaves alone (their client-side rate limit is full right now). */
+  skipTenants?: readonly string[];
+}
+
 export interface ClaimedDelivery {
   delivery: AlertDelivery;
   alert: HealthAlert;
@@ -121,4 +127,21 @@ export interface HealthStoreOperations {
   /** Settles a claimed delivery; StoreConflictError if `owner` no longer holds its lease. */
   settleAlertDelivery(input: SettleDeliveryInput): Promise<AlertDelivery>;
   listAlertDeliveries(tenantId: string, alertId: string): Promise<AlertDelivery[]>;
+  /**
+   * Cross-tenant: leases the next delivery of up to `limit` conversations and counts the attempt.
+   * A conversation's next delivery is its oldest pending one in plan order; it is leased only if it
+   * is due and no pending delivery of that conversation is leased right now (oldest due first). So
+   * every notifier sharing the database sends one conversation's deliveries one at a time and in
+   * order, and a delivery rescheduled to later (a 429's Retry-After) holds back its conversation
+   * only. Deliveries leased by claimAlertDeliveries count as leased here too.
+   */
+  claimNextDeliveryPerConversation(options: ClaimNextDeliveriesOptions): Promise<ClaimedDelivery[]>;
+  /** The activity id Teams returned for the card of (alert, conversation), once that delivery is sent. */
+  sentActivityOf(tenantId: string, alertId: string, conversationId: string): Promise<string | undefined>;
+  /**
+   * The incident an alert closes: the newest failing or degraded alert of the same integration raised
+   * before it, unless a recovery came between (then undefined). undefined for an unknown alert or one
+   * of another tenant. Certificate warnings neither open nor close an incident.
+   */
+  incidentClosedBy(tenantId: string, alertId: string): Promise<HealthAlert | undefined>;
 }

@@ -119,7 +119,9 @@ export interface HealthAlert {
  *     row per subscribed conversation and stamps the alert planned, in one statement batch, so a
  *     restart re-plans nothing twice (the key is (alertId, conversationId));
  *  2. claims: `claimAlertDeliveries` leases due pending rows to one notifier process and counts the
- *     attempt, so two processes never send the same row and a crash only loses the lease;
+ *     attempt, so two processes never send the same row and a crash only loses the lease
+ *     (`claimNextDeliveryPerConversation` does the same for the oldest pending row of each
+ *     conversation with none leased: one at a time per conversation, in plan order);
  *  3. settles: `settleAlertDelivery` (only by the lease holder) marks it sent with the activity id,
  *     pending again with `nextAttemptAt` (429/412/502/504, Retry-After), failed for good, or
  *     suppressed (tenant muted: the outbox keeps every alert, the notifier honours the mute).

@@ -1,7 +1,8 @@
 /**
  * `/_sandbox/connector/…`: act as Teams users towards the bot (install, remove, write, press
- * card buttons), read what the bot posted (the Teams host's chat pane polls `/activities`), and
- * point the channel at another bot endpoint.
+ * card buttons), read what the bot posted (the Teams host's chat pane polls `/activities`), point
+ * the channel at another bot endpoint, and forget the rate-limit windows so far (`DELETE
+ * /rate-limits`: for tests whose clock runs ahead of the sandbox's, between scenarios).
  */
 import express, { type Response } from 'express';
 import { z } from 'zod';
@@ -89,6 +90,10 @@ export function createConnectorControlRouter(ctx: SandboxContext): express.Route
         serviceUrl: serviceUrl(ctx),
       })),
     });
+  });
+  router.delete('/rate-limits', (_req, res) => {
+    state.limiter.clear();
+    res.status(204).end();
   });
   router.get('/bot-endpoint', (_req, res) => {
     res.json({ url: state.endpoint() });

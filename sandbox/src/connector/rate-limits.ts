@@ -65,4 +65,9 @@ export class SlidingWindowLimiter {
     for (const check of checks) this.hits.get(check.key)!.push(nowMs);
     return { allowed: true };
   }
+
+  /** Forgets every request so far (control API: tests whose own clock jumps ahead of the sandbox's). */
+  clear(): void {
+    this.hits.clear();
+  }
 }

@@ -7,7 +7,6 @@
 import express, { type Request, type Response } from 'express';
 import type { SandboxContext } from '../context';
 import type { SeedTenant, SeedUser } from '../seed';
-import { sleep } from '../faults';
 import { requireBotToken } from './bot-auth';
 import { personalConversation } from './channel';
 import { sendConnectorError, sendServerError, sendThrottled } from './errors';
@@ -34,7 +33,8 @@ async function injectFault(
   res: Response,
 ): Promise<boolean> {
   const { latencyMs, failure } = ctx.faults.take('connector', route);
-  if (latencyMs > 0) await sleep(latencyMs);
+  // Releasable (POST /_sandbox/faults/release), so tests hold sends in flight without sleeping.
+  await ctx.faults.delay(latencyMs);
   if (!failure) return false;
   switch (failure.kind) {
     case 'throttle':

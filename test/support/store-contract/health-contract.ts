@@ -338,6 +338,180 @@ export function describeHealthStoreContract(harness: StoreHarness): void {
     });
   });
 
+  describe('next delivery per conversation', () => {
+    const claimNext = (store: IntegrationStore, owner: string, limit = 10, skipTenants?: string[]) =>
+      store.claimNextDeliveryPerConversation({
+        owner,
+        now: clock(),
+        leaseMs: LEASE_MS,
+        limit,
+        ...(skipTenants ? { skipTenants } : {}),
+      });
+    const keys = (claims: { delivery: { alertId: string; conversationId: string } }[]) =>
+      claims.map((c) => `${c.delivery.alertId}/${c.delivery.conversationId}`);
+    const settle = (store: IntegrationStore, owner: string, key: string, outcome: DeliveryOutcome) => {
+      const [alertId, conversationId] = key.split('/') as [string, string];
+      return store.settleAlertDelivery({ alertId, conversationId, owner, outcome });
+    };
+    const sent: DeliveryOutcome = { status: 'sent', activityId: 'activity' };
+    /** Alerts raised (and planned) one after another for the tenant, same instant: plan order decides. */
+    const planned = async (store: IntegrationStore, tenantId: string, conversations: string[][]) => {
+      const ids: string[] = [];
+      for (const [i, list] of conversations.entries()) {
+        const saved = await store.addAlert(alert(tenantId, { title: `alert ${i + 1}` }));
+        await store.planAlertDeliveries(saved.id, list, clock());
+        ids.push(saved.id);
+      }
+      return ids;
+    };
+
+    it("leases each conversation's oldest pending delivery, and the next one only once that is settled", async () => {
+      const store = await openStore();
+      await connect(store, TENANT_A);
+      const [a1, a2] = await planned(store, TENANT_A, [
+        ['conv-1', 'conv-2'],
+        ['conv-1', 'conv-2', 'conv-3'],
+      ]);
+      const first = await claimNext(store, 'n1');
+      expect(keys(first)).toEqual([`${a1}/conv-1`, `${a1}/conv-2`, `${a2}/conv-3`]);
+      expect(first.map((c) => [c.delivery.attempts, c.delivery.leaseOwner, c.alert.id])).toEqual([
+        [1, 'n1', a1],
+        [1, 'n1', a1],
+        [1, 'n1', a2],
+      ]);
+      // Every conversation has a delivery leased: nothing for anyone else.
+      expect(await claimNext(store, 'n2')).toEqual([]);
+      await settle(store, 'n1', `${a1}/conv-1`, sent);
+      expect(keys(await claimNext(store, 'n2'))).toEqual([`${a2}/conv-1`]);
+      await settle(store, 'n1', `${a1}/conv-2`, { status: 'failed', error: 'gone' });
+      expect(keys(await claimNext(store, 'n2', 1))).toEqual([`${a2}/conv-2`]);
+    });
+
+    it('holds back the rest of a conversation behind a rescheduled delivery, and only that conversation', async () => {
+      const store = await openStore();
+      await connect(store, TENANT_A);
+      const [a1, a2] = await planned(store, TENANT_A, [
+        ['conv-1', 'conv-2'],
+        ['conv-1', 'conv-2'],
+      ]);
+      expect(keys(await claimNext(store, 'n1'))).toEqual([`${a1}/conv-1`, `${a1}/conv-2`]);
+      await settle(store, 'n1', `${a1}/conv-1`, {
+        status: 'pending',
+        nextAttemptAt: iso(30_000),
+        error: '429 Throttled',
+      });
+      await settle(store, 'n1', `${a1}/conv-2`, sent);
+      expect(keys(await claimNext(store, 'n1'))).toEqual([`${a2}/conv-2`]);
+      now += 30_000;
+      const [retry] = await claimNext(store, 'n1');
+      expect(retry?.delivery).toMatchObject({ alertId: a1, conversationId: 'conv-1', attempts: 2 });
+      await settle(store, 'n1', `${a1}/conv-1`, sent);
+      expect(keys(await claimNext(store, 'n1'))).toEqual([`${a2}/conv-1`]);
+    });
+
+    it('counts leases taken by claimAlertDeliveries, and frees a conversation once its lease expires', async () => {
+      const store = await openStore();
+      await connect(store, TENANT_A);
+      const [a1] = await planned(store, TENANT_A, [['conv-1'], ['conv-1']]);
+      expect(
+        await store.claimAlertDeliveries({ owner: 'crashed', now: clock(), leaseMs: LEASE_MS, limit: 10 }),
+      ).toHaveLength(2);
+      expect(await claimNext(store, 'n2')).toEqual([]);
+      now += LEASE_MS;
+      const [taken, ...rest] = await claimNext(store, 'n2');
+      expect(rest).toEqual([]);
+      expect(taken?.delivery).toMatchObject({ alertId: a1, leaseOwner: 'n2', attempts: 2 });
+    });
+
+    it('leaves the tenants it is told to skip for a later claim', async () => {
+      const store = await openStore();
+      await connect(store, TENANT_A);
+      await connect(store, TENANT_B);
+      const [a] = await planned(store, TENANT_A, [['conv-a']]);
+      const [b] = await planned(store, TENANT_B, [['conv-b']]);
+      expect(keys(await claimNext(store, 'n1', 10, [TENANT_A]))).toEqual([`${b}/conv-b`]);
+      expect(keys(await claimNext(store, 'n1', 10, []))).toEqual([`${a}/conv-a`]);
+    });
+
+    it('lets two stores on one database claim at once without ever holding two deliveries of a conversation', async () => {
+      const db = await harness.database({ shared: true });
+      const first = await db.open(clock);
+      const second = await db.open(clock);
+      await connect(first, TENANT_A);
+      const conversations = Array.from({ length: 8 }, (_, i) => `conv-${i}`);
+      const alerts = await planned(first, TENANT_A, [conversations, conversations, conversations]);
+      const claimedInOrder: string[] = [];
+      for (let round = 0; round < 30 && claimedInOrder.length < 24; round++) {
+        const claims = await Promise.all([claimNext(first, 'n1', 3), claimNext(second, 'n2', 3)]);
+        const held = claims.flat().map((c) => c.delivery.conversationId);
+        expect(new Set(held).size).toBe(held.length);
+        for (const [i, store] of [first, second].entries()) {
+          for (const key of keys(claims[i]!)) {
+            claimedInOrder.push(key);
+            await settle(store, i === 0 ? 'n1' : 'n2', key, sent);
+          }
+        }
+      }
+      expect(new Set(claimedInOrder).size).toBe(24);
+      expect(claimedInOrder).toHaveLength(24);
+      for (const conversation of conversations) {
+        expect(claimedInOrder.filter((k) => k.endsWith(`/${conversation}`))).toEqual(
+          alerts.map((a) => `${a}/${conversation}`),
+        );
+      }
+    });
+  });
+
+  describe('recovery lookups', () => {
+    it('finds the activity id of a sent delivery, and nothing for any other', async () => {
+      const store = await openStore();
+      await connect(store, TENANT_A);
+      const saved = await store.addAlert(alert(TENANT_A));
+      await store.planAlertDeliveries(saved.id, ['conv-1', 'conv-2', 'conv-3'], clock());
+      await store.claimNextDeliveryPerConversation({
+        owner: 'n1',
+        now: clock(),
+        leaseMs: LEASE_MS,
+        limit: 2,
+      });
+      const settle = (conversationId: string, outcome: DeliveryOutcome) =>
+        store.settleAlertDelivery({ alertId: saved.id, conversationId, owner: 'n1', outcome });
+      await settle('conv-1', { status: 'sent', activityId: '1:card' });
+      await settle('conv-2', { status: 'failed', error: 'gone' });
+      expect(await store.sentActivityOf(TENANT_A, saved.id, 'conv-1')).toBe('1:card');
+      expect(await store.sentActivityOf(TENANT_A, saved.id, 'conv-2')).toBeUndefined();
+      expect(await store.sentActivityOf(TENANT_A, saved.id, 'conv-3')).toBeUndefined();
+      expect(await store.sentActivityOf(TENANT_B, saved.id, 'conv-1')).toBeUndefined();
+      expect(await store.sentActivityOf(TENANT_A, 'nope', 'conv-1')).toBeUndefined();
+    });
+
+    it('finds the incident a recovery closes: the newest failing or degraded alert before it, unless a recovery came between', async () => {
+      const store = await openStore();
+      await connect(store, TENANT_A);
+      await connect(store, TENANT_B);
+      // All at one instant: the order they were raised in decides.
+      const raise = (tenantId: string, kind: AlertInput['kind'], title: string) =>
+        store.addAlert(alert(tenantId, { kind, title }));
+      await raise(TENANT_A, 'failing', 'f1');
+      const d1 = await raise(TENANT_A, 'degraded', 'd1');
+      await raise(TENANT_A, 'certificate_expiring', 'c1');
+      await raise(TENANT_B, 'failing', 'other tenant');
+      const r1 = await raise(TENANT_A, 'recovered', 'r1');
+      const r2 = await raise(TENANT_A, 'recovered', 'r2');
+      const f2 = await raise(TENANT_A, 'failing', 'f2');
+      const r3 = await raise(TENANT_A, 'recovered', 'r3');
+      await raise(TENANT_A, 'failing', 'after r3');
+      const rb = await raise(TENANT_B, 'recovered', 'rb');
+
+      expect((await store.incidentClosedBy(TENANT_A, r1.id))?.id).toBe(d1.id);
+      expect(await store.incidentClosedBy(TENANT_A, r2.id)).toBeUndefined();
+      expect(await store.incidentClosedBy(TENANT_A, r3.id)).toEqual(f2);
+      expect((await store.incidentClosedBy(TENANT_B, rb.id))?.title).toBe('other tenant');
+      expect(await store.incidentClosedBy(TENANT_B, r3.id)).toBeUndefined();
+      expect(await store.incidentClosedBy(TENANT_A, 'nope')).toBeUndefined();
+    });
+  });
+
   describe('transactions under contention', () => {
     it('runs transactions that waited together one after another; a waiting write never lands in a rolled-back one', async () => {
       const store = await openStore();

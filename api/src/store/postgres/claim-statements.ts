@@ -20,7 +20,15 @@
  * claimer holds are skipped, and a row it has just committed is re-checked (EvalPlanQual) against the
  * lease condition when it is locked, so it drops out and the next due row takes its place.
  *
- * Both return their rows in a defined order (SQLite's RETURNING follows its scan order).
+ * Next delivery per conversation — the same lock-and-skip, on candidates that are the head of their
+ * conversation's queue (oldest pending by `seq`, nothing of that conversation leased) in the
+ * statement's snapshot. The lock re-checks only the candidate row (pending, due, lease free), which is
+ * enough: a row that was the head in any snapshot stays ahead of every row of its conversation that is
+ * pending now (rows never return to pending, and planning inserts an alert's rows only after the
+ * earlier alerts' rows have committed), so a stale snapshot can make a claimer miss a conversation
+ * but never lease a second delivery of one.
+ *
+ * All return their rows in a defined order (SQLite's RETURNING follows its scan order).
  * Parameters: $1 now, $2 lease until, $3 owner, then per statement.
  */
 
@@ -90,6 +98,35 @@ export const CLAIM_DELIVERIES = `
     ORDER BY next_attempt_at, created_at, seq
     LIMIT $4
     FOR UPDATE SKIP LOCKED
+  ),
+  claimed AS (
+    UPDATE alert_deliveries d SET lease_owner = $3::text, lease_expires_at = $2::timestamptz,
+      attempts = d.attempts + 1, updated_at = $1::timestamptz
+    FROM due WHERE d.alert_id = due.alert_id AND d.conversation_id = due.conversation_id
+    RETURNING d.*
+  )
+  SELECT * FROM claimed ORDER BY next_attempt_at, created_at, seq`;
+
+/** $4 limit, $5 tenants to skip. The next delivery of each conversation, oldest due first. */
+export const CLAIM_NEXT_PER_CONVERSATION = `
+  WITH queue AS (
+    SELECT alert_id, conversation_id, tenant_id, next_attempt_at,
+      row_number() OVER (PARTITION BY conversation_id ORDER BY seq) AS position,
+      count(*) FILTER (WHERE lease_expires_at > $1::timestamptz) OVER (PARTITION BY conversation_id) AS leased
+    FROM alert_deliveries WHERE status = 'pending'
+  ),
+  heads AS (
+    SELECT alert_id, conversation_id FROM queue
+    WHERE position = 1 AND leased = 0 AND next_attempt_at <= $1::timestamptz
+      AND NOT (tenant_id = ANY ($5::text[]))
+  ),
+  due AS (
+    SELECT d.alert_id, d.conversation_id FROM alert_deliveries d
+    JOIN heads h ON h.alert_id = d.alert_id AND h.conversation_id = d.conversation_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= $1::timestamptz AND ${LEASE_FREE('d')}
+    ORDER BY d.next_attempt_at, d.created_at, d.seq
+    LIMIT $4
+    FOR UPDATE OF d SKIP LOCKED
   ),
   claimed AS (
     UPDATE alert_deliveries d SET lease_owner = $3::text, lease_expires_at = $2::timestamptz,

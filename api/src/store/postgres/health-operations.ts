@@ -9,10 +9,16 @@ import { z } from 'zod';
 import { instant, leaseParams, listLimit, optionalInstant, positiveInt } from '../arguments';
 import { StoreConflictError, StoreNotFoundError } from '../errors';
 import type { ClaimedDelivery, HealthClaim, HealthRunInput, HealthStoreOperations } from '../health-port';
+import type { AlertDelivery } from '../health-types';
 import { toAlertDelivery, toHealthAlert, toHealthResult, toIntegrationHealth } from '../health-rows';
 import type { IntegrationHealth } from '../health-types';
 import { mapper, optionalText, toIntegration } from '../rows';
-import { CLAIM_DELIVERIES, CLAIM_DUE_HEALTH, CLAIM_ONE_HEALTH } from './claim-statements';
+import {
+  CLAIM_DELIVERIES,
+  CLAIM_DUE_HEALTH,
+  CLAIM_NEXT_PER_CONVERSATION,
+  CLAIM_ONE_HEALTH,
+} from './claim-statements';
 import { FOREIGN_KEY_VIOLATION, hasSqlState } from './driver-errors';
 import type { Db, Param, Runner } from './runner';
 
@@ -37,6 +43,26 @@ async function withIntegrations(db: Db, health: IntegrationHealth[]): Promise<He
     const integration = byId.get(h.integrationId);
     if (!integration) throw new StoreNotFoundError(`Integration ${h.integrationId} vanished while claimed.`);
     return { integration, health: h };
+  });
+}
+
+/** Claimed deliveries with their alerts and the tenants' mutes, read in the claim's transaction. */
+async function withAlerts(db: Db, deliveries: AlertDelivery[]): Promise<ClaimedDelivery[]> {
+  if (deliveries.length === 0) return [];
+  const alertRows = await db.query('SELECT * FROM health_alerts WHERE id = ANY ($1::text[])', [
+    [...new Set(deliveries.map((d) => d.alertId))],
+  ]);
+  const alerts = new Map(alertRows.rows.map(toHealthAlert).map((a) => [a.id, a]));
+  const muteRows = await db.query(
+    'SELECT integration_id, muted_until FROM integration_health WHERE integration_id = ANY ($1::text[])',
+    [[...new Set([...alerts.values()].map((a) => a.integrationId))]],
+  );
+  const mutes = new Map(muteRows.rows.map(toMute).map((m) => [m.integration_id, m.muted_until]));
+  return deliveries.map((delivery): ClaimedDelivery => {
+    const alert = alerts.get(delivery.alertId);
+    if (!alert) throw new StoreNotFoundError(`Alert ${delivery.alertId} vanished while claimed.`);
+    const mutedUntil = mutes.get(alert.integrationId);
+    return { delivery, alert, ...(mutedUntil ? { mutedUntil } : {}) };
   });
 }
 
@@ -291,23 +317,23 @@ export function healthOperations(runner: Runner, clock: () => Date): HealthStore
       // One transaction: the alerts and mutes are read with the claim, as SQLite does.
       return runner.atomic(async (db) => {
         const claimed = await db.query(CLAIM_DELIVERIES, [now, leaseUntil, options.owner, limit]);
-        const deliveries = claimed.rows.map(toAlertDelivery);
-        if (deliveries.length === 0) return [];
-        const alertRows = await db.query('SELECT * FROM health_alerts WHERE id = ANY ($1::text[])', [
-          [...new Set(deliveries.map((d) => d.alertId))],
+        return withAlerts(db, claimed.rows.map(toAlertDelivery));
+      });
+    },
+
+    claimNextDeliveryPerConversation: async (options) => {
+      const { now, leaseUntil } = leaseParams(options.now, options.leaseMs);
+      const limit = positiveInt(options.limit, 'limit');
+      const skip = [...(options.skipTenants ?? [])];
+      return runner.atomic(async (db) => {
+        const claimed = await db.query(CLAIM_NEXT_PER_CONVERSATION, [
+          now,
+          leaseUntil,
+          options.owner,
+          limit,
+          skip,
         ]);
-        const alerts = new Map(alertRows.rows.map(toHealthAlert).map((a) => [a.id, a]));
-        const muteRows = await db.query(
-          'SELECT integration_id, muted_until FROM integration_health WHERE integration_id = ANY ($1::text[])',
-          [[...new Set([...alerts.values()].map((a) => a.integrationId))]],
-        );
-        const mutes = new Map(muteRows.rows.map(toMute).map((m) => [m.integration_id, m.muted_until]));
-        return deliveries.map((delivery): ClaimedDelivery => {
-          const alert = alerts.get(delivery.alertId);
-          if (!alert) throw new StoreNotFoundError(`Alert ${delivery.alertId} vanished while claimed.`);
-          const mutedUntil = mutes.get(alert.integrationId);
-          return { delivery, alert, ...(mutedUntil ? { mutedUntil } : {}) };
-        });
+        return withAlerts(db, claimed.rows.map(toAlertDelivery));
       });
     },
 
@@ -349,6 +375,30 @@ export function healthOperations(runner: Runner, clock: () => Date): HealthStore
           [tenantId, alertId],
         );
         return rows.map(toAlertDelivery);
+      }),
+
+    sentActivityOf: (tenantId, alertId, conversationId) =>
+      runner.run(async (db) => {
+        const { rows } = await db.query(
+          `SELECT * FROM alert_deliveries
+           WHERE tenant_id = $1 AND alert_id = $2 AND conversation_id = $3 AND status = 'sent'`,
+          [tenantId, alertId, conversationId],
+        );
+        return rows[0] === undefined ? undefined : toAlertDelivery(rows[0]).sentActivityId;
+      }),
+
+    incidentClosedBy: (tenantId, alertId) =>
+      runner.run(async (db) => {
+        const { rows } = await db.query(
+          `SELECT a.* FROM health_alerts r JOIN health_alerts a
+             ON a.tenant_id = r.tenant_id AND a.integration_id = r.integration_id
+           WHERE r.tenant_id = $1 AND r.id = $2 AND a.kind IN ('failing', 'degraded', 'recovered')
+             AND (a.created_at, a.seq) < (r.created_at, r.seq)
+           ORDER BY a.created_at DESC, a.seq DESC LIMIT 1`,
+          [tenantId, alertId],
+        );
+        const alert = rows[0] === undefined ? undefined : toHealthAlert(rows[0]);
+        return alert?.kind === 'recovered' ? undefined : alert;
       }),
   };
 }

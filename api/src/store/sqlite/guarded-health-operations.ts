@@ -5,6 +5,7 @@ import type {
   ClaimDueHealthOptions,
   ClaimedDelivery,
   ClaimHealthOptions,
+  ClaimNextDeliveriesOptions,
   HealthClaim,
   HealthRunInput,
   HealthStoreOperations,
@@ -84,5 +85,21 @@ export class GuardedHealthOperations implements HealthStoreOperations {
   async listAlertDeliveries(tenantId: string, alertId: string): Promise<AlertDelivery[]> {
     await this.guard();
     return this.health.listAlertDeliveries(tenantId, alertId);
+  }
+  async claimNextDeliveryPerConversation(options: ClaimNextDeliveriesOptions): Promise<ClaimedDelivery[]> {
+    await this.guard();
+    return this.health.claimNextDeliveryPerConversation(options);
+  }
+  async sentActivityOf(
+    tenantId: string,
+    alertId: string,
+    conversationId: string,
+  ): Promise<string | undefined> {
+    await this.guard();
+    return this.health.sentActivityOf(tenantId, alertId, conversationId);
+  }
+  async incidentClosedBy(tenantId: string, alertId: string): Promise<HealthAlert | undefined> {
+    await this.guard();
+    return this.health.incidentClosedBy(tenantId, alertId);
   }
 }

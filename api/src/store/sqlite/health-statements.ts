@@ -12,6 +12,7 @@ import type {
   ClaimDueHealthOptions,
   ClaimedDelivery,
   ClaimHealthOptions,
+  ClaimNextDeliveriesOptions,
   HealthClaim,
   HealthRunInput,
   HealthStoreOperations,
@@ -65,6 +66,9 @@ export class SqliteHealthStatements implements Sync<HealthStoreOperations> {
   private readonly claimDeliveries;
   private readonly muteOf;
   private readonly settleDelivery;
+  private readonly claimNextPerConversation;
+  private readonly sentActivity;
+  private readonly incidentBefore;
 
   constructor(
     private readonly db: Database.Database,
@@ -143,6 +147,35 @@ export class SqliteHealthStatements implements Sync<HealthStoreOperations> {
       WHERE alert_id = @alertId AND conversation_id = @conversationId AND lease_owner = @owner
         AND status = 'pending'
       RETURNING *`);
+    // Plan order is rowid order (planning inserts an alert's rows after the earlier alert's). One
+    // statement under SQLite's write lock, so two notifiers never lease two of one conversation.
+    this.claimNextPerConversation = db.prepare<Params, unknown>(`
+      WITH queue AS (
+        SELECT rowid AS id, tenant_id, next_attempt_at, created_at,
+          row_number() OVER (PARTITION BY conversation_id ORDER BY rowid) AS position,
+          sum(lease_expires_at > @now) OVER (PARTITION BY conversation_id) AS leased
+        FROM alert_deliveries WHERE status = 'pending'
+      )
+      UPDATE alert_deliveries SET lease_owner = @owner, lease_expires_at = @leaseUntil, attempts = attempts + 1,
+        updated_at = @now
+      WHERE rowid IN (
+        SELECT id FROM queue
+        WHERE position = 1 AND coalesce(leased, 0) = 0 AND next_attempt_at <= @now
+          AND tenant_id NOT IN (SELECT value FROM json_each(@skipTenants))
+        ORDER BY next_attempt_at, created_at, id LIMIT @limit)
+      RETURNING *`);
+    this.sentActivity = db
+      .prepare<[string, string, string], string | null>(
+        `SELECT sent_activity_id FROM alert_deliveries
+         WHERE tenant_id = ? AND alert_id = ? AND conversation_id = ? AND status = 'sent'`,
+      )
+      .pluck();
+    this.incidentBefore = db.prepare<[string, string], unknown>(`
+      SELECT a.* FROM health_alerts r JOIN health_alerts a
+        ON a.tenant_id = r.tenant_id AND a.integration_id = r.integration_id
+      WHERE r.tenant_id = ? AND r.id = ? AND a.kind IN ('failing', 'degraded', 'recovered')
+        AND (a.created_at < r.created_at OR (a.created_at = r.created_at AND a.seq < r.seq))
+      ORDER BY a.created_at DESC, a.seq DESC LIMIT 1`);
   }
 
   private stamp(): string {
@@ -292,20 +325,39 @@ export class SqliteHealthStatements implements Sync<HealthStoreOperations> {
 
   claimAlertDeliveries(options: ClaimDeliveriesOptions): ClaimedDelivery[] {
     return this.db.transaction(() =>
-      this.claimDeliveries
-        .all({
+      this.withAlerts(
+        this.claimDeliveries.all({
           ...leaseParams(options.now, options.leaseMs),
           owner: options.owner,
           limit: positiveInt(options.limit, 'limit'),
-        })
-        .map(toAlertDelivery)
-        .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt))
-        .map((delivery): ClaimedDelivery => {
-          const alert = toHealthAlert(this.alertById.get(delivery.alertId));
-          const mutedUntil = this.muteOf.get(alert.integrationId) ?? undefined;
-          return { delivery, alert, ...(mutedUntil ? { mutedUntil } : {}) };
         }),
+      ),
     )();
+  }
+
+  claimNextDeliveryPerConversation(options: ClaimNextDeliveriesOptions): ClaimedDelivery[] {
+    return this.db.transaction(() =>
+      this.withAlerts(
+        this.claimNextPerConversation.all({
+          ...leaseParams(options.now, options.leaseMs),
+          owner: options.owner,
+          limit: positiveInt(options.limit, 'limit'),
+          skipTenants: JSON.stringify(options.skipTenants ?? []),
+        }),
+      ),
+    )();
+  }
+
+  /** Claimed rows, oldest due first, with their alerts and the tenant's mute (same transaction). */
+  private withAlerts(rows: unknown[]): ClaimedDelivery[] {
+    return rows
+      .map(toAlertDelivery)
+      .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt))
+      .map((delivery): ClaimedDelivery => {
+        const alert = toHealthAlert(this.alertById.get(delivery.alertId));
+        const mutedUntil = this.muteOf.get(alert.integrationId) ?? undefined;
+        return { delivery, alert, ...(mutedUntil ? { mutedUntil } : {}) };
+      });
   }
 
   settleAlertDelivery(input: SettleDeliveryInput): AlertDelivery {
@@ -330,5 +382,16 @@ export class SqliteHealthStatements implements Sync<HealthStoreOperations> {
 
   listAlertDeliveries(tenantId: string, alertId: string): AlertDelivery[] {
     return this.deliveriesOf.all(tenantId, alertId).map(toAlertDelivery);
+  }
+
+  sentActivityOf(tenantId: string, alertId: string, conversationId: string): string | undefined {
+    return this.sentActivity.get(tenantId, alertId, conversationId) ?? undefined;
+  }
+
+  incidentClosedBy(tenantId: string, alertId: string): HealthAlert | undefined {
+    const row = this.incidentBefore.get(tenantId, alertId);
+    if (row === undefined) return undefined;
+    const alert = toHealthAlert(row);
+    return alert.kind === 'recovered' ? undefined : alert;
   }
 }

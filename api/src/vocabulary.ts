@@ -1,0 +1,65 @@
+/**
+ * One vocabulary for the tab, the bot and the CLI: what each verification step is called for each
+ * protocol, and which steps a verification runs. Pure and browser-safe (the tab imports it).
+ */
+import type { StepName } from './integrations/steps';
+
+export type ConnectionKind = {
+  method: 'modern' | 'basic';
+  /** Exchange Online's protocol; Exchange Server always speaks EWS. */
+  protocol?: 'graph' | 'ews' | undefined;
+  /** Exchange Online over Graph: limited to room mailboxes, or the whole organisation. */
+  accessScope?: 'organisation' | 'rooms' | undefined;
+};
+
+export const PROTOCOL_NAMES = {
+  graph: 'Microsoft Graph',
+  ews: 'Exchange Web Services (EWS)',
+} as const;
+
+/** The protocol a connection speaks: Exchange Online says which, Exchange Server is always EWS. */
+export function protocolName(kind: ConnectionKind): string {
+  return PROTOCOL_NAMES[kind.method === 'modern' ? (kind.protocol ?? 'ews') : 'ews'];
+}
+
+function permissionLabel(kind: ConnectionKind): string {
+  if (kind.protocol !== 'graph') return 'Permission: full access to all mailboxes (full_access_as_app)';
+  return kind.accessScope === 'rooms'
+    ? 'Permission: Place.Read.All (calendars through the room-only role assignment)'
+    : 'Permissions: Calendars.ReadWrite and Place.Read.All';
+}
+
+export function stepLabel(name: StepName, kind: ConnectionKind, mailbox?: string): string {
+  switch (name) {
+    case 'endpoint':
+      return `${protocolName(kind)} endpoint`;
+    case 'token':
+      return 'App-only token from Microsoft Entra ID';
+    case 'permission':
+      return permissionLabel(kind);
+    case 'credentials':
+      return 'Service account password';
+    case 'mailbox':
+      return mailbox ? `Open the mailbox ${mailbox}` : 'Open your mailbox';
+    case 'scope':
+      return 'A mailbox outside the room-only scope is refused';
+    case 'rooms':
+      return 'Find meeting rooms';
+    case 'keyVault':
+      return 'Password stored in Azure Key Vault';
+  }
+}
+
+/** The steps a verification runs, in order (the checklist shows them before they settle). */
+export function expectedSteps(
+  kind: ConnectionKind,
+  options: { scopeProof?: boolean; newCredentials?: boolean } = {},
+): StepName[] {
+  if (kind.method === 'basic')
+    return options.newCredentials
+      ? ['endpoint', 'credentials', 'mailbox', 'rooms', 'keyVault']
+      : ['endpoint', 'credentials', 'mailbox', 'rooms'];
+  return options.scopeProof
+    ? ['endpoint', 'token', 'permission', 'mailbox', 'scope', 'rooms']
+    : ['endpoint', 'token', 'permission', 'mailbox', 'rooms'];
+}
