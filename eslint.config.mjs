@@ -30,9 +30,9 @@ const BOT_SEES_ONLY_PORTS = {
 /** The tab shares the API contract, the browser-side sealing and the PowerShell commands, nothing else. */
 const TAB_SEES_ONLY_CONTRACT = {
   regex:
-    '(api/src/(?!(?:http/contract|secrets/seal-password|powershell-commands)$))|((^|/)(bot|app|sandbox|scripts)/)',
+    '(api/src/(?!(?:http/contract|secrets/seal-password|powershell-commands|room-scope-commands|vocabulary)$))|((^|/)(bot|app|sandbox|scripts)/)',
   message:
-    'The tab imports only the API contract (api/src/http/contract), api/src/secrets/seal-password and api/src/powershell-commands.',
+    'The tab imports only the API contract (api/src/http/contract) and the browser-safe modules api/src/secrets/seal-password, api/src/powershell-commands, api/src/room-scope-commands and api/src/vocabulary.',
 };
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 

@@ -5,6 +5,7 @@
  * prints one JSON line: delivered, duplicates, lost (from what the connector recorded), and `ratio`
  * = measured wall time ÷ the least time Teams' limits and the injected waits allow (see boundMs).
  */
+import { statusReader } from '../api/src/status/read-status';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
@@ -80,6 +81,7 @@ export async function main(): Promise<void> {
   const bot = createBot({
     settings,
     store,
+    readStatus: statusReader(store, { appId: 'bench' }),
     log: quietLog,
     checkNow: async () => ({ status: 'not_connected' }),
     onSettled: (_claimed, outcome) => progress.onSettled(outcome),

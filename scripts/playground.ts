@@ -11,6 +11,7 @@
  * Environment: PORT (3978), PLAYGROUND_PORT (56150), EC_PLAYGROUND_DATABASE_FILE
  * (.local/playground.db), EC_PLAYGROUND_NO_UI=true to start only the bot.
  */
+import { statusReader } from '../api/src/status/read-status';
 import express from 'express';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -77,6 +78,7 @@ export async function startPlaygroundBot(options: {
       tab: { teamsAppId: 'exchange-connect-playground', entityId: 'exchangeConnect' },
     },
     store,
+    readStatus: statusReader(store, { appId: 'exchange-connect-playground' }),
     log,
     // No Exchange behind the Playground, so no checks: the status card says what is stored.
     checkNow: async () => ({ status: 'not_connected' }),

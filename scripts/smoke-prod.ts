@@ -3,7 +3,9 @@
  * deploy does (scripts/build-artifact.ts) into an empty temporary folder with production
  * dependencies only, starts a sandbox tenant, runs the artifact with plain `node` and a
  * production-like configuration pointed at that sandbox, and checks what a first user meets:
- * /healthz, the tab (compressed, cached correctly), an authenticated GET /api/me, and that the
+ * /healthz, the tab (compressed, cached correctly), an authenticated GET /api/me, every URL in the
+ * Teams app package built for this origin as testers sideload it (developer links and tab pages
+ * answer 200 with HTML; validDomains and the SSO resource name the app's host), and that the
  * development-only `--sandbox` option is refused by the shipped CLI.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -17,6 +19,8 @@ import { ensureDevCertificates } from './dev-certs';
 import { sandboxAppEnv } from './sandbox-env';
 import { startSandbox } from '../sandbox/src/sandbox';
 import { issueSsoToken } from '../sandbox/src/entra/sso';
+import { buildPackageFor } from './app-package/package-for-origin';
+import { checkManifestUrls } from './app-package/manifest-urls';
 
 const checks: string[] = [];
 function check(what: string, ok: boolean, detail = ''): void {
@@ -100,6 +104,19 @@ async function main(): Promise<void> {
       me.status === 200 && JSON.parse(me.body).upn === 'admin@contoso.com',
       `${me.status} ${me.body}`,
     );
+
+    const { manifest } = buildPackageFor(publicUrl, path.join(work, 'app-package'));
+    const urls = await checkManifestUrls(manifest, publicUrl, async (url) => {
+      const answer = await get(agent, url);
+      return { status: answer.status, contentType: String(answer.headers['content-type'] ?? '') };
+    });
+    const broken = urls.filter((u) => u.problem);
+    check(
+      'every URL in the built app package answers',
+      broken.length === 0,
+      broken.map((u) => `${u.what}: ${u.problem}`).join('; '),
+    );
+    for (const { what } of urls) check(`app package: ${what}`, true);
 
     const cli = spawnSync(
       process.execPath,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from './errors';
 import { hostMapFrom, type HostMap } from './outbound/host-mapping';
+import { DEFAULT_RETENTION, type RetentionSettings } from './retention/retention-job';
 
 const httpsUrl = z
   .string()
@@ -107,6 +108,16 @@ const envSchema = {
    * the switch) still open. Set it to the old EC_SEALING_KEY_FILE for the rotation, then remove it.
    */
   EC_SEALING_PREVIOUS_KEY_FILE: z.string().optional(),
+  /**
+   * Retention, in days: verification traces (each integration's newest is kept), audit rows,
+   * delivered alerts with their deliveries, health check results. /privacy shows these values.
+   */
+  EC_RETENTION_TRACE_DAYS: retentionDays(DEFAULT_RETENTION.traceDays),
+  EC_RETENTION_AUDIT_DAYS: retentionDays(DEFAULT_RETENTION.auditDays),
+  EC_RETENTION_ALERT_DAYS: retentionDays(DEFAULT_RETENTION.alertDays),
+  EC_RETENTION_HEALTH_RESULT_DAYS: retentionDays(DEFAULT_RETENTION.healthResultDays),
+  /** How customers reach this deployment's publisher, shown on /privacy and /terms (an address or URL). */
+  EC_PUBLISHER_CONTACT: z.string().trim().min(3).max(200).optional(),
   /** How long after consent a missing permission counts as pending rather than failed. */
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Between two health checks of one integration (with jitter). */
@@ -142,6 +153,9 @@ export interface AppConfig {
     { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
   sealingKeyPem: string;
   sealingPreviousKeyPem?: string;
+  retention: RetentionSettings;
+  /** Unset: the pages say that no contact is configured. */
+  publisherContact?: string;
   pendingWindowMs: number;
   healthIntervalMs: number;
   rateLimits: RateLimitSettings;
@@ -270,6 +284,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(e.EC_SEALING_PREVIOUS_KEY_FILE
       ? { sealingPreviousKeyPem: readFile('EC_SEALING_PREVIOUS_KEY_FILE', e.EC_SEALING_PREVIOUS_KEY_FILE) }
       : {}),
+    retention: {
+      traceDays: e.EC_RETENTION_TRACE_DAYS,
+      auditDays: e.EC_RETENTION_AUDIT_DAYS,
+      alertDays: e.EC_RETENTION_ALERT_DAYS,
+      healthResultDays: e.EC_RETENTION_HEALTH_RESULT_DAYS,
+    },
+    ...(e.EC_PUBLISHER_CONTACT ? { publisherContact: e.EC_PUBLISHER_CONTACT } : {}),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
     rateLimits: rateLimits(e),
@@ -283,4 +304,9 @@ function rateLimits(e: Env): RateLimitSettings {
     check: { perUser: e.EC_RATE_LIMIT_CHECK_PER_USER, perTenant: e.EC_RATE_LIMIT_CHECK_PER_TENANT },
     start: { perUser: e.EC_RATE_LIMIT_START_PER_USER, perTenant: e.EC_RATE_LIMIT_START_PER_TENANT },
   };
+}
+
+/** Whole days, at least one and at most ten years. A declaration, so envSchema can use it above. */
+function retentionDays(fallback: number) {
+  return z.coerce.number().int().min(1).max(3650).default(fallback);
 }

@@ -128,3 +128,22 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
       return 'Something unexpected happened. Try again; if it persists, contact support with the time and the error code shown.';
   }
 }
+
+/**
+ * What to do about one room the platform cannot read. The mailbox texts above speak of the
+ * admin's own mailbox; a room has its own causes (deleted, renamed, outside a scope or policy).
+ */
+export function roomRemediation(kind: ErrorKind, room: string, ctx: RemediationContext): string {
+  switch (kind) {
+    case 'mailbox_not_found':
+      return `Exchange has no mailbox for the room ${room}: it was deleted or its address changed. Restore the room mailbox or remove it from its room list; a new or renamed room can take up to 48 hours to appear in room lists.`;
+    case 'access_policy_denied':
+      return `Exchange refused Exchange Connect access to the room ${room}: the room-only scope or an application access policy does not cover it. Check it with Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(room)} and add the room to the scope.`;
+    case 'impersonation_denied':
+      return `The service account may not impersonate the room ${room}. Check that ApplicationImpersonation covers it: ${impersonationCommand(ctx.serviceAccount ?? 'the service account')}`;
+    case 'throttled':
+      return `Exchange asked Exchange Connect to wait before reading the room ${room} again. Nothing to do: re-check the rooms in a few minutes.`;
+    default:
+      return `Exchange could not read the calendar of the room ${room}. Re-check the rooms; if it persists, check the room mailbox in the Exchange admin center.`;
+  }
+}

@@ -26,9 +26,11 @@ import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { IntegrationService } from '../../api/src/integrations/service';
 import type { VerificationDeps } from '../../api/src/integrations/verification';
+import { statusReader } from '../../api/src/status/read-status';
 import { createHealthScheduler } from '../../api/src/health/create-scheduler';
 import type { HealthScheduler } from '../../api/src/health/scheduler';
 import { createBot, type Bot } from '../../bot/src/create-bot';
+import { DAY_MS, RetentionJob } from '../../api/src/retention/retention-job';
 
 export interface AppGraph {
   config: AppConfig;
@@ -48,6 +50,8 @@ export interface AppGraph {
   health: HealthScheduler;
   /** The alert bot: `/api/messages` and the outbox notifier. */
   bot: Bot;
+  /** Deletes records past their retention (EC_RETENTION_*); started by the server, not by the CLI. */
+  retention: RetentionJob;
   close(): Promise<void>;
 }
 
@@ -138,7 +142,10 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     appCertificatePem: config.appCertificate.certPem,
     clock: () => new Date(now()),
     intervalMs: config.healthIntervalMs,
-    scheduler: { onError: (error) => log.error({ err: error }, 'health check run failed') },
+    scheduler: {
+      onError: (error) => log.error({ err: error }, 'health check run failed'),
+      historyRetentionMs: config.retention.healthResultDays * DAY_MS,
+    },
   });
   const bot = createBot({
     settings: {
@@ -159,9 +166,17 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
       tab: config.teamsTab,
     },
     store,
+    readStatus: statusReader(store, { appId: config.clientId, clock: () => new Date(now()) }),
     checkNow: (tenantId) => health.checkNow(tenantId),
     log,
     clock: () => new Date(now()),
+  });
+  const retention = new RetentionJob({
+    store,
+    settings: config.retention,
+    clock: () => new Date(now()),
+    onPruned: (deleted) => log.info({ deleted }, 'retention pass done'),
+    onError: (error, kind) => log.error({ err: error, kind }, 'retention pass failed'),
   });
   return {
     config,
@@ -177,7 +192,9 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     autodiscover,
     health,
     bot,
+    retention,
     close: async () => {
+      await retention.stop();
       await bot.notifier.stop();
       await health.stop();
       await store.close();

@@ -20,6 +20,7 @@ import { RequestError } from '../../api/src/http/request-error';
 import { packageRoot } from './package-root';
 import { tabFiles } from './static-files';
 import { noStore, securityHeaders } from './security-headers';
+import { policyPagesRouter } from './pages/router';
 
 export const TAB_DIST = path.join(packageRoot(), 'tab', 'dist');
 
@@ -95,6 +96,14 @@ export function createApp(graph: AppGraph): express.Express {
   });
   app.use(graph.bot.router);
   app.use(
+    policyPagesRouter({
+      appId: config.clientId,
+      retention: config.retention,
+      healthIntervalMs: config.healthIntervalMs,
+      ...(config.publisherContact ? { publisherContact: config.publisherContact } : {}),
+    }),
+  );
+  app.use(
     '/auth/consent',
     createConsentRouter({
       service: graph.service,
@@ -154,6 +163,7 @@ export async function startAppServer(
   });
   graph.health.start();
   graph.bot.notifier.start();
+  graph.retention.start();
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   log.info({ url, publicUrl: config.publicUrl }, 'Exchange Connect listening');

@@ -18,7 +18,7 @@ import {
 } from 'botbuilder';
 import type { ConversationSubscription } from '../../api/src/store/conversation-types';
 import type { JsonObject } from '../../api/src/store/types';
-import type { CheckNow, CheckNowOutcome, ConversationDirectory, Logger, StatusSource } from './ports';
+import type { CheckNow, CheckNowOutcome, ConversationDirectory, Logger, StatusReader } from './ports';
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   CHECK_AGAIN_VERB,
@@ -45,7 +45,8 @@ function noteFor(outcome: CheckNowOutcome): string | undefined {
 }
 
 export interface AlertBotDeps {
-  store: ConversationDirectory & StatusSource;
+  store: ConversationDirectory;
+  readStatus: StatusReader;
   checkNow: CheckNow;
   tab: TabLink;
   log: Logger;
@@ -208,7 +209,7 @@ export class AlertBot extends TeamsActivityHandler {
 
   private async statusCard(subscription: ConversationSubscription, note?: string): Promise<AdaptiveCard> {
     const view = await loadStatusView(
-      this.deps.store,
+      this.deps.readStatus,
       subscription.tenantId,
       subscription.mutedUntil,
       this.clock(),

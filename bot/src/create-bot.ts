@@ -9,7 +9,7 @@
 import express from 'express';
 import type { CloudAdapter } from 'botbuilder';
 import { AlertBot } from './activity-handler';
-import type { BotStore, CheckNow, Logger } from './ports';
+import type { BotStore, CheckNow, Logger, StatusReader } from './ports';
 import {
   botFrameworkAuthentication,
   createCloudAdapter,
@@ -23,6 +23,7 @@ import type { BotSettings } from './settings';
 export interface BotDeps {
   settings: BotSettings;
   store: BotStore;
+  readStatus: StatusReader;
   checkNow: CheckNow;
   log: Logger;
   clock?: () => Date;
@@ -51,6 +52,7 @@ export function createBot(deps: BotDeps): Bot {
   const adapter = createCloudAdapter(auth, log);
   const handler = new AlertBot({
     store: deps.store,
+    readStatus: deps.readStatus,
     checkNow: deps.checkNow,
     tab: settings.tab,
     log,

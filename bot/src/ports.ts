@@ -3,10 +3,9 @@
  * outbox, what the status card reports, and "check now". The composition root hands in the
  * adapters; the bot never reaches into the store's or the health monitor's implementations.
  */
-import type { CoreStoreOperations } from '../../api/src/store/port';
 import type { ConversationStoreOperations } from '../../api/src/store/conversation-port';
 import type { HealthStoreOperations } from '../../api/src/store/health-port';
-
+export type { StatusReader, StatusReport } from '../../api/src/status/port';
 export type { CheckNow, CheckNowOutcome } from '../../api/src/health/port';
 export type { Logger } from 'pino';
 
@@ -27,8 +26,6 @@ export type AlertOutbox = Pick<
   | 'incidentClosedBy'
 >;
 
-/** What the status card shows: the tenant's connection, its health and the last run's results. */
-export type StatusSource = Pick<CoreStoreOperations, 'getIntegration'> &
-  Pick<HealthStoreOperations, 'getIntegrationHealth' | 'listHealthResults'>;
+/** The tenant's one connection status (the same the tab shows), for the status card. */
 
-export type BotStore = ConversationDirectory & AlertOutbox & StatusSource;
+export type BotStore = ConversationDirectory & AlertOutbox;

@@ -1,26 +1,25 @@
-/** Reads what the status card shows, for one tenant, from the store. */
-import type { StatusSource } from './ports';
+/** What the status card shows for one tenant: the one status, read through the bot's port. */
+import type { StatusReader } from './ports';
 import type { StatusView } from './cards/status-card';
 
 export async function loadStatusView(
-  store: StatusSource,
+  readStatus: StatusReader,
   tenantId: string,
   conversationMutedUntil: string | undefined,
   now: Date,
 ): Promise<StatusView> {
-  const integration = await store.getIntegration(tenantId);
-  if (!integration) return { lastResults: [] };
-  const health = await store.getIntegrationHealth(tenantId);
-  const recent = await store.listHealthResults(tenantId, { limit: 20 });
-  const lastRun = recent[0]?.runId;
+  const report = await readStatus(tenantId);
+  const lastRun = report.recentResults[0]?.runId;
   const mutedUntil =
     conversationMutedUntil && Date.parse(conversationMutedUntil) > now.getTime()
       ? conversationMutedUntil
       : undefined;
   return {
-    integration,
-    ...(health ? { health } : {}),
-    lastResults: recent.filter((r) => r.runId === lastRun && r.integrationId === integration.id),
+    status: report.status,
+    ...(report.integration ? { integration: report.integration } : {}),
+    ...(report.health ? { health: report.health } : {}),
+    // Newest first from the store: reversed, the run reads in the order it ran.
+    lastResults: report.recentResults.filter((r) => r.runId === lastRun).reverse(),
     ...(mutedUntil ? { mutedUntil } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { ApiClient, ApiError, type StepListener } from './api/client';
 import { AnnouncerProvider } from './components/Announcer';
 import { AppHeader } from './components/AppHeader';
 import { ErrorMessage, type ReadableError } from './components/ErrorMessage';
+import { PolicyFooter } from './components/PolicyFooter';
 import { WizardProgress } from './components/WizardProgress';
 import { BasicConnect, type BasicDetails } from './steps/BasicConnect';
 import { ChooseMethod } from './steps/ChooseMethod';
@@ -265,7 +266,7 @@ export function App() {
       content = (
         <VerifyStep
           key={`${page.attempt}-${page.sealed?.ciphertext ?? ''}`}
-          method={method}
+          kind={{ method }}
           mailbox={user.upn}
           appId={appId}
           start={verifyStartFor(page)}
@@ -320,6 +321,7 @@ export function App() {
           {stage ? <WizardProgress stage={stage} /> : null}
           <div className={styles.panel}>{content}</div>
         </main>
+        <PolicyFooter />
       </AnnouncerProvider>
     </FluentProvider>
   );

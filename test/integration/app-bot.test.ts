@@ -39,8 +39,11 @@ async function eventually(match: (entries: FeedEntry[]) => boolean, what: string
 
 const cardText = (e: FeedEntry) => JSON.stringify(e.activity.attachments ?? []);
 /** A failing alert by its headline (the recovery card quotes the incident's code, not its headline). */
+// The alert card itself (red band), not the recovery that names the incident it closes.
 const isFailingAlert = (e: FeedEntry) =>
-  cardText(e).includes('"text":"Exchange connection failing') && cardText(e).includes('AADSTS700016');
+  cardText(e).includes('"style":"attention"') &&
+  cardText(e).includes('"text":"Exchange connection failing') &&
+  cardText(e).includes('AADSTS700016');
 
 describe('the alert bot in the app process', () => {
   let conversationId: string;

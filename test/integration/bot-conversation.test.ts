@@ -139,7 +139,7 @@ describe('alert bot conversations (botbuilder CloudAdapter ↔ sandbox Teams cha
     before = (await feed(sandbox)).length;
     await say(personal, 'admin@contoso.com', 'status');
     const text = cardText((await feed(sandbox)).slice(before)[0]);
-    expect(text).toContain('Exchange connection: Failing');
+    expect(text).toContain('The Exchange connection is failing');
     expect(text).toContain('AADSTS7000229');
     expect(text).toContain('"style":"attention"');
   });
@@ -215,7 +215,7 @@ describe('alert bot conversations (botbuilder CloudAdapter ↔ sandbox Teams cha
     expect(harness.checkNowCalls).toEqual([contoso().id]);
     const answers = (await feed(sandbox)).slice(before);
     expect(answers.map((a) => a.activity.type)).toEqual(['typing', 'message']);
-    expect(cardText(answers[1])).toContain('Exchange connection: Failing');
+    expect(cardText(answers[1])).toContain('The Exchange connection is failing');
   });
 
   it('"Check again" (Action.Execute) runs the checks and answers the invoke with a refreshed card', async () => {
@@ -232,7 +232,7 @@ describe('alert bot conversations (botbuilder CloudAdapter ↔ sandbox Teams cha
       type: 'application/vnd.microsoft.card.adaptive',
       value: { type: 'AdaptiveCard', version: '1.5' },
     });
-    expect(JSON.stringify(res.body.botResponse)).toContain('Exchange connection: Failing');
+    expect(JSON.stringify(res.body.botResponse)).toContain('The Exchange connection is failing');
     expect(harness.checkNowCalls).toHaveLength(2);
   });
 

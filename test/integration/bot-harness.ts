@@ -3,6 +3,7 @@
  * HTTPS against a sandbox, with an injectable clock and a sleep that only moves that clock, and a
  * SQLite store in a temporary file (so a second notifier can open the same database).
  */
+import { statusReader } from '../../api/src/status/read-status';
 import express from 'express';
 import https from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -104,6 +105,7 @@ export async function startBotHarness(
   const bot = createBot({
     settings,
     store,
+    readStatus: statusReader(store, { appId: 'bot-harness', clock: clock.now }),
     log: quietLog,
     clock: clock.now,
     sleep: clock.sleep,

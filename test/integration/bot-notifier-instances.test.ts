@@ -5,6 +5,7 @@
  * instance stopped while several of its sends are in flight, and after an instance died holding
  * leases. Run on a shared SQLite file and on PostgreSQL.
  */
+import { statusReader } from '../../api/src/status/read-status';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -116,6 +117,7 @@ describe.each([
     const bot = createBot({
       settings: harness.settings,
       store,
+      readStatus: statusReader(store, { appId: 'bot-instances' }),
       log: quietLog,
       clock: clock.now,
       sleep: clock.sleep,

@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadEnvironment } from '../../scripts/app-package/environment';
 import { fillJsonPlaceholders, placeholderNames } from '../../scripts/app-package/placeholders';
 import tenant from '../../sandbox/tenant.json';
+import { requiredRoles } from '../../api/src/exchange/permissions';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -55,12 +56,25 @@ const entraTemplate = read('aad.manifest.json');
 const entra = JSON.parse(entraTemplate) as EntraManifest;
 
 describe('Entra app manifest (aad.manifest.json)', () => {
-  it('is multi-tenant and requests only full_access_as_app on Office 365 Exchange Online', () => {
+  it('is multi-tenant and requests the application permissions the code asks for, as the sandbox registration does', () => {
     expect(entra.signInAudience).toBe('AzureADMultipleOrgs');
-    expect(entra.requiredResourceAccess).toEqual([
-      { resourceAppId: EXCHANGE_ONLINE, resourceAccess: [{ id: FULL_ACCESS_AS_APP, type: 'Role' }] },
-    ]);
-    expect(tenant.app.requiredResourceAccess[0]?.appRoles[0]?.id).toBe(FULL_ACCESS_AS_APP);
+    // Application permissions cannot be asked for dynamically: admin consent (`{resource}/.default`)
+    // grants what the registration lists, so Graph's must be listed for the default protocol to work.
+    const registered = tenant.app.requiredResourceAccess.map((r) => ({
+      resourceAppId: r.resourceAppId,
+      resourceAccess: r.appRoles.map((role) => ({ id: role.id, type: 'Role' })),
+    }));
+    expect(entra.requiredResourceAccess).toEqual(registered);
+    const values = tenant.app.requiredResourceAccess.flatMap((r) => r.appRoles.map((role) => role.value));
+    expect(values.sort()).toEqual(
+      [...requiredRoles('graph'), ...requiredRoles('ews'), ...requiredRoles('graph', 'rooms')]
+        .filter((v, i, all) => all.indexOf(v) === i)
+        .sort(),
+    );
+    expect(registered).toContainEqual({
+      resourceAppId: EXCHANGE_ONLINE,
+      resourceAccess: [{ id: FULL_ACCESS_AS_APP, type: 'Role' }],
+    });
   });
 
   it('carries our certificate as a verify key credential', () => {

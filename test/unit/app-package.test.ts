@@ -17,6 +17,8 @@ import { colorIconProblems, decodePng, outlineIconProblems } from '../../scripts
 import { newestTeamsSchemaVersion, validateTeamsManifest } from '../../scripts/app-package/manifest-schema';
 import { MissingEnvironmentVariablesError } from '../../scripts/app-package/placeholders';
 import tenant from '../../sandbox/tenant.json';
+import { requiredRoles } from '../../api/src/exchange/permissions';
+import { POLICY_PATHS } from '../../app/src/pages/layout';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APP_PACKAGE = path.join(ROOT, 'appPackage');
@@ -120,8 +122,32 @@ describe('Teams manifest', () => {
       for (const command of list.commands) expect(command.description?.length).toBeGreaterThan(20);
     }
     expect(manifest.permissions ?? []).toEqual([]);
-    expect(manifest.description.full).toContain('full_access_as_app');
-    expect(manifest.description.full).toContain('Exchange Server');
+  });
+
+  it('describes the permissions the code asks for: Graph by default, EWS full_access_as_app as the legacy option', () => {
+    const { full } = filledManifest('local').description;
+    const [graph, places] = requiredRoles('graph');
+    expect(full).toContain(`Microsoft Graph with the application permissions ${graph}`);
+    expect(full).toContain(`and ${places}`);
+    expect(full).toMatch(
+      new RegExp(
+        `legacy option, until EWS in Exchange Online ends on 1 April 2027, .*${requiredRoles('ews')[0]}`,
+      ),
+    );
+    expect(full).toContain('RBAC for Applications');
+    expect(full).toContain('Exchange Server');
+    expect(full).toContain('stores no mailbox content');
+    expect(full.length).toBeLessThanOrEqual(4000);
+  });
+
+  it.each(['local', 'dev'])('points the developer links of %s at the pages the app serves', (env) => {
+    const manifest = filledManifest(env) as TeamsManifest & { developer: Record<string, string> };
+    const endpoint = loadEnvironment(ROOT, env).TAB_ENDPOINT;
+    expect(manifest.developer).toMatchObject({
+      websiteUrl: `${endpoint}/tab/`,
+      privacyUrl: `${endpoint}${POLICY_PATHS.privacy}`,
+      termsOfUseUrl: `${endpoint}${POLICY_PATHS.terms}`,
+    });
   });
 
   it('names every missing environment variable', () => {

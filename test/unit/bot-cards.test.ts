@@ -8,7 +8,8 @@ import type { Integration } from '../../api/src/store/types';
 import { alertCard, recoveryCard } from '../../bot/src/cards/alert-card';
 import { adaptiveCard, tabDeepLink, type AdaptiveCard } from '../../bot/src/cards/card';
 import { helpCard, welcomeCard } from '../../bot/src/cards/help-card';
-import { statusCard } from '../../bot/src/cards/status-card';
+import { statusCard, type StatusView } from '../../bot/src/cards/status-card';
+import { connectionStatus } from '../../api/src/status/connection-status';
 
 // The package's ESM entry has extension-less imports Node cannot resolve; its UMD bundle is the same code.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -81,6 +82,20 @@ const result = (check: HealthResult['check'], status: HealthResult['status']): H
     : { diagnostic: { kind: 'throttled', code: 'ErrorServerBusy', message: 'Busy.', remediation: 'Wait.' } }),
 });
 
+/** A status card's view as the bot builds it: through the one status model. */
+function view(parts: Omit<StatusView, 'status'>): StatusView {
+  return {
+    ...parts,
+    status: connectionStatus({
+      integration: parts.integration,
+      health: parts.health,
+      recentResults: [...parts.lastResults].reverse(),
+      now: new Date('2026-11-28T16:31:00.000Z'),
+      appId: 'app',
+    }),
+  };
+}
+
 const cards: [string, AdaptiveCard][] = [
   ['alert (critical)', alertCard(failing, tab)],
   [
@@ -92,21 +107,21 @@ const cards: [string, AdaptiveCard][] = [
   ],
   ['recovery closing an incident', recoveryCard(recovered, tab, failing)],
   ['recovery without a known incident', recoveryCard(recovered, tab)],
-  ['status (not connected)', statusCard({ lastResults: [] }, tab)],
+  ['status (not connected)', statusCard(view({ lastResults: [] }), tab)],
   [
     'status (degraded, muted, with checks and a note)',
     statusCard(
-      {
+      view({
         integration,
         health,
         lastResults: [result('token', 'ok'), result('mailbox', 'warn'), result('rooms', 'fail')],
         mutedUntil: '2026-11-29T16:00:00.000Z',
         note: 'The checks are still running.',
-      },
+      }),
       tab,
     ),
   ],
-  ['status (never checked)', statusCard({ integration, lastResults: [] }, tab)],
+  ['status (never checked)', statusCard(view({ integration, lastResults: [] }), tab)],
   ['welcome', welcomeCard(tab)],
   ['help', helpCard(tab, "I didn't understand that.")],
 ];
@@ -148,5 +163,54 @@ describe('Adaptive Cards the bot sends', () => {
     );
     expect(recoveryCard(recovered, tab, failing).body[0]).toMatchObject({ style: 'good' });
     expect(alertCard({ ...failing, severity: 'warning' }, tab).body[0]).toMatchObject({ style: 'warning' });
+  });
+
+  it('the status card says what the tab says: the same headline, and every result in words beside its mark', () => {
+    const v = view({
+      integration,
+      health: { ...health, state: 'healthy' },
+      lastResults: [result('token', 'ok'), result('mailbox', 'fail')],
+    });
+    const card = statusCard(v, tab);
+    const json = JSON.stringify(card);
+    // Damping keeps health "healthy", but a check just failed: the headline must not say healthy.
+    expect(v.status.headline).toBe('degraded');
+    expect(card.body[0]).toMatchObject({ style: 'warning' });
+    expect(json).toContain(v.status.title);
+    expect(json).not.toContain('Healthy');
+    expect(json).toContain('✅ Passed · App-only token');
+    expect(json).toContain('❌ Failed · Mailbox access');
+  });
+
+  it('shows text from Exchange or the store exactly as text, never as markdown (no injected link)', () => {
+    const injected = 'Click [here](https://evil.example/phish) to **fix** it';
+    const hostile = {
+      ...result('mailbox', 'fail'),
+      diagnostic: { kind: 'unexpected' as const, code: 'X_[a](b)', message: injected, remediation: injected },
+    };
+    const card = statusCard(
+      view({ integration, health: { ...health, state: 'failing' }, lastResults: [hostile] }),
+      tab,
+    );
+    const alert = alertCard(
+      { ...failing, summary: injected, remediation: injected, microsoftCode: 'X_[a](b)' },
+      tab,
+    );
+    for (const c of [card, alert]) {
+      const markdownCarriers: string[] = [];
+      const walk = (node: unknown): void => {
+        if (Array.isArray(node)) return node.forEach(walk);
+        if (node && typeof node === 'object') {
+          const o = node as Record<string, unknown>;
+          if (o.type === 'TextBlock' && typeof o.text === 'string') markdownCarriers.push(o.text);
+          if (o.type === 'FactSet') markdownCarriers.push(JSON.stringify(o.facts));
+          Object.values(o).forEach(walk);
+        }
+      };
+      walk(c.body);
+      expect(markdownCarriers.filter((t) => t.includes('evil.example') || t.includes('[a](b)'))).toEqual([]);
+      expect(JSON.stringify(c)).toContain('evil.example'); // still shown, as plain text
+      expect(problems(c)).toEqual([]);
+    }
   });
 });

@@ -98,3 +98,34 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('retention and the publisher contact', () => {
+  it('defaults to 90 days of traces, a year of audit, 90 days of alerts, 30 of health results, no contact', () => {
+    const config = loadConfig(validEnv());
+    expect(config.retention).toEqual({ traceDays: 90, auditDays: 365, alertDays: 90, healthResultDays: 30 });
+    expect(config.publisherContact).toBeUndefined();
+  });
+
+  it('reads each limit and the contact from the environment', () => {
+    const config = loadConfig({
+      ...validEnv(),
+      EC_RETENTION_TRACE_DAYS: '30',
+      EC_RETENTION_AUDIT_DAYS: '730',
+      EC_RETENTION_ALERT_DAYS: '14',
+      EC_RETENTION_HEALTH_RESULT_DAYS: '7',
+      EC_PUBLISHER_CONTACT: ' privacy@publisher.example ',
+    });
+    expect(config.retention).toEqual({ traceDays: 30, auditDays: 730, alertDays: 14, healthResultDays: 7 });
+    expect(config.publisherContact).toBe('privacy@publisher.example');
+  });
+
+  it.each([
+    ['EC_RETENTION_TRACE_DAYS', '0'],
+    ['EC_RETENTION_AUDIT_DAYS', '1.5'],
+    ['EC_RETENTION_ALERT_DAYS', 'forever'],
+    ['EC_RETENTION_HEALTH_RESULT_DAYS', '3651'],
+    ['EC_PUBLISHER_CONTACT', 'x'.repeat(201)],
+  ])('refuses a bad %s with a message naming it', (name, value) => {
+    expect(() => loadConfig({ ...validEnv(), [name]: value })).toThrow(new RegExp(`${name} is invalid`));
+  });
+});

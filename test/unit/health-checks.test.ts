@@ -279,7 +279,21 @@ describe('rooms', () => {
       address: 'room.a@contoso.com',
       reachable: false,
       code: 'ErrorImpersonateUserDenied',
+      kind: 'impersonation_denied',
     });
+    // The remedy speaks of the room, not of an admin's mailbox.
+    expect(rooms?.diagnostic?.remediation).toBe(
+      'Exchange asked Exchange Connect to wait before reading the room room.d@contoso.com again. Nothing to do: re-check the rooms in a few minutes.',
+    );
+  });
+
+  it('a deleted room mailbox gets the room remedy, not the admin-mailbox one', async () => {
+    const { checks, exchange } = setup();
+    exchange.roomErrors.set('room.b@contoso.com', failure('mailbox_not_found', 'ErrorNonExistentMailbox'));
+    const rooms = (await checks.run(input(modern))).results.find((r) => r.check === 'rooms');
+    expect(rooms?.diagnostic?.remediation).toBe(
+      'Exchange has no mailbox for the room room.b@contoso.com: it was deleted or its address changed. Restore the room mailbox or remove it from its room list; a new or renamed room can take up to 48 hours to appear in room lists.',
+    );
   });
 
   it('lists the rooms from Exchange when the verification recorded none', async () => {

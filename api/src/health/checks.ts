@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { diagnosticOf as converted, type Diagnostic, type UnexpectedErrorReport } from '../errors';
-import { EWS_SHUTDOWN_DATE, remediationFor, type RemediationContext } from '../remediation';
+import { EWS_SHUTDOWN_DATE, remediationFor, roomRemediation, type RemediationContext } from '../remediation';
 import { daysUntilEwsEnds } from '../powershell-commands';
 import {
   openConnection,
@@ -212,7 +212,7 @@ export class HealthChecks {
       const all = input.knownRooms ?? (await findRooms(access)).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
       roomCursor = nextCursor;
-      return this.rooms(access, all.length, sample);
+      return this.rooms(access, all.length, sample, ctx);
     });
     results.push(rooms.result);
     return { results, roomCursor };
@@ -347,6 +347,7 @@ export class HealthChecks {
     access: MailboxAccess,
     total: number,
     sample: readonly string[],
+    ctx: RemediationContext,
   ): Promise<CheckOutcome<never>> {
     const start = new Date(this.deps.now());
     const window = { start, end: new Date(start.getTime() + this.options.roomWindowMs) };
@@ -362,14 +363,18 @@ export class HealthChecks {
       sampled: checked.map((c): JsonObject =>
         c.reachable || !c.diagnostic
           ? { address: c.address, reachable: true }
-          : { address: c.address, reachable: false, code: c.diagnostic.code },
+          : { address: c.address, reachable: false, code: c.diagnostic.code, kind: c.diagnostic.kind },
       ),
       unreachable: failed.length,
     };
     if (failed.length === 0) return { status: 'ok', detail };
     // A throttled room decides the diagnostic, so its back-off reaches the scheduler.
     const first = failed.find((c) => c.diagnostic?.kind === 'throttled') ?? failed[0];
-    return { status: 'warn', detail, ...(first?.diagnostic ? { diagnostic: first.diagnostic } : {}) };
+    // Said about the room, not about the admin's mailbox the generic texts speak of.
+    const diagnostic = first?.diagnostic
+      ? { ...first.diagnostic, remediation: roomRemediation(first.diagnostic.kind, first.address, ctx) }
+      : undefined;
+    return { status: 'warn', detail, ...(diagnostic ? { diagnostic } : {}) };
   }
 }
 

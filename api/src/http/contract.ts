@@ -165,6 +165,58 @@ export const healthViewSchema = z.object({
   checks: z.array(healthCheckViewSchema),
 });
 
+/** The one status (api/src/status/connection-status.ts) the tab, the bot and the CLI all show. */
+export const connectionStatusViewSchema = z.object({
+  headline: z.enum([
+    'not_connected',
+    'connecting',
+    'pending',
+    'needs_attention',
+    'checking',
+    'healthy',
+    'degraded',
+    'failing',
+  ]),
+  tone: z.enum(['neutral', 'success', 'warning', 'danger']),
+  connection: z.string().optional(),
+  title: z.string(),
+  summary: z.string(),
+  cause: z
+    .object({
+      source: z.enum(['verification', 'health']),
+      label: z.string(),
+      code: z.string(),
+      message: z.string(),
+      remediation: z.string(),
+    })
+    .optional(),
+  notes: z.array(
+    z.object({
+      kind: z.enum([
+        'admin_left',
+        'ews_retiring',
+        'ews_ended',
+        'room_scope',
+        'certificate_expiring',
+        'earlier_verification_failed',
+      ]),
+      text: z.string(),
+    }),
+  ),
+  certificate: z.object({ notAfter: isoInstant, daysLeft: z.number() }).optional(),
+  rooms: z.array(
+    z.object({
+      address: z.string(),
+      name: z.string().optional(),
+      reachable: z.boolean(),
+      code: z.string().optional(),
+      remediation: z.string().optional(),
+      checkedAt: isoInstant,
+      source: z.enum(['health', 'verification']),
+    }),
+  ),
+});
+
 export const integrationStatusViewSchema = z.object({
   /** Our app registration's client id (for the EWS allow-list command). */
   appId: z.string(),
@@ -172,6 +224,8 @@ export const integrationStatusViewSchema = z.object({
   latestVerification: verificationViewSchema.nullable(),
   /** Null until the first health check ran. */
   health: healthViewSchema.nullable(),
+  /** The headline, its cause, notes and the rooms: what every surface shows. */
+  status: connectionStatusViewSchema,
 });
 
 /** Microsoft Graph by default; EWS is the legacy option for Exchange Online until 2027-04-01. */
@@ -302,6 +356,7 @@ export type IntegrationView = z.infer<typeof integrationViewSchema>;
 export type HealthCheckView = z.infer<typeof healthCheckViewSchema>;
 export type HealthView = z.infer<typeof healthViewSchema>;
 export type IntegrationStatusView = z.infer<typeof integrationStatusViewSchema>;
+export type ConnectionStatusView = z.infer<typeof connectionStatusViewSchema>;
 export type ConsentStartRequest = z.input<typeof consentStartRequestSchema>;
 export type ConsentStartView = z.infer<typeof consentStartViewSchema>;
 export type PublicJwk = z.infer<typeof publicJwkSchema>;

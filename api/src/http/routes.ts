@@ -13,6 +13,7 @@ import { problemHandler, problemToSend } from './problem';
 import { RequestError } from './request-error';
 import { UseCaseError } from '../integrations/errors';
 import { healthView, integrationView, verificationView } from './views';
+import { readStatus } from '../status/read-status';
 import type { CheckNowOutcome } from '../health/port';
 import {
   auditQuerySchema,
@@ -44,7 +45,7 @@ export interface ApiRouterDeps {
   now: () => number;
 }
 
-/** Enough results to hold one whole run (six checks at most). */
+/** Enough results to hold one whole run (seven checks at most). */
 const RECENT_RESULTS = 12;
 
 /** The signed-in user, who must be a Global Administrator of their organisation (403 otherwise). */
@@ -92,12 +93,14 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
     '/integration',
     route(async (_req, res) => {
       const user = globalAdmin(res);
-      const { integration, latestTrace } = await deps.service.status(user);
+      const now = new Date(deps.now());
+      const report = await readStatus(deps.store, user.tenantId, { now, appId: deps.appId });
       const view: IntegrationStatusView = {
         appId: deps.appId,
-        integration: integration ? integrationView(integration, new Date(deps.now())) : null,
-        latestVerification: latestTrace ? verificationView(latestTrace) : null,
-        health: integration ? await currentHealth(deps.store, user.tenantId) : null,
+        integration: report.integration ? integrationView(report.integration, now) : null,
+        latestVerification: report.latestTrace ? verificationView(report.latestTrace) : null,
+        health: report.health ? healthView(report.health, report.recentResults) : null,
+        status: report.status,
       };
       res.json(view);
     }),

@@ -14,7 +14,9 @@ export function integrationView(i: Integration, now: Date): IntegrationView {
     status: i.status,
     protocol,
     updatedAt: i.updatedAt,
-    ...(i.method === 'modern' && protocol === 'graph' ? { accessScope: i.accessScope ?? 'organisation' } : {}),
+    ...(i.method === 'modern' && protocol === 'graph'
+      ? { accessScope: i.accessScope ?? 'organisation' }
+      : {}),
     ...(i.servicePrincipalId ? { servicePrincipalId: i.servicePrincipalId } : {}),
     ...(i.verificationMailbox ? { verificationMailbox: i.verificationMailbox } : {}),
     ...(i.verificationMailboxChosenBy ? { verificationMailboxChosenBy: i.verificationMailboxChosenBy } : {}),

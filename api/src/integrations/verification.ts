@@ -3,7 +3,7 @@
  * admin's mailbox (or a room the admin picked). Returns the step trace the tab, the CLI and the
  * bot render: endpoint, token, permission / credentials, mailbox, rooms.
  */
-import { type Diagnostic } from '../errors';
+import { type Diagnostic, type ErrorKind } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import {
   openConnection,
@@ -26,6 +26,7 @@ export interface RoomCheck {
   name: string;
   reachable: boolean;
   code?: string;
+  kind?: ErrorKind;
 }
 
 export type VerificationDeps = ConnectionDeps;
@@ -195,7 +196,7 @@ export async function verifyIntegration(
         address: r.address,
         name: r.name,
         reachable: r.reachable,
-        ...(r.diagnostic ? { code: r.diagnostic.code } : {}),
+        ...(r.diagnostic ? { code: r.diagnostic.code, kind: r.diagnostic.kind } : {}),
       }));
       const detail: JsonObject = {
         roomLists: found.roomLists.length,

@@ -19,6 +19,7 @@ import type {
 import type { HealthStoreOperations } from './health-port';
 import type { ConversationStoreOperations } from './conversation-port';
 import type { SealingNonceStoreOperations } from './sealing-nonce-port';
+import type { RetentionStoreOperations } from './retention-port';
 
 export interface TenantInput {
   id: string;
@@ -108,6 +109,7 @@ export interface StoreOperations
     CoreStoreOperations,
     HealthStoreOperations,
     ConversationStoreOperations,
+    RetentionStoreOperations,
     SealingNonceStoreOperations {}
 
 export interface IntegrationStore extends StoreOperations {

@@ -7,6 +7,7 @@ import {
   facts,
   header,
   openTabAction,
+  plain,
   SEVERITY_COLOUR,
   text,
   when,
@@ -24,14 +25,14 @@ export function alertCard(alert: HealthAlert, link: TabLink): AdaptiveCard {
         SEVERITY_COLOUR[alert.severity],
         `${SEVERITY_LABEL[alert.severity]} · since ${when(alert.since)}`,
       ),
-      text(alert.summary),
+      plain(alert.summary),
       facts([
         ['Failing check', alert.failingCheck ? CHECK_LABELS[alert.failingCheck] : undefined],
         ['Microsoft error code', alert.microsoftCode],
         ['Since', when(alert.since)],
       ]),
       ...(alert.remediation
-        ? [text('What to do', { weight: 'Bolder', spacing: 'Medium' }), text(alert.remediation)]
+        ? [text('What to do', { weight: 'Bolder', spacing: 'Medium' }), plain(alert.remediation)]
         : []),
     ],
     [checkAgainAction(), openTabAction(link)],
@@ -46,7 +47,7 @@ export function recoveryCard(alert: HealthAlert, link: TabLink, resolved?: Healt
   return adaptiveCard(
     [
       header(alert.title, 'good', `Resolved · ${when(alert.since)}`),
-      text(alert.summary),
+      plain(alert.summary),
       ...(resolved
         ? [
             facts([

@@ -52,16 +52,50 @@ export function openTabAction(link: TabLink): JsonObject {
   return { type: 'Action.OpenUrl', title: 'Open Exchange Connect', url: tabDeepLink(link) };
 }
 
+/** Our own fixed wording, which may use Adaptive Card markdown. Never pass data through it. */
 export function text(value: string, extra: JsonObject = {}): JsonObject {
   return { type: 'TextBlock', text: value, wrap: true, ...extra };
 }
 
+/**
+ * Text that came from a store, Exchange or Microsoft (messages, addresses, remedies): a TextRun,
+ * which Adaptive Cards never read as markdown, so a `[link](…)` in it stays text.
+ */
+export function plain(value: string, extra: JsonObject = {}): JsonObject {
+  const { weight, isSubtle, spacing, ...block } = extra;
+  return {
+    type: 'RichTextBlock',
+    inlines: [
+      {
+        type: 'TextRun',
+        text: value,
+        ...(weight !== undefined ? { weight } : {}),
+        ...(isSubtle !== undefined ? { isSubtle } : {}),
+      },
+    ],
+    ...(spacing !== undefined ? { spacing } : {}),
+    ...block,
+  };
+}
+
+/**
+ * Title/value pairs. Teams reads FactSet values as markdown, so each pair is a RichTextBlock of
+ * two TextRuns instead: the value is shown exactly as it is.
+ */
 export function facts(pairs: [string, string | undefined][]): JsonObject {
   return {
-    type: 'FactSet',
-    facts: pairs
+    type: 'Container',
+    spacing: 'Small',
+    items: pairs
       .filter((pair): pair is [string, string] => pair[1] !== undefined && pair[1] !== '')
-      .map(([title, value]) => ({ title, value })),
+      .map(([title, value]): JsonObject => ({
+        type: 'RichTextBlock',
+        spacing: 'None',
+        inlines: [
+          { type: 'TextRun', text: `${title}: `, weight: 'Bolder' },
+          { type: 'TextRun', text: value },
+        ],
+      })),
   };
 }
 
@@ -94,8 +128,11 @@ export function header(
     style,
     bleed: true,
     items: [
-      text(title, { size: 'Medium', weight: 'Bolder' }),
-      ...(subtitle ? [text(subtitle, { spacing: 'Small', isSubtle: true })] : []),
+      {
+        type: 'RichTextBlock',
+        inlines: [{ type: 'TextRun', text: title, size: 'Medium', weight: 'Bolder' }],
+      },
+      ...(subtitle ? [plain(subtitle, { spacing: 'Small', isSubtle: true })] : []),
     ],
   };
 }

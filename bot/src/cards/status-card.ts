@@ -1,4 +1,8 @@
-/** The answer to `status` and to "Check again": the current state and the last run's checks. */
+/**
+ * The answer to `status` and to "Check again": the one connection status the tab shows (its
+ * headline, cause and notes), then the last run's checks, each with its result in words.
+ */
+import type { ConnectionStatus, Tone } from '../../../api/src/status/port';
 import type { HealthResult, IntegrationHealth } from '../../../api/src/store/health-types';
 import type { Integration } from '../../../api/src/store/types';
 import {
@@ -8,7 +12,7 @@ import {
   facts,
   header,
   openTabAction,
-  STATE_COLOUR,
+  plain,
   text,
   when,
   type AdaptiveCard,
@@ -16,9 +20,10 @@ import {
 } from './card';
 
 export interface StatusView {
+  status: ConnectionStatus;
   integration?: Integration;
   health?: IntegrationHealth;
-  /** The latest run's results (one per check). */
+  /** The latest run's results, in the order they ran. */
   lastResults: HealthResult[];
   /** This conversation's mute, if still in force. */
   mutedUntil?: string;
@@ -26,53 +31,62 @@ export interface StatusView {
   note?: string;
 }
 
-const STATUS_ICON = { ok: '✅', warn: '⚠️', fail: '❌' } as const;
-const STATE_LABEL = { healthy: 'Healthy', degraded: 'Degraded', failing: 'Failing' } as const;
+const TONE_STYLE: Record<Tone, 'attention' | 'warning' | 'good' | 'accent'> = {
+  danger: 'attention',
+  warning: 'warning',
+  success: 'good',
+  neutral: 'accent',
+};
+
+/** Text beside every mark: colour and emoji alone say nothing to a screen reader. */
+const RESULT_TEXT = { ok: '✅ Passed', warn: '⚠️ Warning', fail: '❌ Failed' } as const;
 
 export function statusCard(view: StatusView, link: TabLink): AdaptiveCard {
-  const { integration, health } = view;
-  const note = view.note ? [text(view.note, { isSubtle: true })] : [];
-  if (!integration) {
-    return adaptiveCard(
-      [
-        header('Exchange is not connected', 'accent'),
-        ...note,
-        text(
-          'Your organisation has not connected Exchange yet. A Global Administrator connects it from the Exchange Connect tab.',
-        ),
-      ],
-      [openTabAction(link)],
-    );
-  }
-  const state = health?.state;
+  const { status, integration, health } = view;
+  const note = view.note ? [plain(view.note, { isSubtle: true })] : [];
+  const cause = status.cause
+    ? [
+        text('What is wrong', { weight: 'Bolder', spacing: 'Medium' }),
+        facts([
+          ['Check', status.cause.label],
+          ['Microsoft error code', status.cause.code],
+        ]),
+        plain(status.cause.message),
+        text('What to do', { weight: 'Bolder', spacing: 'Medium' }),
+        plain(status.cause.remediation),
+      ]
+    : [];
+  const notes = status.notes.map((n) => plain(n.text, { spacing: 'Small' }));
   const checks = view.lastResults.map((r) =>
-    text(
-      `${STATUS_ICON[r.status]} **${CHECK_LABELS[r.check]}**${r.diagnostic ? ` — ${r.diagnostic.code}: ${r.diagnostic.message}` : ''}`,
+    plain(
+      `${RESULT_TEXT[r.status]} · ${CHECK_LABELS[r.check]}${r.diagnostic ? ` — ${r.diagnostic.code}: ${r.diagnostic.message}` : ''}`,
       { spacing: 'Small' },
     ),
   );
   return adaptiveCard(
     [
-      header(
-        state ? `Exchange connection: ${STATE_LABEL[state]}` : 'Exchange connection: not checked yet',
-        state ? STATE_COLOUR[state] : 'accent',
-      ),
+      header(status.title, TONE_STYLE[status.tone], status.summary),
       ...note,
-      facts([
-        [
-          'Method',
-          integration.method === 'modern'
-            ? 'Exchange Online (modern auth)'
-            : 'Exchange Server (service account)',
-        ],
-        ['Connection', integration.status],
-        ['Since', health ? when(health.since) : undefined],
-        ['Last checked', health?.lastRunAt ? when(health.lastRunAt) : undefined],
-        ['Next check', health ? when(health.nextRunAt) : undefined],
-        ['Alerts muted here until', view.mutedUntil ? when(view.mutedUntil) : undefined],
-      ]),
+      ...(integration
+        ? [
+            facts([
+              ['Connection', status.connection],
+              ['Verified with', integration.verificationMailbox ?? integration.verifiedMailbox],
+              ['Last checked', health?.lastRunAt ? when(health.lastRunAt) : undefined],
+              ['Next check', health ? when(health.nextRunAt) : undefined],
+              ['App certificate expires', status.certificate ? when(status.certificate.notAfter) : undefined],
+              ['Alerts muted here until', view.mutedUntil ? when(view.mutedUntil) : undefined],
+            ]),
+          ]
+        : [
+            text(
+              'Your organisation has not connected Exchange yet. A Global Administrator connects it from the Exchange Connect tab.',
+            ),
+          ]),
+      ...cause,
+      ...notes,
       ...(checks.length > 0 ? [text('Last checks', { weight: 'Bolder', spacing: 'Medium' }), ...checks] : []),
     ],
-    [checkAgainAction(), openTabAction(link)],
+    integration ? [checkAgainAction(), openTabAction(link)] : [openTabAction(link)],
   );
 }

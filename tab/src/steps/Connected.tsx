@@ -178,7 +178,7 @@ export function Connected({
             }
           />
           <VerificationChecklist
-            method={integration.method}
+            kind={integration}
             mailbox={verification.mailbox}
             steps={verification.steps}
             running={false}

@@ -13,14 +13,14 @@ import {
   Spinner,
   tokens,
 } from '@fluentui/react-components';
-import type { Method, StepView, VerificationView } from '../../../api/src/http/contract';
+import type { StepView, VerificationView } from '../../../api/src/http/contract';
 import { ewsAllowListCommand } from '../../../api/src/powershell-commands';
 import { ApiError, type StepListener } from '../api/client';
 import { useAnnounce } from '../components/Announcer';
 import { CommandBlock } from '../components/CommandBlock';
 import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
 import { StepHeading } from '../components/StepHeading';
-import { stepLabel } from '../verification/step-labels';
+import { stepLabel, type ConnectionKind } from '../verification/step-labels';
 import { stepAnnouncement, VerificationChecklist } from '../verification/VerificationChecklist';
 
 const useStyles = makeStyles({
@@ -53,10 +53,10 @@ function requestError(error: unknown): ReadableError {
   };
 }
 
-function failedTitle(view: VerificationView | null, mailbox: string): string {
+function failedTitle(view: VerificationView | null, kind: ConnectionKind, mailbox: string): string {
   const failed = view?.steps.find((s) => s.status === 'failed');
   if (!failed) return 'Verification failed';
-  return `Verification failed: ${stepLabel(failed.name, view?.mailbox ?? mailbox).replace(/^./, (c) => c.toLowerCase())}`;
+  return `Verification failed: ${stepLabel(failed.name, kind, view?.mailbox ?? mailbox).replace(/^./, (c) => c.toLowerCase())}`;
 }
 
 function useSecondsUntil(at: number | undefined): number {
@@ -70,7 +70,7 @@ function useSecondsUntil(at: number | undefined): number {
 }
 
 export function VerifyStep({
-  method,
+  kind,
   mailbox,
   appId,
   start,
@@ -79,7 +79,7 @@ export function VerifyStep({
   fixLabel,
   onFix,
 }: {
-  method: Method;
+  kind: ConnectionKind;
   mailbox: string;
   appId: string;
   /** The first attempt (connect with Basic, or verify after consent). */
@@ -142,7 +142,7 @@ export function VerifyStep({
       const onStep = (step: StepView) => {
         if (!isCurrent()) return;
         setLiveSteps((settled) => [...settled, step]);
-        announce(stepAnnouncement(step, mailbox));
+        announce(stepAnnouncement(step, kind, mailbox));
       };
       void settle(attempt(onStep), isCurrent);
     },
@@ -204,7 +204,7 @@ export function VerifyStep({
       {phase.kind === 'failed' && diagnostic?.kind !== 'ews_blocked' ? (
         <MessageBar intent="error" layout="multiline" data-testid="verify-failed">
           <MessageBarBody>
-            <MessageBarTitle>{failedTitle(view, mailbox)}</MessageBarTitle>
+            <MessageBarTitle>{failedTitle(view, kind, mailbox)}</MessageBarTitle>
             {diagnostic?.message ?? 'See the failed step below for the cause and how to fix it.'}
           </MessageBarBody>
         </MessageBar>
@@ -230,7 +230,8 @@ export function VerifyStep({
         <ErrorMessage error={phase.error} onRetry={() => run((onStep) => recheck(0, onStep))} />
       ) : null}
       <VerificationChecklist
-        method={method}
+        kind={kind}
+        newCredentials={kind.method === 'basic'}
         mailbox={view?.mailbox ?? mailbox}
         steps={view?.steps ?? liveSteps}
         running={phase.kind === 'running'}

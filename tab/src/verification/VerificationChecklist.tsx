@@ -10,8 +10,8 @@ import {
   ClockFilled,
   DismissCircleFilled,
 } from '@fluentui/react-icons';
-import type { Method, StepView } from '../../../api/src/http/contract';
-import { EXPECTED_STEPS, stepLabel, type StepName } from './step-labels';
+import type { StepView } from '../../../api/src/http/contract';
+import { expectedSteps, stepLabel, type ConnectionKind, type StepName } from './step-labels';
 import { formatDuration } from './format';
 import { roomsFromStep, roomsSummary } from './rooms';
 
@@ -68,11 +68,21 @@ function stepDetail(step: StepView | undefined): string | undefined {
     case 'token':
       return 'Signed in with the Exchange Connect certificate.';
     case 'permission':
-      return 'full_access_as_app is granted.';
+      return Array.isArray(detail.roles) && detail.roles.length > 0
+        ? `Granted: ${detail.roles.join(', ')}.`
+        : 'Granted.';
     case 'credentials':
-      return typeof detail.serviceAccount === 'string'
-        ? `${detail.serviceAccount}: password read from Key Vault.`
+      if (typeof detail.serviceAccount !== 'string') return undefined;
+      // Entered credentials are proven by the mailbox step; only then do they reach Key Vault.
+      return detail.password === 'entered'
+        ? `${detail.serviceAccount}: password as entered, checked by opening the mailbox next.`
+        : `${detail.serviceAccount}: password read from Key Vault.`;
+    case 'scope':
+      return typeof detail.outside === 'string'
+        ? `${detail.outside} was refused (${String(detail.code ?? 'ErrorAccessDenied')}).`
         : undefined;
+    case 'keyVault':
+      return 'Verified, then stored; the password never reaches the Exchange Connect database.';
     case 'mailbox':
       return typeof detail.calendar === 'string'
         ? `Calendar opened (${detail.calendar}).`
@@ -113,9 +123,9 @@ const STATE_TEXT: Record<RowState, string> = {
 };
 
 /** What a screen reader hears when a step settles. */
-export function stepAnnouncement(step: StepView, mailbox: string): string {
+export function stepAnnouncement(step: StepView, kind: ConnectionKind, mailbox: string): string {
   const code = step.code && step.status !== 'ok' ? ` (${step.code})` : '';
-  return `${stepLabel(step.name, mailbox)}: ${STATE_TEXT[step.status]}${code}.`;
+  return `${stepLabel(step.name, kind, mailbox)}: ${STATE_TEXT[step.status]}${code}.`;
 }
 
 /** The step running now: the first one not settled, unless the run already stopped at a failure. */
@@ -137,19 +147,25 @@ function rowState(
 }
 
 export function VerificationChecklist({
-  method,
+  kind,
   mailbox,
   steps,
   running,
+  scopeProof = false,
+  newCredentials = false,
 }: {
-  method: Method;
+  kind: ConnectionKind;
   mailbox: string;
   steps: StepView[];
   running: boolean;
+  /** Proving the room-only scope: the scope step is expected too. */
+  scopeProof?: boolean;
+  /** New Basic credentials: the Key Vault step follows a verified trial. */
+  newCredentials?: boolean;
 }) {
   const styles = useStyles();
   const byName = new Map<StepName, StepView>(steps.map((s) => [s.name, s]));
-  const expected = EXPECTED_STEPS[method];
+  const expected = expectedSteps(kind, { scopeProof, newCredentials });
   const names = [...expected, ...steps.map((s) => s.name).filter((n) => !expected.includes(n))];
   const current = running ? runningStep(expected, steps) : undefined;
   return (
@@ -174,7 +190,7 @@ export function VerificationChecklist({
             </span>
             <div className={styles.body}>
               <Text size={300} weight="semibold">
-                {stepLabel(name, mailbox)}
+                {stepLabel(name, kind, mailbox)}
                 <span style={{ position: 'absolute', left: '-10000px' }}>{`: ${STATE_TEXT[state]}`}</span>
               </Text>
               {detail || state === 'skipped' || state === 'waiting' ? (

@@ -215,7 +215,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE health_alerts ADD CONSTRAINT health_alerts_kind_check
     CHECK (kind IN ('failing', 'degraded', 'recovered', 'certificate_expiring', 'ews_retiring'));
   `,
-  // 6: single-use nonces of sealed passwords, each bound to a tenant, a user and a purpose (only
+  // 6: retention. The daily prune walks traces, audit rows and alerts by age across tenants, oldest
+  // first, in short batches: an index on each one's time keeps every batch a range scan.
+  `
+  CREATE INDEX verification_traces_by_time ON verification_traces (started_at, seq);
+  CREATE INDEX audit_log_by_time ON audit_log (at, seq);
+  CREATE INDEX health_alerts_by_time ON health_alerts (created_at, seq);
+  `,
+  // 7: single-use nonces of sealed passwords, each bound to a tenant, a user and a purpose (only
   // the nonce's hash is stored). No foreign key to tenants: a nonce may precede the tenant's row.
   `
   CREATE TABLE sealing_nonces (

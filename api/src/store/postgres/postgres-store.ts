@@ -1,8 +1,8 @@
 /**
  * The PostgreSQL adapter of IntegrationStore (pg): a bounded pool shared by the process, migrations
  * applied at open, the same semantics as the SQLite adapter so several app instances can share one
- * database. The statements live in core-, health- and conversation-operations.ts; where they run
- * (pool or transaction) in runner.ts.
+ * database. The statements live in core-, health-, conversation- and retention-operations.ts;
+ * where they run (pool or transaction) in runner.ts.
  */
 import type { IntegrationStore, StoreOperations } from '../port';
 import { conversationOperations } from './conversation-operations';
@@ -13,6 +13,7 @@ import { migrate } from './migrations';
 import { createPool, type PoolOptions } from './pool';
 import { PoolRunner, type Runner } from './runner';
 import { Transactions } from './transactions';
+import { retentionOperations } from './retention-operations';
 
 export interface PostgresStoreOptions extends PoolOptions {
   /** Stamps createdAt / updatedAt / audit times; injectable for tests. */
@@ -33,6 +34,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...coreOperations(runner, clock),
     ...healthOperations(runner, clock),
     ...conversationOperations(runner, clock),
+    ...retentionOperations(runner),
     ...sealingNonceOperations(runner, clock),
   });
   let closed: Promise<void> | undefined;

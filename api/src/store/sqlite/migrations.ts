@@ -241,7 +241,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX health_alerts_by_tenant ON health_alerts (tenant_id, created_at DESC, seq DESC);
   CREATE INDEX health_alerts_unplanned ON health_alerts (seq) WHERE planned_at IS NULL;
   `,
-  // 6: single-use nonces of sealed passwords, each bound to a tenant, a user and a purpose (only
+  // 6: retention. The daily prune walks traces, audit rows and alerts by age across tenants, oldest
+  // first, in short batches: an index on each one's time keeps every batch a range scan.
+  `
+  CREATE INDEX verification_traces_by_time ON verification_traces (started_at, seq);
+  CREATE INDEX audit_log_by_time ON audit_log (at, seq);
+  CREATE INDEX health_alerts_by_time ON health_alerts (created_at, seq);
+  `,
+  // 7: single-use nonces of sealed passwords, each bound to a tenant, a user and a purpose (only
   // the nonce's hash is stored). No foreign key to tenants: a nonce may precede the tenant's row.
   `
   CREATE TABLE sealing_nonces (

@@ -27,6 +27,8 @@ import type { SealingNonceBinding, SealingNonceInput } from '../sealing-nonce-po
 import type { ConversationSubscriptionInput } from '../conversation-port';
 import type { ConversationSubscription } from '../conversation-types';
 import type { IsoInstant } from '../types';
+import type { PruneBatch } from '../retention-port';
+import { SqliteRetentionStatements } from './retention-statements';
 
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' (tests). */
@@ -43,12 +45,25 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     private readonly sql: SyncOperations,
     health: SqliteHealthStatements,
     private readonly conversations: SqliteConversationStatements,
+    private readonly retention: SqliteRetentionStatements,
     private readonly nonces: SqliteSealingNonceStatements,
     guard: () => Promise<void>,
   ) {
     super(health, guard);
   }
 
+  async pruneTraces(batch: PruneBatch): Promise<number> {
+    await this.guard();
+    return this.retention.pruneTraces(batch);
+  }
+  async pruneAudit(batch: PruneBatch): Promise<number> {
+    await this.guard();
+    return this.retention.pruneAudit(batch);
+  }
+  async pruneDeliveredAlerts(batch: PruneBatch): Promise<number> {
+    await this.guard();
+    return this.retention.pruneDeliveredAlerts(batch);
+  }
   async createSealingNonce(input: SealingNonceInput): Promise<void> {
     await this.guard();
     this.nonces.createSealingNonce(input);
@@ -159,10 +174,13 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
     private readonly statements: SqliteStatements,
     private readonly healthStatements: SqliteHealthStatements,
     private readonly conversationStatements: SqliteConversationStatements,
+    private readonly retentionStatements: SqliteRetentionStatements,
     private readonly nonceStatements: SqliteSealingNonceStatements,
     private readonly gate: TransactionGate,
   ) {
-    super(statements, healthStatements, conversationStatements, nonceStatements, () => gate.whenClosed());
+    super(statements, healthStatements, conversationStatements, retentionStatements, nonceStatements, () =>
+      gate.whenClosed(),
+    );
   }
 
   transaction<T>(fn: (tx: StoreOperations) => Promise<T>): Promise<T> {
@@ -181,6 +199,7 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
             this.statements,
             this.healthStatements,
             this.conversationStatements,
+            this.retentionStatements,
             this.nonceStatements,
             async () => this.gate.assertOpen(token),
           ),
@@ -207,6 +226,7 @@ export function openSqliteStore(options: SqliteStoreOptions): IntegrationStore {
       new SqliteStatements(db, clock),
       new SqliteHealthStatements(db, clock),
       new SqliteConversationStatements(db, clock),
+      new SqliteRetentionStatements(db),
       new SqliteSealingNonceStatements(db, clock),
       new TransactionGate(),
     );
