@@ -1,5 +1,5 @@
 /**
- * The store contract, part 4: single-use nonces of sealed passwords (migration 6), bound to a
+ * The store contract, part 4: single-use nonces of sealed passwords (migration 7), bound to a
  * tenant, a user and a purpose, used at most once even by racing requests, stored only hashed.
  * Run on SQLite by test/unit/store-sealing-nonces.test.ts and on PostgreSQL by
  * test/integration/store-postgres.test.ts.
