@@ -61,6 +61,42 @@ export class DatabaseUrl {
   }
 }
 
+/** A request count of an abuse limit. */
+const allowance = z.coerce.number().int().min(1).max(100_000);
+
+/**
+ * Abuse limits (api/src/http/rate-limit.ts): how many requests a Global Admin, and all of a
+ * tenant's admins together, may make per window before a 429. Kept per instance, in memory.
+ */
+const rateLimitEnvSchema = {
+  EC_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** Verify, connect with Basic, update the password: each runs a verification against Exchange. */
+  EC_RATE_LIMIT_VERIFY_PER_USER: allowance.default(20),
+  EC_RATE_LIMIT_VERIFY_PER_TENANT: allowance.default(40),
+  /** Run the health checks now. */
+  EC_RATE_LIMIT_CHECK_PER_USER: allowance.default(10),
+  EC_RATE_LIMIT_CHECK_PER_TENANT: allowance.default(20),
+  /** Admin-consent starts and sealing nonces (single-use states we store). */
+  EC_RATE_LIMIT_START_PER_USER: allowance.default(20),
+  EC_RATE_LIMIT_START_PER_TENANT: allowance.default(40),
+} as const;
+
+export interface RateLimitRule {
+  perUser: number;
+  perTenant: number;
+}
+
+/** One allowance per kind of work; each allows its numbers per window. */
+export interface RateLimitSettings {
+  windowMs: number;
+  /** Verifications: verify, connect with Basic, password update (each runs one against Exchange). */
+  verify: RateLimitRule;
+  /** Health checks run now. */
+  check: RateLimitRule;
+  /** Single-use server state handed out: admin-consent starts, sealing nonces. */
+  start: RateLimitRule;
+}
+
 /** Environment variable → schema. Optional ones have production defaults. */
 const envSchema = {
   EC_PUBLIC_URL: httpsUrl,
@@ -121,6 +157,11 @@ const envSchema = {
    */
   EC_SEALING_KEY_FILE: z.string(),
   /**
+   * The sealing key being rotated out: passwords sealed to it (by a tab that fetched the key before
+   * the switch) still open. Set it to the old EC_SEALING_KEY_FILE for the rotation, then remove it.
+   */
+  EC_SEALING_PREVIOUS_KEY_FILE: z.string().optional(),
+  /**
    * Retention, in days: verification traces (each integration's newest is kept), audit rows,
    * delivered alerts with their deliveries, health check results. /privacy shows these values.
    */
@@ -146,6 +187,7 @@ const envSchema = {
    * timeouts add up to 155 s.
    */
   EC_HEALTH_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
+  ...rateLimitEnvSchema,
 } as const;
 
 export type EnvName = keyof typeof envSchema;
@@ -177,6 +219,7 @@ export interface AppConfig {
   keyVaultAuth:
     { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
   sealingKeyPem: string;
+  sealingPreviousKeyPem?: string;
   retention: RetentionSettings;
   /** Unset: the pages say that no contact is configured. */
   publisherContact?: string;
@@ -186,6 +229,7 @@ export interface AppConfig {
   maxRoomsPerVerification: number;
   healthConcurrency: number;
   healthLeaseMs: number;
+  rateLimits: RateLimitSettings;
 }
 
 export class ConfigError extends AppError {
@@ -316,6 +360,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     teamsHostOrigins: parseOrigins('EC_TEAMS_HOST_ORIGINS', e.EC_TEAMS_HOST_ORIGINS),
     keyVaultAuth: keyVaultAuth(e),
     sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE),
+    ...(e.EC_SEALING_PREVIOUS_KEY_FILE
+      ? { sealingPreviousKeyPem: readFile('EC_SEALING_PREVIOUS_KEY_FILE', e.EC_SEALING_PREVIOUS_KEY_FILE) }
+      : {}),
     retention: {
       traceDays: e.EC_RETENTION_TRACE_DAYS,
       auditDays: e.EC_RETENTION_AUDIT_DAYS,
@@ -329,6 +376,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxRoomsPerVerification: e.EC_VERIFICATION_MAX_ROOMS,
     healthConcurrency: e.EC_HEALTH_CONCURRENCY,
     healthLeaseMs: e.EC_HEALTH_LEASE_SECONDS * 1000,
+    rateLimits: rateLimits(e),
+  };
+}
+
+function rateLimits(e: Env): RateLimitSettings {
+  return {
+    windowMs: e.EC_RATE_LIMIT_WINDOW_SECONDS * 1000,
+    verify: { perUser: e.EC_RATE_LIMIT_VERIFY_PER_USER, perTenant: e.EC_RATE_LIMIT_VERIFY_PER_TENANT },
+    check: { perUser: e.EC_RATE_LIMIT_CHECK_PER_USER, perTenant: e.EC_RATE_LIMIT_CHECK_PER_TENANT },
+    start: { perUser: e.EC_RATE_LIMIT_START_PER_USER, perTenant: e.EC_RATE_LIMIT_START_PER_TENANT },
   };
 }
 

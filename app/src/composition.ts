@@ -7,7 +7,11 @@ import type { AppConfig } from '../../api/src/config';
 import type { Logger } from '../../api/src/logger';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { JoseSsoTokenValidator, ssoValidatorOptions } from '../../api/src/identity/sso-validator';
-import { completeAdminConsent, startAdminConsent } from '../../api/src/identity/admin-consent';
+import {
+  completeAdminConsent,
+  rebuildAdminConsentUrl,
+  startAdminConsent,
+} from '../../api/src/identity/admin-consent';
 import type { AdminConsentFlow } from '../../api/src/identity/port';
 import { EwsGateway, ewsProtocol } from '../../api/src/exchange/ews-gateway';
 import type { ConnectionDeps } from '../../api/src/exchange/open-connection';
@@ -16,7 +20,7 @@ import { PoxAutodiscoverClient } from '../../api/src/exchange/autodiscover';
 import { OutboundPolicy } from '../../api/src/outbound/policy';
 import { throttleRetry } from '../../api/src/exchange/retry-policy';
 import { KeyVaultSecretVault } from '../../api/src/secrets/key-vault-secret-vault';
-import { RsaOaepPasswordSealer } from '../../api/src/secrets/password-sealer';
+import { JwePasswordSealer } from '../../api/src/secrets/password-sealer';
 import { vaultCredential } from '../../api/src/secrets/vault-credential';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
 import { openPostgresStore } from '../../api/src/store/postgres/postgres-store';
@@ -40,7 +44,9 @@ export interface AppGraph {
   tokens: MsalAppTokenProvider;
   exchange: EwsGateway;
   validator: JoseSsoTokenValidator;
-  sealer: RsaOaepPasswordSealer;
+  sealer: JwePasswordSealer;
+  /** Entra's consent URL rebuilt from a stored state, for the consent start page. */
+  consentUrlFor(state: string): Promise<string | undefined>;
   service: IntegrationService;
   /** What verification needs; the CLI swaps the vault for a password given on stdin. */
   verification: VerificationDeps;
@@ -121,7 +127,12 @@ export function buildAppGraph(
     policy,
     logger: log,
   });
-  const sealer = new RsaOaepPasswordSealer({ privateKeyPem: config.sealingKeyPem });
+  const sealer = new JwePasswordSealer({
+    keyPem: config.sealingKeyPem,
+    ...(config.sealingPreviousKeyPem ? { previousKeyPem: config.sealingPreviousKeyPem } : {}),
+    nonces: store,
+    now,
+  });
   const settings = {
     authorityHost: config.authorityHost,
     clientId: config.clientId,
@@ -234,6 +245,7 @@ export function buildAppGraph(
     exchange,
     validator,
     sealer,
+    consentUrlFor: (state) => rebuildAdminConsentUrl(store, settings, state, new Date(now())),
     service,
     verification,
     autodiscover,

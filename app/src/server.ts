@@ -19,9 +19,36 @@ import { ConsentStateError } from '../../api/src/identity/errors';
 import { RequestError } from '../../api/src/http/request-error';
 import { packageRoot } from './package-root';
 import { tabFiles } from './static-files';
+import { noStore, securityHeaders } from './security-headers';
 import { policyPagesRouter } from './pages/router';
 
 export const TAB_DIST = path.join(packageRoot(), 'tab', 'dist');
+
+/**
+ * How long a client may take to send a request, and how long a connection lives: a client that
+ * dribbles its headers or body is cut off long before Node's defaults (60 s, 300 s). A request's
+ * answer (a verification streaming its steps) is not bounded by these.
+ */
+export interface HttpServerLimits {
+  /** Until the request's headers are complete. */
+  headersTimeoutMs: number;
+  /** Until the whole request (headers and body) is received. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** Requests on one connection before the server closes it. */
+  maxRequestsPerSocket: number;
+  /** How often Node checks the two request timeouts. */
+  connectionsCheckingIntervalMs: number;
+}
+
+export const HTTP_SERVER_LIMITS: HttpServerLimits = {
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 10_000,
+  maxRequestsPerSocket: 1_000,
+  connectionsCheckingIntervalMs: 2_000,
+};
 
 export interface AppServer {
   readonly url: string;
@@ -58,6 +85,8 @@ export function createApp(graph: AppGraph): express.Express {
     });
     next();
   });
+  app.use(securityHeaders(config.teamsHostOrigins));
+  app.use(['/api', '/auth'], noStore);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -78,8 +107,7 @@ export function createApp(graph: AppGraph): express.Express {
     '/auth/consent',
     createConsentRouter({
       service: graph.service,
-      authorityHost: config.authorityHost,
-      clientId: config.clientId,
+      consentUrlFor: (state) => graph.consentUrlFor(state),
       isInvalidState: (error) => error instanceof ConsentStateError,
     }),
   );
@@ -94,6 +122,7 @@ export function createApp(graph: AppGraph): express.Express {
       sealer: graph.sealer,
       log,
       checkNow: (tenantId) => graph.health.checkNow(tenantId),
+      rateLimits: config.rateLimits,
       now: graph.verification.now,
     }),
   );
@@ -112,14 +141,22 @@ export function createApp(graph: AppGraph): express.Express {
 
 export async function startAppServer(
   config: AppConfig,
-  options: { log?: Logger; now?: () => number } = {},
+  options: { log?: Logger; now?: () => number; limits?: Partial<HttpServerLimits> } = {},
 ): Promise<AppServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
   const graph = await openAppGraph(config, log, options.now);
   const app = createApp(graph);
+  const limits = { ...HTTP_SERVER_LIMITS, ...options.limits };
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+  };
   const server = config.tls
-    ? https.createServer({ cert: config.tls.certPem, key: config.tls.keyPem }, app)
-    : http.createServer(app);
+    ? https.createServer({ ...serverOptions, cert: config.tls.certPem, key: config.tls.keyPem }, app)
+    : http.createServer(serverOptions, app);
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -130,7 +130,11 @@ export class IntegrationService {
   ): Promise<VerificationResult> {
     return this.auditFailures(user, 'integration.connect.basic', async () => {
       this.requireAdmin(user);
-      const password = this.deps.sealer.open(input.sealedPassword);
+      const password = await this.deps.sealer.open(input.sealedPassword, {
+        tenantId: user.tenantId,
+        userId: user.oid,
+        purpose: 'connect',
+      });
       const ewsUrl =
         input.ewsUrl ??
         (await this.deps.autodiscover.discoverEwsUrl(input.autodiscoverAddress, {
@@ -170,7 +174,11 @@ export class IntegrationService {
       if (integration.method !== 'basic' || !integration.serviceAccount) {
         throw new UseCaseError('wrong_method', 'Exchange Online connections have no password.');
       }
-      const password = this.deps.sealer.open(sealed);
+      const password = await this.deps.sealer.open(sealed, {
+        tenantId: user.tenantId,
+        userId: user.oid,
+        purpose: 'update',
+      });
       const { createdAt: _c, updatedAt: _u, version: _v, lastError: _e, ...candidate } = integration;
       return this.verifyThenStore(user, 'integration.password.update', candidate, password, onStep);
     });

@@ -13,6 +13,7 @@ import type {
   ProblemBody,
   Protocol,
   ScopeProofRequest,
+  SealingKeyRequest,
   SealingKeyView,
   StepView,
   UpdatePasswordRequest,
@@ -89,7 +90,7 @@ export class ApiClient {
   integration = () => this.request<IntegrationStatusView>('GET', '/api/integration');
   startConsent = (protocol: Protocol = 'graph') =>
     this.request<ConsentStartView>('POST', '/api/integrations/modern/consent', { protocol });
-  sealingKey = () => this.request<SealingKeyView>('GET', '/api/sealing-key');
+  sealingKey = (body: SealingKeyRequest) => this.request<SealingKeyView>('POST', '/api/sealing-key', body);
   connectBasic = (body: ConnectBasicRequest, onStep: StepListener) =>
     this.verification('POST', '/api/integrations/basic', body, onStep);
   updatePassword = (body: UpdatePasswordRequest, onStep: StepListener) =>

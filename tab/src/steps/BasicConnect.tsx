@@ -98,7 +98,8 @@ export function BasicConnect({
     if (!validate() || !input) return;
     setSealing(true);
     try {
-      const sealed = await sealPasswordInput(api, input);
+      // Connect and change-details both post a new connection's details; only a new password is an update.
+      const sealed = await sealPasswordInput(api, input, mode === 'update-password' ? 'update' : 'connect');
       onSubmit({ endpointKind, endpoint: endpoint.trim(), serviceAccount: serviceAccount.trim() }, sealed);
     } catch (e) {
       setSealing(false);

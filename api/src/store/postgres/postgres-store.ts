@@ -8,6 +8,7 @@ import type { IntegrationStore, StoreOperations } from '../port';
 import { conversationOperations } from './conversation-operations';
 import { coreOperations } from './core-operations';
 import { healthOperations } from './health-operations';
+import { sealingNonceOperations } from './sealing-nonce-operations';
 import { migrate } from './migrations';
 import { createPool, type PoolOptions } from './pool';
 import { PoolRunner, type Runner } from './runner';
@@ -34,6 +35,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...healthOperations(runner, clock),
     ...conversationOperations(runner, clock),
     ...retentionOperations(runner),
+    ...sealingNonceOperations(runner, clock),
   });
   let closed: Promise<void> | undefined;
   return {

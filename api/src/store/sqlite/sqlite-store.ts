@@ -22,6 +22,8 @@ import { TransactionGate } from './transaction-gate';
 import { GuardedHealthOperations } from './guarded-health-operations';
 import { SqliteHealthStatements } from './health-statements';
 import { SqliteConversationStatements } from './conversation-statements';
+import { SqliteSealingNonceStatements } from './sealing-nonce-statements';
+import type { SealingNonceBinding, SealingNonceInput } from '../sealing-nonce-port';
 import type { ConversationSubscriptionInput } from '../conversation-port';
 import type { ConversationSubscription } from '../conversation-types';
 import type { IsoInstant } from '../types';
@@ -44,6 +46,7 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     health: SqliteHealthStatements,
     private readonly conversations: SqliteConversationStatements,
     private readonly retention: SqliteRetentionStatements,
+    private readonly nonces: SqliteSealingNonceStatements,
     guard: () => Promise<void>,
   ) {
     super(health, guard);
@@ -60,6 +63,18 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
   async pruneDeliveredAlerts(batch: PruneBatch): Promise<number> {
     await this.guard();
     return this.retention.pruneDeliveredAlerts(batch);
+  }
+  async createSealingNonce(input: SealingNonceInput): Promise<void> {
+    await this.guard();
+    this.nonces.createSealingNonce(input);
+  }
+  async consumeSealingNonce(binding: SealingNonceBinding, now: Date): Promise<boolean> {
+    await this.guard();
+    return this.nonces.consumeSealingNonce(binding, now);
+  }
+  async purgeExpiredSealingNonces(now: Date): Promise<number> {
+    await this.guard();
+    return this.nonces.purgeExpiredSealingNonces(now);
   }
 
   async saveConversationSubscription(
@@ -135,6 +150,10 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     await this.guard();
     return this.sql.consumeConsentState(state, now);
   }
+  async findConsentState(state: string, now: Date): Promise<ConsentState | undefined> {
+    await this.guard();
+    return this.sql.findConsentState(state, now);
+  }
   async purgeExpiredConsentStates(now: Date): Promise<number> {
     await this.guard();
     return this.sql.purgeExpiredConsentStates(now);
@@ -156,9 +175,12 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
     private readonly healthStatements: SqliteHealthStatements,
     private readonly conversationStatements: SqliteConversationStatements,
     private readonly retentionStatements: SqliteRetentionStatements,
+    private readonly nonceStatements: SqliteSealingNonceStatements,
     private readonly gate: TransactionGate,
   ) {
-    super(statements, healthStatements, conversationStatements, retentionStatements, () => gate.whenClosed());
+    super(statements, healthStatements, conversationStatements, retentionStatements, nonceStatements, () =>
+      gate.whenClosed(),
+    );
   }
 
   transaction<T>(fn: (tx: StoreOperations) => Promise<T>): Promise<T> {
@@ -178,6 +200,7 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
             this.healthStatements,
             this.conversationStatements,
             this.retentionStatements,
+            this.nonceStatements,
             async () => this.gate.assertOpen(token),
           ),
         ),
@@ -204,6 +227,7 @@ export function openSqliteStore(options: SqliteStoreOptions): IntegrationStore {
       new SqliteHealthStatements(db, clock),
       new SqliteConversationStatements(db, clock),
       new SqliteRetentionStatements(db),
+      new SqliteSealingNonceStatements(db, clock),
       new TransactionGate(),
     );
   } catch (error) {
