@@ -18,6 +18,10 @@ const SOURCES = [
   'api/src/http/contract.ts',
   'api/src/secrets/seal-password.ts',
   'api/src/powershell-commands.ts',
+  'api/src/exchange/ews-user-agent.ts',
+  'api/src/room-scope-commands.ts',
+  'api/src/vocabulary.ts',
+  'api/src/integrations/steps.ts',
   'package-lock.json',
 ];
 

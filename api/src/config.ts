@@ -17,6 +17,87 @@ const httpsUrl = z
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const guid = z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a GUID');
 
+/** Parsed without echoing the value: a message that quoted it could carry the password. */
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'postgres:' || url.protocol === 'postgresql:') &&
+      url.hostname !== '' &&
+      url.pathname.length > 1
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The PostgreSQL connection URL, which may carry a password. It shows itself masked everywhere a
+ * value can end up in a log line or a message (JSON, String(), util.inspect); only the store and the
+ * job engine ask for the real string. The logger's redaction goes by path and would not catch it.
+ */
+export class DatabaseUrl {
+  readonly #url: string;
+  constructor(url: string) {
+    this.#url = url;
+  }
+  /** The URL to connect with: hand it to the driver, never to a logger. */
+  reveal(): string {
+    return this.#url;
+  }
+  /** The URL with the password (if any) replaced. */
+  masked(): string {
+    const url = new URL(this.#url);
+    if (url.password) url.password = 'redacted';
+    return url.toString();
+  }
+  toString(): string {
+    return this.masked();
+  }
+  toJSON(): string {
+    return this.masked();
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `DatabaseUrl(${this.masked()})`;
+  }
+}
+
+/** A request count of an abuse limit. */
+const allowance = z.coerce.number().int().min(1).max(100_000);
+
+/**
+ * Abuse limits (api/src/http/rate-limit.ts): how many requests a Global Admin, and all of a
+ * tenant's admins together, may make per window before a 429. Kept per instance, in memory.
+ */
+const rateLimitEnvSchema = {
+  EC_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** Verify, connect with Basic, update the password: each runs a verification against Exchange. */
+  EC_RATE_LIMIT_VERIFY_PER_USER: allowance.default(20),
+  EC_RATE_LIMIT_VERIFY_PER_TENANT: allowance.default(40),
+  /** Run the health checks now. */
+  EC_RATE_LIMIT_CHECK_PER_USER: allowance.default(10),
+  EC_RATE_LIMIT_CHECK_PER_TENANT: allowance.default(20),
+  /** Admin-consent starts and sealing nonces (single-use states we store). */
+  EC_RATE_LIMIT_START_PER_USER: allowance.default(20),
+  EC_RATE_LIMIT_START_PER_TENANT: allowance.default(40),
+} as const;
+
+export interface RateLimitRule {
+  perUser: number;
+  perTenant: number;
+}
+
+/** One allowance per kind of work; each allows its numbers per window. */
+export interface RateLimitSettings {
+  windowMs: number;
+  /** Verifications: verify, connect with Basic, password update (each runs one against Exchange). */
+  verify: RateLimitRule;
+  /** Health checks run now. */
+  check: RateLimitRule;
+  /** Single-use server state handed out: admin-consent starts, sealing nonces. */
+  start: RateLimitRule;
+}
+
 /** Environment variable → schema. Optional ones have production defaults. */
 const envSchema = {
   EC_PUBLIC_URL: httpsUrl,
@@ -33,6 +114,14 @@ const envSchema = {
   EC_GRAPH_URL: httpsUrl.default('https://graph.microsoft.com'),
   EC_KEY_VAULT_URL: httpsUrl,
   EC_DATABASE_FILE: z.string().default('exchange-connect.db'),
+  /**
+   * postgres://user:password@host:port/db?sslmode=require — PostgreSQL instead of the SQLite file,
+   * so several instances share one database (health checks then run on the pg-boss job engine).
+   */
+  EC_DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL with a host and a database')
+    .optional(),
   EC_BOT_APP_ID: guid,
   /** Where the bot gets its connector token: Entra's authority for the bot's own tenant. */
   EC_BOT_LOGIN_AUTHORITY: httpsUrl.default('https://login.microsoftonline.com/botframework.com'),
@@ -74,6 +163,11 @@ const envSchema = {
    */
   EC_SEALING_KEY_FILE: z.string(),
   /**
+   * The sealing key being rotated out: passwords sealed to it (by a tab that fetched the key before
+   * the switch) still open. Set it to the old EC_SEALING_KEY_FILE for the rotation, then remove it.
+   */
+  EC_SEALING_PREVIOUS_KEY_FILE: z.string().optional(),
+  /**
    * Retention, in days: verification traces (each integration's newest is kept), audit rows,
    * delivered alerts with their deliveries, health check results. /privacy shows these values.
    */
@@ -87,6 +181,19 @@ const envSchema = {
   EC_PENDING_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Between two health checks of one integration (with jitter). */
   EC_HEALTH_INTERVAL_MINUTES: z.coerce.number().min(0.05).max(1440).default(15),
+  /** Wall-clock deadline of one verification, from the endpoint check to the last room. */
+  EC_VERIFICATION_DEADLINE_SECONDS: z.coerce.number().int().min(5).max(600).default(60),
+  /** Room calendars one verification reads at most; an organisation with more is sampled. */
+  EC_VERIFICATION_MAX_ROOMS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Health runs (each one integration) in flight at once in this process, across tenants. */
+  EC_HEALTH_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+  /**
+   * How long a health run may hold its integration before another worker may take it over (the
+   * store's lease and, on PostgreSQL, the job's expiry). Longer than the slowest run: the check
+   * timeouts add up to 155 s.
+   */
+  EC_HEALTH_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
+  ...rateLimitEnvSchema,
 } as const;
 
 export type EnvName = keyof typeof envSchema;
@@ -105,6 +212,8 @@ export interface AppConfig {
   graphUrl: string;
   keyVaultUrl: string;
   databaseFile: string;
+  /** PostgreSQL instead of the SQLite file (EC_DATABASE_URL). */
+  databaseUrl?: DatabaseUrl;
   botAppId: string;
   bot: { loginAuthority: string; openIdMetadataUrl: string };
   /** EC_ADMIN_RECOGNITION_DAYS */
@@ -118,11 +227,17 @@ export interface AppConfig {
   keyVaultAuth:
     { kind: 'managed-identity'; clientId?: string } | { kind: 'app-certificate'; tenantId: string };
   sealingKeyPem: string;
+  sealingPreviousKeyPem?: string;
   retention: RetentionSettings;
   /** Unset: the pages say that no contact is configured. */
   publisherContact?: string;
   pendingWindowMs: number;
   healthIntervalMs: number;
+  verificationDeadlineMs: number;
+  maxRoomsPerVerification: number;
+  healthConcurrency: number;
+  healthLeaseMs: number;
+  rateLimits: RateLimitSettings;
 }
 
 export class ConfigError extends AppError {
@@ -213,6 +328,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'is required with its pair',
     );
   }
+  // The file has a default, so only a file named on purpose conflicts with a URL.
+  if (e.EC_DATABASE_URL && env.EC_DATABASE_FILE) {
+    throw new ConfigError(
+      'EC_DATABASE_URL',
+      'cannot be set together with EC_DATABASE_FILE: choose one database',
+    );
+  }
   return {
     publicUrl: e.EC_PUBLIC_URL,
     port: e.EC_PORT,
@@ -235,6 +357,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     graphUrl: e.EC_GRAPH_URL,
     keyVaultUrl: e.EC_KEY_VAULT_URL,
     databaseFile: e.EC_DATABASE_FILE,
+    ...(e.EC_DATABASE_URL ? { databaseUrl: new DatabaseUrl(e.EC_DATABASE_URL) } : {}),
     botAppId: e.EC_BOT_APP_ID.toLowerCase(),
     bot: { loginAuthority: e.EC_BOT_LOGIN_AUTHORITY, openIdMetadataUrl: e.EC_BOT_OPENID_METADATA_URL },
     adminRecognitionDays: e.EC_ADMIN_RECOGNITION_DAYS,
@@ -246,6 +369,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     teamsHostOrigins: parseOrigins('EC_TEAMS_HOST_ORIGINS', e.EC_TEAMS_HOST_ORIGINS),
     keyVaultAuth: keyVaultAuth(e),
     sealingKeyPem: readFile('EC_SEALING_KEY_FILE', e.EC_SEALING_KEY_FILE),
+    ...(e.EC_SEALING_PREVIOUS_KEY_FILE
+      ? { sealingPreviousKeyPem: readFile('EC_SEALING_PREVIOUS_KEY_FILE', e.EC_SEALING_PREVIOUS_KEY_FILE) }
+      : {}),
     retention: {
       traceDays: e.EC_RETENTION_TRACE_DAYS,
       auditDays: e.EC_RETENTION_AUDIT_DAYS,
@@ -255,6 +381,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(e.EC_PUBLISHER_CONTACT ? { publisherContact: e.EC_PUBLISHER_CONTACT } : {}),
     pendingWindowMs: e.EC_PENDING_WINDOW_SECONDS * 1000,
     healthIntervalMs: Math.round(e.EC_HEALTH_INTERVAL_MINUTES * 60_000),
+    verificationDeadlineMs: e.EC_VERIFICATION_DEADLINE_SECONDS * 1000,
+    maxRoomsPerVerification: e.EC_VERIFICATION_MAX_ROOMS,
+    healthConcurrency: e.EC_HEALTH_CONCURRENCY,
+    healthLeaseMs: e.EC_HEALTH_LEASE_SECONDS * 1000,
+    rateLimits: rateLimits(e),
+  };
+}
+
+function rateLimits(e: Env): RateLimitSettings {
+  return {
+    windowMs: e.EC_RATE_LIMIT_WINDOW_SECONDS * 1000,
+    verify: { perUser: e.EC_RATE_LIMIT_VERIFY_PER_USER, perTenant: e.EC_RATE_LIMIT_VERIFY_PER_TENANT },
+    check: { perUser: e.EC_RATE_LIMIT_CHECK_PER_USER, perTenant: e.EC_RATE_LIMIT_CHECK_PER_TENANT },
+    start: { perUser: e.EC_RATE_LIMIT_START_PER_USER, perTenant: e.EC_RATE_LIMIT_START_PER_TENANT },
   };
 }
 

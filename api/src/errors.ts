@@ -56,6 +56,8 @@ export const ERROR_KINDS = [
   'autodiscover_failed',
   'protocol_error',
   'wrong_method',
+  /** A mailbox address or service account that is not one Exchange Connect will send. */
+  'invalid_address',
   // Key Vault
   'secret_unavailable',
   // anything else

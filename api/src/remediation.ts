@@ -6,10 +6,13 @@ import type { ErrorKind } from './errors';
 import {
   EWS_DEFAULT_OFF_DATE,
   EWS_SHUTDOWN_DATE,
+  casMailboxEwsCommand,
   ewsAllowListCommand,
+  ewsUserAgentAllowListCommand,
   impersonationCommand,
   psQuote,
 } from './powershell-commands';
+import { EWS_USER_AGENT } from './exchange/ews-user-agent';
 import { ROOM_SCOPE_APPLY_HOURS } from './room-scope-commands';
 
 export { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE, ewsAllowListCommand, impersonationCommand };
@@ -26,6 +29,8 @@ export interface RemediationContext {
   serviceAccount?: string;
   ewsUrl?: string;
   retryAfterMs?: number;
+  /** Why Exchange Online refused EWS (X-EWS-Policy-Reason): switched off, or a policy refuses us. */
+  ewsBlock?: 'disabled' | 'policy';
   /** When admin consent was granted, if it was: a role still missing long after is worth checking. */
   consentedAt?: string;
   /** Proving a room-only scope (RBAC for Applications): a refused room means it is not applied. */
@@ -33,6 +38,35 @@ export interface RemediationContext {
 }
 
 const seconds = (ms: number | undefined) => Math.max(1, Math.ceil((ms ?? 0) / 1000));
+
+/**
+ * A blocked EWS request, by what X-EWS-Policy-Reason says: EWS switched off (for the organisation
+ * or the mailbox: the header does not say which, so both checks), or an application policy (the app
+ * allow list or a user-agent policy: again both). Without the header, every fix.
+ */
+function ewsBlockedRemediation(ctx: RemediationContext): string {
+  const mailbox = ctx.mailbox ?? 'the mailbox';
+  const allowList = ewsAllowListCommand(ctx.appId);
+  const casMailbox = casMailboxEwsCommand(ctx.mailbox ?? '<mailbox>');
+  const ending = `changes can take up to 24 hours. EWS in Exchange Online is switched off for good on ${EWS_SHUTDOWN_DATE}; moving this connection to Microsoft Graph avoids all of this.`;
+  const disabled =
+    `EWS is switched off for your organisation or for the mailbox ${mailbox} (since ${EWS_DEFAULT_OFF_DATE} Exchange Online turns it off unless the organisation turns it on). ` +
+    `In Exchange Online PowerShell, see which: Get-OrganizationConfig | Format-List EwsEnabled; Get-CASMailbox -Identity ${psQuote(ctx.mailbox ?? '<mailbox>')} | Format-List EwsEnabled  — ` +
+    `if the organisation's EwsEnabled is False or empty, run (it keeps the apps already on the EWS allow list and adds Exchange Connect): ${allowList}  — ` +
+    `if the mailbox's EwsEnabled is False, run: ${casMailbox}  — `;
+  const policy =
+    "Your organisation's EWS policy refuses Exchange Connect: it is not on the EWS allow list of apps (EwsAllowedAppIDs), or a user-agent policy (EwsApplicationAccessPolicy) refuses it. " +
+    `In Exchange Online PowerShell add Exchange Connect to the allow list, keeping the apps already on it: ${allowList}  — ` +
+    `if Get-OrganizationConfig | Format-List EwsApplicationAccessPolicy,EwsAllowList,EwsBlockList shows EnforceAllowList, also run: ${ewsUserAgentAllowListCommand()}; with EnforceBlockList, remove the entry that matches ${EWS_USER_AGENT} from EwsBlockList  — `;
+  switch (ctx.ewsBlock) {
+    case 'disabled':
+      return disabled + ending;
+    case 'policy':
+      return policy + ending;
+    case undefined:
+      return `Exchange Online refused Exchange Web Services to Exchange Connect (HTTP 403) without saying why. ${disabled}${policy}${ending}`;
+  }
+}
 
 /** Entra ID and Key Vault are reached by us, not by the customer: their outages are ours to fix. */
 function operatorTransportRemediation(kind: ErrorKind, ctx: RemediationContext): string | undefined {
@@ -93,7 +127,7 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
     case 'invalid_credentials':
       return `Exchange rejected the user name or password of ${account}. If the password was changed in Active Directory, enter the new one with "Update password" (or correct the account with "Change connection details"); check that the account is not locked out or disabled.`;
     case 'ews_blocked':
-      return `Your organisation blocks Exchange Web Services for Exchange Connect. Since ${EWS_DEFAULT_OFF_DATE} Exchange Online turns EWS off for apps that are not on the organisation's allow list. In Exchange Online PowerShell run: ${ewsAllowListCommand(ctx.appId)}  — EWS in Exchange Online is switched off for good on ${EWS_SHUTDOWN_DATE}.`;
+      return ewsBlockedRemediation(ctx);
     case 'access_policy_denied':
       if (ctx.roomScope)
         return `Exchange Online refused Exchange Connect access to the room ${mailbox}: the room-only role assignment does not cover it yet. Changes to RBAC for Applications can take up to ${ROOM_SCOPE_APPLY_HOURS} hours to apply. Check it with Test-ServicePrincipalAuthorization -Identity ${psQuote(ctx.appId)} -Resource ${psQuote(mailbox)} (InScope must be True), then prove the scope again.`;
@@ -122,6 +156,8 @@ export function remediationFor(kind: ErrorKind, ctx: RemediationContext): string
       return 'The endpoint did not answer like Exchange Web Services. Check that the URL points at /EWS/Exchange.asmx of an Exchange server, not a proxy or sign-in page.';
     case 'wrong_method':
       return 'This organisation\'s mailboxes are not where this connection method looks. Use "Exchange Online (Modern Authentication)" for Microsoft 365 mailboxes and "Exchange Server (Basic Authentication)" for on-premises mailboxes.';
+    case 'invalid_address':
+      return "Exchange Connect sends Exchange only mailbox addresses of the form name@domain.tld (letters, digits and . _ - + ') and service accounts as name@domain.tld or DOMAIN\\name. Check the address or account for typing mistakes or text pasted with it, then try again.";
     case 'secret_unavailable':
       return 'The service account\'s password could not be read from Key Vault. Enter it again with "Update password"; if this persists, the operators must check Key Vault access.';
     case 'unexpected':

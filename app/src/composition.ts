@@ -7,7 +7,11 @@ import type { AppConfig } from '../../api/src/config';
 import type { Logger } from '../../api/src/logger';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { JoseSsoTokenValidator, ssoValidatorOptions } from '../../api/src/identity/sso-validator';
-import { completeAdminConsent, startAdminConsent } from '../../api/src/identity/admin-consent';
+import {
+  completeAdminConsent,
+  rebuildAdminConsentUrl,
+  startAdminConsent,
+} from '../../api/src/identity/admin-consent';
 import type { AdminConsentFlow } from '../../api/src/identity/port';
 import { EwsGateway, ewsProtocol } from '../../api/src/exchange/ews-gateway';
 import type { ConnectionDeps } from '../../api/src/exchange/open-connection';
@@ -16,15 +20,20 @@ import { PoxAutodiscoverClient } from '../../api/src/exchange/autodiscover';
 import { OutboundPolicy } from '../../api/src/outbound/policy';
 import { throttleRetry } from '../../api/src/exchange/retry-policy';
 import { KeyVaultSecretVault } from '../../api/src/secrets/key-vault-secret-vault';
-import { RsaOaepPasswordSealer } from '../../api/src/secrets/password-sealer';
+import { JwePasswordSealer } from '../../api/src/secrets/password-sealer';
 import { vaultCredential } from '../../api/src/secrets/vault-credential';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
+import { openPostgresStore } from '../../api/src/store/postgres/postgres-store';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { IntegrationService } from '../../api/src/integrations/service';
 import type { VerificationDeps } from '../../api/src/integrations/verification';
 import { statusReader } from '../../api/src/status/read-status';
-import { createHealthScheduler } from '../../api/src/health/create-scheduler';
-import type { HealthScheduler } from '../../api/src/health/scheduler';
+import {
+  createHealthScheduler,
+  createJobHealthScheduler,
+  type HealthMonitoringDeps,
+} from '../../api/src/health/create-scheduler';
+import type { HealthScheduling } from '../../api/src/health/scheduling-port';
 import { createBot, type Bot } from '../../bot/src/create-bot';
 import { DAY_MS, RetentionJob } from '../../api/src/retention/retention-job';
 import { AdminRecognition } from '../../api/src/identity/admin-recognition';
@@ -37,13 +46,15 @@ export interface AppGraph {
   tokens: MsalAppTokenProvider;
   exchange: EwsGateway;
   validator: JoseSsoTokenValidator;
-  sealer: RsaOaepPasswordSealer;
+  sealer: JwePasswordSealer;
+  /** Entra's consent URL rebuilt from a stored state, for the consent start page. */
+  consentUrlFor(state: string): Promise<string | undefined>;
   service: IntegrationService;
   /** What verification needs; the CLI swaps the vault for a password given on stdin. */
   verification: VerificationDeps;
   autodiscover: PoxAutodiscoverClient;
   /** Re-checks connected integrations; started by the server, not by the CLI. */
-  health: HealthScheduler;
+  health: HealthScheduling;
   /** The alert bot: `/api/messages` and the outbox notifier. */
   bot: Bot;
   /** Global Admins seen in the tab (the API records them), whom the bot serves. */
@@ -63,8 +74,45 @@ export function outboundPolicyFor(config: AppConfig): OutboundPolicy {
   });
 }
 
-export function buildAppGraph(config: AppConfig, log: Logger, now: () => number = Date.now): AppGraph {
-  const store = openSqliteStore({ file: config.databaseFile });
+/**
+ * The store the configuration names: PostgreSQL with EC_DATABASE_URL (several instances share it),
+ * otherwise the SQLite file (one instance; the zero-configuration default).
+ */
+export async function openStore(config: AppConfig): Promise<IntegrationStore> {
+  return config.databaseUrl
+    ? openPostgresStore({ connectionString: config.databaseUrl.reveal() })
+    : openSqliteStore({ file: config.databaseFile });
+}
+
+/** The object graph on the store the configuration names (see openStore). */
+export async function openAppGraph(
+  config: AppConfig,
+  log: Logger,
+  now: () => number = Date.now,
+): Promise<AppGraph> {
+  const store = await openStore(config);
+  try {
+    return buildAppGraph(config, log, now, store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * The object graph on `store`; without one, on the SQLite file (synchronous, for the CLI and tests).
+ * With EC_DATABASE_URL use openAppGraph, which opens PostgreSQL first.
+ */
+export function buildAppGraph(
+  config: AppConfig,
+  log: Logger,
+  now: () => number = Date.now,
+  openedStore?: IntegrationStore,
+): AppGraph {
+  if (!openedStore && config.databaseUrl) {
+    throw new Error('EC_DATABASE_URL is set: open the graph with openAppGraph, which opens PostgreSQL.');
+  }
+  const store = openedStore ?? openSqliteStore({ file: config.databaseFile });
   const policy = outboundPolicyFor(config);
   const tokens = new MsalAppTokenProvider(config, { policy });
   const exchange = new EwsGateway({
@@ -83,7 +131,12 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     policy,
     logger: log,
   });
-  const sealer = new RsaOaepPasswordSealer({ privateKeyPem: config.sealingKeyPem });
+  const sealer = new JwePasswordSealer({
+    keyPem: config.sealingKeyPem,
+    ...(config.sealingPreviousKeyPem ? { previousKeyPem: config.sealingPreviousKeyPem } : {}),
+    nonces: store,
+    now,
+  });
   const settings = {
     authorityHost: config.authorityHost,
     clientId: config.clientId,
@@ -129,17 +182,34 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     },
   });
   const validator = new JoseSsoTokenValidator({ ...ssoValidatorOptions(config, policy), now });
-  const health = createHealthScheduler({
+  const onHealthError = (error: unknown) => log.error({ err: error }, 'health check run failed');
+  const monitoring: HealthMonitoringDeps = {
     ...connections,
     store,
     appCertificatePem: config.appCertificate.certPem,
     clock: () => new Date(now()),
     intervalMs: config.healthIntervalMs,
-    scheduler: {
-      onError: (error) => log.error({ err: error }, 'health check run failed'),
-      historyRetentionMs: config.retention.healthResultDays * DAY_MS,
-    },
-  });
+  };
+  const historyRetentionMs = config.retention.healthResultDays * DAY_MS;
+  // PostgreSQL: any number of instances, jobs on pg-boss. SQLite: this process alone, in-process.
+  const health: HealthScheduling = config.databaseUrl
+    ? createJobHealthScheduler({
+        ...monitoring,
+        connectionString: config.databaseUrl.reveal(),
+        leaseMs: config.healthLeaseMs,
+        concurrency: config.healthConcurrency,
+        historyRetentionMs,
+        onError: onHealthError,
+      })
+    : createHealthScheduler({
+        ...monitoring,
+        scheduler: {
+          leaseMs: config.healthLeaseMs,
+          concurrency: config.healthConcurrency,
+          historyRetentionMs,
+          onError: onHealthError,
+        },
+      });
   const admins = new AdminRecognition({
     store,
     recognitionDays: config.adminRecognitionDays,
@@ -183,6 +253,7 @@ export function buildAppGraph(config: AppConfig, log: Logger, now: () => number 
     exchange,
     validator,
     sealer,
+    consentUrlFor: (state) => rebuildAdminConsentUrl(store, settings, state, new Date(now())),
     service,
     verification,
     autodiscover,

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../../api/src/config';
 import { createLogger, type Logger } from '../../api/src/logger';
-import { buildAppGraph, type AppGraph } from './composition';
+import { openAppGraph, type AppGraph } from './composition';
 import { createApiRouter } from '../../api/src/http/routes';
 import { problemHandler } from '../../api/src/http/problem';
 import { createConsentRouter } from '../../api/src/http/consent-routes';
@@ -19,9 +19,36 @@ import { ConsentStateError } from '../../api/src/identity/errors';
 import { RequestError } from '../../api/src/http/request-error';
 import { packageRoot } from './package-root';
 import { tabFiles } from './static-files';
+import { noStore, securityHeaders } from './security-headers';
 import { policyPagesRouter } from './pages/router';
 
 export const TAB_DIST = path.join(packageRoot(), 'tab', 'dist');
+
+/**
+ * How long a client may take to send a request, and how long a connection lives: a client that
+ * dribbles its headers or body is cut off long before Node's defaults (60 s, 300 s). A request's
+ * answer (a verification streaming its steps) is not bounded by these.
+ */
+export interface HttpServerLimits {
+  /** Until the request's headers are complete. */
+  headersTimeoutMs: number;
+  /** Until the whole request (headers and body) is received. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** Requests on one connection before the server closes it. */
+  maxRequestsPerSocket: number;
+  /** How often Node checks the two request timeouts. */
+  connectionsCheckingIntervalMs: number;
+}
+
+export const HTTP_SERVER_LIMITS: HttpServerLimits = {
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 10_000,
+  maxRequestsPerSocket: 1_000,
+  connectionsCheckingIntervalMs: 2_000,
+};
 
 export interface AppServer {
   readonly url: string;
@@ -58,6 +85,8 @@ export function createApp(graph: AppGraph): express.Express {
     });
     next();
   });
+  app.use(securityHeaders(config.teamsHostOrigins));
+  app.use(['/api', '/auth'], noStore);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -78,8 +107,7 @@ export function createApp(graph: AppGraph): express.Express {
     '/auth/consent',
     createConsentRouter({
       service: graph.service,
-      authorityHost: config.authorityHost,
-      clientId: config.clientId,
+      consentUrlFor: (state) => graph.consentUrlFor(state),
       isInvalidState: (error) => error instanceof ConsentStateError,
     }),
   );
@@ -95,6 +123,7 @@ export function createApp(graph: AppGraph): express.Express {
       log,
       checkNow: (tenantId) => graph.health.checkNow(tenantId),
       admins: graph.admins,
+      rateLimits: config.rateLimits,
       now: graph.verification.now,
     }),
   );
@@ -113,19 +142,37 @@ export function createApp(graph: AppGraph): express.Express {
 
 export async function startAppServer(
   config: AppConfig,
-  options: { log?: Logger; now?: () => number } = {},
+  options: { log?: Logger; now?: () => number; limits?: Partial<HttpServerLimits> } = {},
 ): Promise<AppServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
-  const graph = buildAppGraph(config, log, options.now);
+  const graph = await openAppGraph(config, log, options.now);
   const app = createApp(graph);
+  const limits = { ...HTTP_SERVER_LIMITS, ...options.limits };
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+  };
   const server = config.tls
-    ? https.createServer({ cert: config.tls.certPem, key: config.tls.keyPem }, app)
-    : http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, () => resolve());
-  });
-  graph.health.start();
+    ? https.createServer({ ...serverOptions, cert: config.tls.certPem, key: config.tls.keyPem }, app)
+    : http.createServer(serverOptions, app);
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, () => resolve());
+    });
+    await graph.health.start();
+    log.info(
+      { owner: graph.health.owner, store: config.databaseUrl ? 'postgres' : 'sqlite' },
+      'health checks started',
+    );
+  } catch (error) {
+    server.close();
+    await graph.close();
+    throw error;
+  }
   graph.bot.notifier.start();
   graph.retention.start();
   const { port } = server.address() as AddressInfo;

@@ -165,7 +165,9 @@ export class ExchangeState {
     const config = this.ews.get(tenantId);
     if (!config) return undefined; // Exchange Server has none of these controls
     if (config.enabled !== true) return EWS_POLICY_REASONS.disabled;
-    if (!config.allowedAppIds.includes(appId)) return EWS_POLICY_REASONS.blocked;
+    // Application ids are GUIDs: an admin may have pasted ours in upper case.
+    const allowed = config.allowedAppIds.map((id) => id.toLowerCase());
+    if (!allowed.includes(appId.toLowerCase())) return EWS_POLICY_REASONS.blocked;
     const listed = (list: string[] | undefined) => (list ?? []).some((p) => wildcardMatches(userAgent, p));
     if (config.applicationAccessPolicy === 'EnforceAllowList' && !listed(config.allowList)) {
       return EWS_POLICY_REASONS.blocked;

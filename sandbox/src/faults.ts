@@ -7,6 +7,17 @@ import { z } from 'zod';
 export const SANDBOX_SERVICES = ['entra', 'ews', 'keyvault', 'connector', 'graph'] as const;
 export type SandboxService = (typeof SANDBOX_SERVICES)[number];
 
+/** Folder properties the EWS schema makes optional (FolderType: minOccurs="0"). */
+export const OPTIONAL_FOLDER_PROPERTIES = [
+  'ParentFolderId',
+  'FolderClass',
+  'DisplayName',
+  'TotalCount',
+  'ChildFolderCount',
+  'UnreadCount',
+] as const;
+export type OptionalFolderProperty = (typeof OPTIONAL_FOLDER_PROPERTIES)[number];
+
 export const faultRuleSchema = z
   .object({
     service: z.enum(SANDBOX_SERVICES),
@@ -19,16 +30,29 @@ export const faultRuleSchema = z
      * `innerServerBusy` (EWS only): Exchange Online's other throttling answer, HTTP 200 with
      * ResponseClass="Error" ErrorInternalServerError whose MessageXml names ErrorServerBusy.
      */
-    kind: z.enum(['latency', 'throttle', 'http5xx', 'timeout', 'malformed', 'innerServerBusy']),
+    kind: z.enum([
+      'latency',
+      'throttle',
+      'http5xx',
+      'timeout',
+      'malformed',
+      'innerServerBusy',
+      'omitProperties',
+    ]),
     /** latency: delay; throttle: the back-off the service asks for (BackOffMilliseconds / Retry-After). */
     ms: z.number().int().nonnegative().default(0),
     /** HTTP status for http5xx (500, 502, 503, 504). */
     status: z.number().int().min(500).max(599).default(503),
+    /**
+     * omitProperties (EWS only): a schema-valid answer that leaves out these optional folder
+     * properties (`TotalCount`, `DisplayName`, …), as Exchange may; a client must not require them.
+     */
+    properties: z.array(z.enum(OPTIONAL_FOLDER_PROPERTIES)).min(1).default(['TotalCount']),
     /** How many matching requests the rule affects; omitted = until cleared. */
     count: z.number().int().positive().optional(),
   })
-  .refine((r) => r.kind !== 'innerServerBusy' || r.service === 'ews', {
-    message: 'innerServerBusy is an EWS fault',
+  .refine((r) => (r.kind !== 'innerServerBusy' && r.kind !== 'omitProperties') || r.service === 'ews', {
+    message: 'innerServerBusy and omitProperties are EWS faults',
     path: ['kind'],
   });
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;

@@ -8,6 +8,7 @@ import type {
   IntegrationStatusView,
   IntegrationView,
   Method,
+  Protocol,
   SealedPasswordBody,
   VerificationView,
 } from '../../api/src/http/contract';
@@ -17,10 +18,11 @@ import { AppHeader } from './components/AppHeader';
 import { ErrorMessage, type ReadableError } from './components/ErrorMessage';
 import { PolicyFooter } from './components/PolicyFooter';
 import { WizardProgress } from './components/WizardProgress';
-import { BasicConnect, type BasicDetails } from './steps/BasicConnect';
+import { BasicConnect, type BasicDetails, type BasicMode } from './steps/BasicConnect';
 import { ChooseMethod } from './steps/ChooseMethod';
-import { Connected } from './steps/Connected';
-import { ModernConsent } from './steps/ModernConsent';
+import { ModernConsent, type ConsentPurpose } from './steps/ModernConsent';
+import { StatusPage } from './status/StatusPage';
+import type { ConnectionKind } from './verification/step-labels';
 import { NotAdmin } from './steps/NotAdmin';
 import { VerifyStep } from './steps/VerifyStep';
 import {
@@ -35,20 +37,20 @@ import {
 } from './teams/teams-session';
 import { fluentTheme } from './teams/theme';
 
+/** What a verify page runs first; re-checks are always plain verifications. */
+type VerifyRun =
+  | { run: 'verify'; mailbox?: string }
+  | { run: 'connect-basic' | 'update-password'; details: BasicDetails; sealed: SealedPasswordBody }
+  | { run: 'prove-scope'; proof: { room: string; outside: string } };
+
 type Page =
   | { kind: 'loading' }
   | { kind: 'fatal'; error: ReadableError }
   | { kind: 'not-admin' }
   | { kind: 'choose'; method?: Method }
-  | { kind: 'modern' }
-  | { kind: 'basic'; mode: 'connect' | 'update-password'; details?: BasicDetails }
-  | {
-      kind: 'verify';
-      method: Method;
-      attempt: 'connect-basic' | 'verify';
-      details?: BasicDetails;
-      sealed?: SealedPasswordBody;
-    }
+  | { kind: 'modern'; purpose: ConsentPurpose; protocol?: Protocol }
+  | { kind: 'basic'; mode: BasicMode; details?: BasicDetails }
+  | ({ kind: 'verify'; connection: ConnectionKind; key: number } & VerifyRun)
   | { kind: 'status'; status: IntegrationStatusView & { integration: IntegrationView } };
 
 const useStyles = makeStyles({
@@ -75,6 +77,7 @@ const useStyles = makeStyles({
 });
 
 const api = new ApiClient(getSsoToken);
+const loadAudit = () => api.audit();
 
 function fatalError(error: unknown): ReadableError {
   if (error instanceof NotInTeamsError) {
@@ -105,37 +108,55 @@ function hasIntegration(
   return status.integration !== null && status.integration.status !== 'disconnected';
 }
 
-/** Where an existing connection should open: its status page, or the step it is waiting in. */
+let pageKeys = 0;
+/** A verify page; each gets its own key, so a new run never reuses the last one's state. */
+function verifyPage(connection: ConnectionKind, run: VerifyRun): Page {
+  return { kind: 'verify', connection, key: ++pageKeys, ...run };
+}
+
+function kindOf(integration: IntegrationView): ConnectionKind {
+  return { method: integration.method, protocol: integration.protocol, accessScope: integration.accessScope };
+}
+
+/**
+ * Where an existing connection opens: its status page, or the step it is waiting in. Opening the
+ * tab never verifies anything by itself, except re-checking a consent Microsoft is still applying
+ * (with the stored mailbox, whoever looks).
+ */
 function pageFor(status: IntegrationStatusView): Page {
   if (!hasIntegration(status)) return { kind: 'choose' };
   const { integration } = status;
-  if (integration.status === 'pending_consent') return { kind: 'modern' };
-  if (integration.status === 'pending' || integration.status === 'verifying') {
-    return { kind: 'verify', method: integration.method, attempt: 'verify' };
-  }
+  if (integration.status === 'pending_consent') return { kind: 'modern', purpose: 'connect' };
+  if (integration.status === 'pending') return verifyPage(kindOf(integration), { run: 'verify' });
   return { kind: 'status', status };
 }
 
-/** The first attempt of a verify page: connect with Basic, update the password, or just verify. */
+/** The first attempt of a verify page. */
 function verifyStartFor(
   page: Extract<Page, { kind: 'verify' }>,
 ): (onStep: StepListener) => Promise<VerificationView> {
-  const { details, sealed } = page;
-  if (page.attempt === 'connect-basic' && details && sealed) {
-    return (onStep) =>
-      api.connectBasic(
-        {
-          ...(details.endpointKind === 'ewsUrl'
-            ? { ewsUrl: details.endpoint }
-            : { autodiscoverAddress: details.endpoint }),
-          serviceAccount: details.serviceAccount,
-          sealedPassword: sealed,
-        },
-        onStep,
-      );
+  switch (page.run) {
+    case 'connect-basic': {
+      const { details, sealed } = page;
+      return (onStep) =>
+        api.connectBasic(
+          {
+            ...(details.endpointKind === 'ewsUrl'
+              ? { ewsUrl: details.endpoint }
+              : { autodiscoverAddress: details.endpoint }),
+            serviceAccount: details.serviceAccount,
+            sealedPassword: sealed,
+          },
+          onStep,
+        );
+    }
+    case 'update-password':
+      return (onStep) => api.updatePassword({ sealedPassword: page.sealed }, onStep);
+    case 'prove-scope':
+      return (onStep) => api.proveRoomScope(page.proof, onStep);
+    case 'verify':
+      return (onStep) => api.verify(page.mailbox ? { mailbox: page.mailbox } : {}, onStep);
   }
-  if (sealed) return (onStep) => api.updatePassword({ sealedPassword: sealed }, onStep);
-  return (onStep) => api.verify({}, onStep);
 }
 
 function stageOf(page: Page): 'choose' | 'connect' | 'verify' | undefined {
@@ -227,7 +248,11 @@ export function App() {
         <ChooseMethod
           {...(page.method ? { initial: page.method } : {})}
           onNext={(method) =>
-            setPage(method === 'modern' ? { kind: 'modern' } : { kind: 'basic', mode: 'connect' })
+            setPage(
+              method === 'modern'
+                ? { kind: 'modern', purpose: 'connect' }
+                : { kind: 'basic', mode: 'connect' },
+            )
           }
         />
       );
@@ -235,24 +260,35 @@ export function App() {
     case 'modern':
       content = (
         <ModernConsent
+          key={page.purpose}
           api={api}
           upn={user.upn}
-          onGranted={() => setPage({ kind: 'verify', method: 'modern', attempt: 'verify' })}
-          onBack={() => setPage({ kind: 'choose', method: 'modern' })}
+          purpose={page.purpose}
+          {...(page.protocol ? { initialProtocol: page.protocol } : {})}
+          onGranted={(protocol) => setPage(verifyPage({ method: 'modern', protocol }, { run: 'verify' }))}
+          onBack={() =>
+            page.purpose === 'connect' ? setPage({ kind: 'choose', method: 'modern' }) : showStatusOrError()
+          }
         />
       );
       break;
     case 'basic':
       content = (
         <BasicConnect
+          key={page.mode}
           api={api}
           mode={page.mode}
           {...(page.details ? { initial: page.details } : {})}
           onSubmit={(details, sealed) =>
             setPage(
-              page.mode === 'connect'
-                ? { kind: 'verify', method: 'basic', attempt: 'connect-basic', details, sealed }
-                : { kind: 'verify', method: 'basic', attempt: 'verify', details, sealed },
+              verifyPage(
+                { method: 'basic' },
+                {
+                  run: page.mode === 'update-password' ? 'update-password' : 'connect-basic',
+                  details,
+                  sealed,
+                },
+              ),
             )
           }
           onBack={() =>
@@ -262,23 +298,49 @@ export function App() {
       );
       break;
     case 'verify': {
-      const { method, details } = page;
+      const details =
+        page.run === 'connect-basic' || page.run === 'update-password' ? page.details : undefined;
+      const mailbox =
+        page.run === 'prove-scope'
+          ? page.proof.room
+          : page.run === 'verify' && page.mailbox
+            ? page.mailbox
+            : user.upn;
       content = (
         <VerifyStep
-          key={`${page.attempt}-${page.sealed?.ciphertext ?? ''}`}
-          kind={{ method }}
-          mailbox={user.upn}
+          key={page.key}
+          kind={page.connection}
+          mailbox={mailbox}
           appId={appId}
+          scopeProof={page.run === 'prove-scope'}
+          newCredentials={page.run === 'connect-basic' || page.run === 'update-password'}
           start={verifyStartFor(page)}
-          recheck={(attempt, onStep) => api.verify({ attempt }, onStep)}
+          recheck={(attempt, automatic, onStep) =>
+            page.run === 'prove-scope'
+              ? api.proveRoomScope(page.proof, onStep)
+              : api.verify(
+                  {
+                    attempt,
+                    ...(automatic ? { automatic } : {}),
+                    ...(page.run === 'verify' && page.mailbox ? { mailbox: page.mailbox } : {}),
+                  },
+                  onStep,
+                )
+          }
           onVerified={showStatusOrError}
-          fixLabel={method === 'modern' ? 'Back to consent' : 'Change connection details'}
+          fixLabel={
+            page.connection.method === 'modern'
+              ? page.run === 'prove-scope'
+                ? 'Back to the status'
+                : 'Back to consent'
+              : 'Change connection details'
+          }
           onFix={() =>
-            setPage(
-              method === 'modern'
-                ? { kind: 'modern' }
-                : { kind: 'basic', mode: 'connect', ...(details ? { details } : {}) },
-            )
+            page.connection.method === 'modern'
+              ? page.run === 'prove-scope' || page.run === 'verify'
+                ? showStatusOrError()
+                : setPage({ kind: 'modern', purpose: 'again' })
+              : setPage({ kind: 'basic', mode: 'change-details', ...(details ? { details } : {}) })
           }
         />
       );
@@ -286,27 +348,36 @@ export function App() {
     }
     case 'status': {
       const { integration } = page.status;
+      const basicDetails: BasicDetails = {
+        endpointKind: integration.autodiscoverAddress ? 'autodiscover' : 'ewsUrl',
+        endpoint: integration.autodiscoverAddress ?? integration.ewsUrl ?? '',
+        serviceAccount: integration.serviceAccount ?? '',
+      };
       content = (
-        <Connected
+        <StatusPage
           status={page.status}
-          onReverify={() => setPage({ kind: 'verify', method: integration.method, attempt: 'verify' })}
-          onReconnect={() =>
-            setPage(
-              integration.method === 'modern'
-                ? { kind: 'modern' }
-                : {
-                    kind: 'basic',
-                    mode: 'update-password',
-                    details: {
-                      endpointKind: 'ewsUrl',
-                      endpoint: integration.ewsUrl ?? '',
-                      serviceAccount: integration.serviceAccount ?? '',
-                    },
-                  },
-            )
-          }
-          onDisconnect={api.disconnect}
-          onDisconnected={showStatusOrError}
+          me={user.upn}
+          actions={{
+            verify: (mailbox) =>
+              setPage(verifyPage(kindOf(integration), { run: 'verify', ...(mailbox ? { mailbox } : {}) })),
+            consentAgain: () =>
+              setPage({
+                kind: 'modern',
+                purpose: 'again',
+                ...(integration.protocol ? { protocol: integration.protocol } : {}),
+              }),
+            moveToGraph: () => setPage({ kind: 'modern', purpose: 'move-to-graph', protocol: 'graph' }),
+            updatePassword: () => setPage({ kind: 'basic', mode: 'update-password', details: basicDetails }),
+            changeDetails: () => setPage({ kind: 'basic', mode: 'change-details', details: basicDetails }),
+            proveScope: (proof) => setPage(verifyPage(kindOf(integration), { run: 'prove-scope', proof })),
+            recheck: async () => {
+              await api.checkHealth();
+              await showStatus();
+            },
+            loadAudit,
+            disconnect: api.disconnect,
+            onDisconnected: showStatusOrError,
+          }}
         />
       );
       break;

@@ -40,7 +40,7 @@ describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
     const password = tab.getByLabel('Password');
     await password.fill(WRONG_PASSWORD);
     expect(await tab.getByTestId('impersonation-command').textContent()).toBe(
-      `New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "${SERVICE_ACCOUNT}"`,
+      `New-ManagementRoleAssignment -Name 'Exchange Connect impersonation' -Role 'ApplicationImpersonation' -User '${SERVICE_ACCOUNT}'`,
     );
     expect(await captureAndAudit(page, session.frame(), 'tab-basic-form')).toEqual([]);
 

@@ -1,7 +1,7 @@
 /**
  * The tab in Chromium, in the sandbox Teams host, against the real app server: the Exchange Online
- * (Modern) wizard for Contoso — non-admin, cancelled consent, consent → verify → connected, the
- * dark and high-contrast themes, and disconnect.
+ * (Modern) wizard for Contoso over Microsoft Graph — non-admin, cancelled consent, consent → verify
+ * → connected, the dark and high-contrast themes, and disconnect (focus on Cancel).
  */
 import type { Browser } from 'playwright-core';
 import { launch } from '../support/browser';
@@ -89,18 +89,24 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
     expect(consent.body.grantedBy).toBeUndefined();
   });
 
-  it('full modern flow: choose Modern, consent in the popup, verify, then Connected with rooms', async () => {
+  it('full modern flow over Microsoft Graph: choose Modern, consent in the popup, verify, then connected and healthy with rooms', async () => {
     const session = await open(ADMIN);
     const { tab } = session;
-    // Exchange answers the room lists slowly, so the checklist can be seen mid-verification.
+    // Places answers the room lists slowly, so the checklist can be seen mid-verification.
     await app.sandbox.control('POST', '/faults', {
-      service: 'ews',
-      operation: 'GetRoomLists',
+      service: 'graph',
+      operation: 'places',
       kind: 'latency',
       ms: 8000,
       count: 1,
     });
     await tab.getByRole('button', { name: 'Next' }).click();
+    // Microsoft Graph is the default, with the permissions it asks for and why.
+    expect(await tab.getByRole('radio', { name: /Microsoft Graph/ }).isChecked()).toBe(true);
+    const permissions = (await tab.getByTestId('consent-permissions').textContent()) ?? '';
+    expect(permissions).toContain('Calendars.ReadWrite');
+    expect(permissions).toContain('Place.Read.All');
+    expect(permissions).not.toContain('full_access_as_app');
     await answerConsentPopup(
       session.context,
       () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
@@ -116,37 +122,43 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
         rows.map((r) => `${r.getAttribute('data-step')}:${r.getAttribute('data-state')}`),
       );
     expect(states).toEqual(['endpoint:ok', 'token:ok', 'permission:ok', 'mailbox:ok', 'rooms:running']);
+    expect(await checklist.locator('[data-step="endpoint"]').textContent()).toContain(
+      'Microsoft Graph endpoint',
+    );
     expect(await captureAndAudit(session.page, session.frame(), 'tab-modern-verifying')).toEqual([]);
 
-    const connected = tab.getByRole('heading', { name: 'Exchange is connected' });
+    // A verification refreshes health at once: the headline is health's, never a bare "connected".
+    const connected = tab.getByRole('heading', { name: 'Exchange is connected and healthy' });
     await connected.waitFor({ timeout: 60_000 });
     expect(await connected.evaluate((h) => h.matches(':focus'))).toBe(true);
     await expect(announcement(tab, 'Verified. Exchange is connected.')).resolves.toBe(
       'Verified. Exchange is connected.',
     );
-    expect(await tab.getByTestId('status-badge').textContent()).toBe('Connected');
+    expect(await tab.getByTestId('status-badge').textContent()).toBe('Healthy');
     const facts = (await tab.getByTestId('connection-facts').textContent()) ?? '';
-    expect(facts).toContain('Exchange Online · Modern Authentication');
-    expect(facts).toContain(`Verified mailbox${ADMIN}`);
-    expect(facts).toContain(`Connected by${ADMIN}`);
-    const rooms = tab.getByTestId('rooms-table').locator('tbody tr');
+    expect(facts).toContain('Exchange Online over Microsoft Graph');
+    expect(facts).toContain(`Verification mailbox${ADMIN} · chosen by ${ADMIN}`);
+    expect(facts).toContain(`Consent granted by${ADMIN}`);
+    expect(facts).toMatch(/App certificate expires.*\(\d+ days\)/);
+    const rooms = tab.getByTestId('rooms-list').locator('li');
     expect(await rooms.allTextContents()).toEqual([
-      expect.stringMatching(/room\.\w+@contoso\.comReachable$/),
-      expect.stringMatching(/room\.\w+@contoso\.comReachable$/),
-      expect.stringMatching(/room\.\w+@contoso\.comReachable$/),
+      expect.stringMatching(/Calendar readable/),
+      expect.stringMatching(/Calendar readable/),
+      expect.stringMatching(/Calendar readable/),
     ]);
-    const appId = app.sandbox.context.seed.app.clientId;
-    expect(await tab.getByTestId('ews-allow-list-command').textContent()).toBe(
-      `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="${appId}"}`,
-    );
-    expect(await tab.getByTestId('ews-allow-list').textContent()).toMatch(/October 1, 2026.*April 1, 2027/);
+    // Over Graph there is no EWS allow list to keep; the least-privilege step is offered instead.
+    expect(await tab.getByTestId('ews-allow-list').count()).toBe(0);
+    await tab.getByTestId('room-scope').waitFor();
+    // One h1 per page: the product name; the page's own heading is an h2.
+    expect(await tab.locator('h1').count()).toBe(1);
+    await tab.getByTestId('audit-entry').first().waitFor();
     expect(await captureAndAudit(session.page, session.frame(), 'tab-modern-connected')).toEqual([]);
   });
 
   it('follows the Teams theme: dark from the start, then high contrast when Teams switches', async () => {
     const session = await open(ADMIN, { theme: 'dark' });
     const { tab, page } = session;
-    await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor();
+    await tab.getByRole('heading', { name: 'Exchange is connected and healthy' }).waitFor();
     const provider = tab.locator('.fui-FluentProvider').first();
     expect(await provider.getAttribute('data-theme')).toBe('dark');
     const background = await provider.evaluate(
@@ -164,16 +176,20 @@ describe('Teams tab: Exchange Online (Modern) for Contoso', () => {
     expect(await captureAndAudit(page, session.frame(), 'tab-contrast-connected')).toEqual([]);
   });
 
-  it('disconnect asks for confirmation, then the wizard starts again', async () => {
+  it('disconnect asks for confirmation with focus on Cancel (Enter keeps the connection), then the wizard starts again', async () => {
     const session = await open(ADMIN);
     const { tab } = session;
-    await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor();
+    const heading = tab.getByRole('heading', { name: 'Exchange is connected and healthy' });
+    await heading.waitFor();
     await tab.getByRole('button', { name: 'Disconnect' }).click();
     const dialog = tab.getByRole('alertdialog', { name: 'Disconnect Exchange?' });
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.getByTestId('disconnect-cancel').waitFor();
+    // Focus starts on Cancel (the dialog moves it there when it opens).
+    await dialog.locator('[data-testid="disconnect-cancel"]:focus').waitFor();
+    await session.page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'hidden' });
-    expect(await tab.getByRole('heading', { name: 'Exchange is connected' }).count()).toBe(1);
+    expect(await heading.count()).toBe(1);
 
     await tab.getByRole('button', { name: 'Disconnect' }).click();
     await dialog.getByRole('button', { name: 'Disconnect' }).click();

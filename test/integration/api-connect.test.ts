@@ -3,15 +3,20 @@
  * @azure/keyvault-secrets, SQLite) against the sandbox tenant, authenticated with Teams SSO tokens.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import { sealPassword } from '../../api/src/secrets/seal-password';
 import type {
+  AuditView,
   ConsentPopupResult,
+  ConsentStartView,
   HealthView,
   IntegrationStatusView,
   ProblemBody,
   SealingKeyView,
+  SealingPurpose,
   VerificationView,
 } from '../../api/src/http/contract';
 import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
@@ -63,12 +68,16 @@ describe('authentication and authorisation', () => {
       ['POST', '/api/integration/health/check'],
       ['POST', '/api/integration/verify'],
       ['DELETE', '/api/integration'],
+      // Refused whatever the body: an empty one, as here, is not even read.
+      ['PUT', '/api/integration/password'],
+      ['POST', '/api/integrations/basic'],
+      ['POST', '/api/sealing-key'],
     ] as const) {
       const res = await call<ProblemBody>(
         'alex@contoso.com',
         method,
         path,
-        method === 'POST' ? {} : undefined,
+        method === 'POST' || method === 'PUT' ? {} : undefined,
       );
       expect({ method, path, status: res.status, code: res.body?.code }).toEqual({
         method,
@@ -95,12 +104,36 @@ describe('authentication and authorisation', () => {
   });
 });
 
+describe('a service account that is not a UPN or DOMAIN\\user', () => {
+  it('is refused at the API boundary, naming the field, before anything is opened or stored', async () => {
+    const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+      ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
+      serviceAccount: 'svc@fabrikam.com$(Add-RoleGroupMember "Organization Management" -Member evil)',
+      sealedPassword: { kid: 'kid', ciphertext: 'AAAA' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_request');
+    expect(res.body.issues).toEqual([
+      {
+        path: ['serviceAccount'],
+        message: 'must be a user principal name (user@domain.tld) or DOMAIN\\user',
+      },
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain('Add-RoleGroupMember');
+  });
+});
+
 describe('requests the server cannot use', () => {
   it('a password sealed to an unknown key is a 400 telling the admin to reload, not a 500', async () => {
+    const granted = (
+      await call<SealingKeyView>('admin@fabrikam.com', 'POST', '/api/sealing-key', { purpose: 'connect' })
+    ).body;
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+    const otherKey = publicKey.export({ format: 'jwk' }) as SealingKeyView['jwk'];
     const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
       ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
       serviceAccount: 'svc-ews@fabrikam.com',
-      sealedPassword: { kid: 'not-our-key', ciphertext: 'AAAA' },
+      sealedPassword: await sealPassword({ ...granted, kid: 'not-our-key', jwk: otherKey }, 'Pa55!'),
     });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('invalid_sealed_password');
@@ -144,6 +177,59 @@ describe('Exchange Online: admin consent and verification', () => {
     expect(forged.status).toBe(400);
     const status = await call<IntegrationStatusView>('admin@contoso.com', 'GET', '/api/integration');
     expect(status.body.integration).toBeNull();
+  });
+
+  it('the start page redirects to exactly the URL rebuilt from the stored state, and refuses whatever the query adds (400)', async () => {
+    const started = await call<ConsentStartView>(
+      'admin@contoso.com',
+      'POST',
+      '/api/integrations/modern/consent',
+      {},
+    );
+    expect(started.status).toBe(201);
+    const startUrl = new URL(started.body.startUrl);
+    expect([...startUrl.searchParams.keys()]).toEqual(['state']);
+    const state = startUrl.searchParams.get('state')!;
+    const expected = new URL(`${env.sandbox.urls.entra}/${CONTOSO}/v2.0/adminconsent`);
+    expected.searchParams.set('client_id', env.sandbox.context.seed.app.clientId);
+    expected.searchParams.set('scope', 'https://graph.microsoft.com/.default');
+    expected.searchParams.set('redirect_uri', `${env.appUrl}/auth/consent/callback`);
+    expected.searchParams.set('state', state);
+
+    const fabrikam = env.sandbox.context.seed.tenants[1]!.id;
+    // What the old start page passed through: Entra's consent URL for our app, another tenant and scope.
+    const phishing = new URL(`${env.sandbox.urls.entra}/${fabrikam}/v2.0/adminconsent`);
+    phishing.searchParams.set('client_id', env.sandbox.context.seed.app.clientId);
+    phishing.searchParams.set('scope', 'https://outlook.office365.com/.default');
+    phishing.searchParams.set('redirect_uri', 'https://evil.example/steal');
+    phishing.searchParams.set('state', state);
+    const start = `${env.appUrl}/auth/consent/start`;
+    const q = (params: Record<string, string>) => `${start}?${new URLSearchParams(params).toString()}`;
+    for (const attempt of [
+      q({ u: phishing.toString() }),
+      q({ state, u: phishing.toString() }),
+      q({ state, tenant: fabrikam }),
+      q({ state, scope: 'https://outlook.office365.com/.default' }),
+      q({ state, redirect_uri: 'https://evil.example/steal' }),
+      `${start}?state=${state}&state=${state}`,
+      q({ state: 'forged' }),
+      start,
+    ]) {
+      const refused = await browser.browse(attempt);
+      expect({ attempt, status: refused.status, location: refused.location }).toEqual({
+        attempt,
+        status: 400,
+        location: undefined,
+      });
+    }
+
+    const good = await browser.browse(started.body.startUrl);
+    expect(good.status).toBe(302);
+    expect(good.location).toBe(expected.toString());
+    // Opening the start page does not use the state up: the callback still takes it.
+    const redirect = await browser.consent(good.location!, 'admin@contoso.com', 'cancel');
+    const callback = await browser.browse(redirect.location!);
+    expect(popupResult(callback.location)).toMatchObject({ outcome: 'declined' });
   });
 
   it('a cancelled consent comes back as declined with AADSTS65004', async () => {
@@ -243,9 +329,13 @@ describe('Exchange Online: admin consent and verification', () => {
       const blocked = await call<VerificationView>('admin@contoso.com', 'POST', '/api/integration/verify', {
         mailbox: 'admin@contoso.com',
       });
-      expect(blocked.body.diagnostic?.kind).toBe('ews_blocked');
+      // EWS never turned on for the organisation: "EWS is disabled for this user or tenant".
+      expect(blocked.body.diagnostic).toMatchObject({ kind: 'ews_blocked', code: 'EwsDisabled' });
       expect(blocked.body.diagnostic?.remediation).toContain(
-        'Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs @{Add="52c54a6a-55a3-4c79-a19b-df6eae6b8dda"}',
+        "Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs ((@($ids) + '52c54a6a-55a3-4c79-a19b-df6eae6b8dda' | Sort-Object -Unique) -join ',')",
+      );
+      expect(blocked.body.diagnostic?.remediation).toContain(
+        "Set-CASMailbox -Identity 'admin@contoso.com' -EwsEnabled $true",
       );
       expect(blocked.body.diagnostic?.remediation).toContain('2027-04-01');
     } finally {
@@ -293,15 +383,137 @@ describe('Exchange Server: service account in Key Vault', () => {
   const password = `Pw-${randomBytes(12).toString('base64url')}`;
   const ewsUrl = () => `${env.sandbox.urls.exchangeServer}/EWS/Exchange.asmx`;
 
-  async function sealed(upn: string, value: string) {
-    const key = await call<SealingKeyView>(upn, 'GET', '/api/sealing-key');
+  async function grant(upn: string, purpose: SealingPurpose = 'connect') {
+    const key = await call<SealingKeyView>(upn, 'POST', '/api/sealing-key', { purpose });
+    expect(key.status).toBe(201);
     expect(key.body.jwk).not.toHaveProperty('d');
-    return sealPassword(key.body.jwk, value);
+    return key.body;
+  }
+  async function sealed(upn: string, value: string, purpose: SealingPurpose = 'connect') {
+    return sealPassword(await grant(upn, purpose), value);
   }
 
   beforeAll(async () => {
     await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/password', {
       password,
+    });
+  });
+
+  it('a Key Vault write failure while connecting stores nothing and audits the failure', async () => {
+    const auditNow = async () =>
+      (await call<AuditView>('admin@fabrikam.com', 'GET', '/api/integration/audit')).body.entries;
+    const before = (await auditNow()).length;
+    await env.sandbox.control('POST', '/faults', {
+      service: 'keyvault',
+      operation: 'setSecret',
+      kind: 'http5xx',
+      status: 500,
+      count: 10,
+    });
+    try {
+      const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+        ewsUrl: ewsUrl(),
+        serviceAccount: 'svc-ews@fabrikam.com',
+        sealedPassword: await sealed('admin@fabrikam.com', password),
+      });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 502, code: 'unreachable' });
+    } finally {
+      await env.sandbox.control('DELETE', '/faults');
+    }
+    const status = await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration');
+    expect(status.body.integration).toBeNull();
+    const after = await auditNow();
+    expect(after).toHaveLength(before + 1);
+    expect(after[0]).toMatchObject({ action: 'integration.connect.basic', result: 'failure' });
+  });
+
+  describe('sealed passwords bound to who sealed them and for what (400 before anything is opened)', () => {
+    let recorder: https.Server;
+    let recorderUrl: string;
+    const recorded: string[] = [];
+    beforeAll(async () => {
+      const tls = { cert: env.sandbox.certs.tlsCertPem, key: env.sandbox.certs.tlsKeyPem };
+      recorder = https.createServer(tls, (req, res) => {
+        recorded.push(req.headers.authorization ?? '(none)');
+        req.resume();
+        req.on('end', () => res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end());
+      });
+      await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+      recorderUrl = `https://localhost:${(recorder.address() as AddressInfo).port}/EWS/Exchange.asmx`;
+    });
+    afterAll(async () => {
+      recorder.closeAllConnections();
+      await new Promise<void>((resolve) => recorder.close(() => resolve()));
+    });
+
+    it("the issue's attack: Fabrikam's sealed password posted by Contoso's admin, with an EWS URL of their choosing, is refused and nothing goes there", async () => {
+      const fabrikams = await sealed('admin@fabrikam.com', password);
+      const attack = await call<ProblemBody>('admin@contoso.com', 'POST', '/api/integrations/basic', {
+        ewsUrl: recorderUrl,
+        serviceAccount: 'svc-ews@fabrikam.com',
+        sealedPassword: fabrikams,
+      });
+      expect({ status: attack.status, code: attack.body.code }).toEqual({
+        status: 400,
+        code: 'sealed_password_other_tenant',
+      });
+      expect(attack.body.detail).not.toContain(password);
+      expect(recorded).toEqual([]);
+      const contoso = await call<IntegrationStatusView>('admin@contoso.com', 'GET', '/api/integration');
+      expect(contoso.body.integration?.method).not.toBe('basic');
+      const audit = await call<AuditView>('admin@contoso.com', 'GET', '/api/integration/audit');
+      expect(audit.body.entries[0]).toMatchObject({ action: 'integration.connect.basic', result: 'failure' });
+    });
+
+    it('a sealed password is used once: the replay is refused', async () => {
+      const once = await sealed('admin@fabrikam.com', password);
+      const online = {
+        ewsUrl: 'https://outlook.office365.com/EWS/Exchange.asmx',
+        serviceAccount: 'svc-ews@fabrikam.com',
+        sealedPassword: once,
+      };
+      const first = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', online);
+      expect(first.body.code).toBe('wrong_method');
+      const replay = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', online);
+      expect({ status: replay.status, code: replay.body.code }).toEqual({
+        status: 400,
+        code: 'sealed_password_replayed',
+      });
+    });
+
+    it('an expired one, or one sealed for a password update, cannot connect', async () => {
+      const granted = await grant('admin@fabrikam.com');
+      const stale = await sealPassword(
+        { ...granted, binding: { ...granted.binding, exp: Math.floor(Date.now() / 1000) - 1 } },
+        password,
+      );
+      const connect = (sealedPassword: unknown) =>
+        call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
+          ewsUrl: recorderUrl,
+          serviceAccount: 'svc-ews@fabrikam.com',
+          sealedPassword,
+        });
+      expect((await connect(stale)).body).toMatchObject({ status: 400, code: 'sealed_password_expired' });
+      const forUpdate = await sealed('admin@fabrikam.com', password, 'update');
+      expect((await connect(forUpdate)).body).toMatchObject({
+        status: 400,
+        code: 'sealed_password_other_purpose',
+      });
+      expect(recorded).toEqual([]);
+    });
+
+    it('only Global Admins get a sealing grant', async () => {
+      const refused = await call<ProblemBody>('alex@contoso.com', 'POST', '/api/sealing-key', {
+        purpose: 'connect',
+      });
+      expect({ status: refused.status, code: refused.body.code }).toEqual({
+        status: 403,
+        code: 'not_global_admin',
+      });
+      const bad = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/sealing-key', {
+        purpose: 'steal',
+      });
+      expect(bad.status).toBe(400);
     });
   });
 
@@ -358,7 +570,7 @@ describe('Exchange Server: service account in Key Vault', () => {
       .integration;
     expect(before?.status).toBe('verified');
     const wrong = await call<ProblemBody>('admin@fabrikam.com', 'PUT', '/api/integration/password', {
-      sealedPassword: await sealed('admin@fabrikam.com', `${password}-typo`),
+      sealedPassword: await sealed('admin@fabrikam.com', `${password}-typo`, 'update'),
     });
     expect(wrong.status).toBe(400);
     expect(wrong.body.code).toBe('invalid_credentials');
@@ -370,7 +582,7 @@ describe('Exchange Server: service account in Key Vault', () => {
     expect(again.body.outcome).toBe('verified');
 
     const right = await call<VerificationView>('admin@fabrikam.com', 'PUT', '/api/integration/password', {
-      sealedPassword: await sealed('admin@fabrikam.com', password),
+      sealedPassword: await sealed('admin@fabrikam.com', password, 'update'),
     });
     expect(right.body.outcome).toBe('verified');
   });
@@ -415,7 +627,7 @@ describe('Exchange Server: service account in Key Vault', () => {
         code: 'ErrorImpersonateUserDenied',
       });
       expect(denied.body.diagnostic?.remediation).toContain(
-        'New-ManagementRoleAssignment -Name "Exchange Connect impersonation" -Role ApplicationImpersonation -User "svc-ews@fabrikam.com"',
+        "New-ManagementRoleAssignment -Name 'Exchange Connect impersonation' -Role 'ApplicationImpersonation' -User 'svc-ews@fabrikam.com'",
       );
     } finally {
       await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/impersonation', {

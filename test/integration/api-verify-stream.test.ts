@@ -142,11 +142,13 @@ describe('verification as an NDJSON stream', () => {
     await env.sandbox.control('PUT', '/exchange/service-accounts/svc-ews@fabrikam.com/password', {
       password,
     });
-    const key = await env.call<SealingKeyView>('admin@fabrikam.com', 'GET', '/api/sealing-key');
+    const key = await env.call<SealingKeyView>('admin@fabrikam.com', 'POST', '/api/sealing-key', {
+      purpose: 'connect',
+    });
     const streamed = await streamCall('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
       ewsUrl: `${env.sandbox.urls.exchangeServer}/EWS/Exchange.asmx`,
       serviceAccount: 'svc-ews@fabrikam.com',
-      sealedPassword: await sealPassword(key.body.jwk, `${password}-wrong`),
+      sealedPassword: await sealPassword(key.body, `${password}-wrong`),
     });
     expect(streamed.status).toBe(200);
     // Nothing was stored: the stream ends with the refusal, the same 400 a JSON caller gets.

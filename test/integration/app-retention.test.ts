@@ -3,6 +3,7 @@
  * (EC_RETENTION_*), health results at theirs through the scheduler, and /privacy says the same
  * limits. The database is seeded before the app opens it; the app's clock is injected.
  */
+import type { HealthScheduler } from '../../api/src/health/scheduler';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -117,7 +118,8 @@ describe('retention in the app', () => {
       });
     });
     app = await start();
-    await app.app.graph.health.runDue();
+    // SQLite: the in-process scheduler, which prunes health results after a pass.
+    await (app.app.graph.health as HealthScheduler).runDue();
     expect(await app.app.graph.store.listHealthResults(TENANT, { limit: 10 })).toEqual([]);
 
     const privacy = await httpsGet(app.sandbox.agent, `${app.appUrl}/privacy`);

@@ -233,6 +233,11 @@ describe('Exchange Online EWS for every tenant and its fidelity details', () => 
       expect(last()).toMatchObject({ status: 403 });
     });
 
+    it('compares application ids as GUIDs: an id pasted in upper case still allows the app', async () => {
+      await setEws({ enabled: true, allowedAppIds: [appId().toUpperCase()] });
+      expect((await call()).status).toBe(200);
+    });
+
     it('blocks one mailbox with Set-CASMailbox -EwsEnabled $false, leaving the others', async () => {
       expect(
         (await sandbox.control('PUT', `/exchange/mailboxes/${ADMIN}/ews`, { enabled: false })).status,

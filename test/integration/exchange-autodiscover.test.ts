@@ -202,6 +202,8 @@ describe('a hostile redirector', () => {
     const error = await exchangeFailure(hostile().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
     expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverTooManyRedirects' });
     expect(seenAuthorization.length).toBe(11);
+    // It never asked for credentials, so it never got them.
+    expect(seenAuthorization.every((authorization) => authorization === '')).toBe(true);
   });
 
   test('a redirect to http is refused', async () => {
@@ -218,6 +220,88 @@ describe('a hostile redirector', () => {
     clients.push(viaSandbox);
     const error = await exchangeFailure(viaSandbox.discoverEwsUrl('admin@fabrikam.com', CREDENTIALS));
     expect(error).toMatchObject({ kind: 'autodiscover_failed', code: 'AutodiscoverRedirectNotHttps' });
+  });
+});
+
+describe('credentials only after a Basic challenge', () => {
+  let server: https.Server;
+  let candidate: string;
+  /** What the candidate answers an anonymous request; with credentials it always answers settings. */
+  let anonymous: { status: number; headers?: Record<string, string> };
+  const seenAuthorization: string[] = [];
+  const ownSettings = () =>
+    '<?xml version="1.0" encoding="utf-8"?>' +
+    '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">' +
+    '<Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">' +
+    '<Account><AccountType>email</AccountType><Action>settings</Action>' +
+    '<Protocol><Type>EXPR</Type><EwsUrl>https://ews.fabrikam.com/EWS/Exchange.asmx</EwsUrl></Protocol>' +
+    '</Account></Response></Autodiscover>';
+
+  beforeAll(async () => {
+    server = https.createServer(
+      { cert: sandbox.certs.tlsCertPem, key: sandbox.certs.tlsKeyPem },
+      (req, res) => {
+        const authorization = req.headers.authorization ?? '';
+        seenAuthorization.push(authorization);
+        req.resume();
+        req.on('end', () => {
+          if (authorization) res.writeHead(200, { 'content-type': 'text/xml' }).end(ownSettings());
+          else res.writeHead(anonymous.status, anonymous.headers ?? {}).end();
+        });
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    candidate = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => {
+    seenAuthorization.length = 0;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  // fabrikam.com is the recording candidate; autodiscover.fabrikam.com stays the sandbox.
+  const viaCandidate = () =>
+    client({
+      dangerouslyResolveHosts: { 'fabrikam.com': candidate, 'autodiscover.fabrikam.com': exchangeServer },
+    });
+
+  test.each([
+    ['answers 404', { status: 404 }],
+    ['asks for Negotiate only', { status: 401, headers: { 'www-authenticate': 'Negotiate' } }],
+    ['answers 200 without asking for credentials', { status: 200 }],
+  ])(
+    'a candidate that %s never receives the credentials; the next candidate is asked',
+    async (_case, answer) => {
+      anonymous = answer;
+      await expect(viaCandidate().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS)).resolves.toBe(
+        fabrikamEwsUrl,
+      );
+      expect(seenAuthorization).toEqual(['']);
+    },
+  );
+
+  test('a candidate that challenges with Basic gets them on the second request, and answers', async () => {
+    anonymous = {
+      status: 401,
+      headers: { 'www-authenticate': 'Negotiate, NTLM, Basic realm="fabrikam.com"' },
+    };
+    await expect(viaCandidate().discoverEwsUrl('admin@fabrikam.com', CREDENTIALS)).resolves.toBe(
+      'https://ews.fabrikam.com/EWS/Exchange.asmx',
+    );
+    const basic = `Basic ${Buffer.from(`${CREDENTIALS.username}:${CREDENTIALS.password}`).toString('base64')}`;
+    expect(seenAuthorization).toEqual(['', basic]);
+  });
+
+  test('the sandbox Exchange Server challenges an anonymous Autodiscover request as IIS does', async () => {
+    const res = await fetch(`${sandbox.urls.exchangeServer}/autodiscover/autodiscover.xml`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: '<Autodiscover/>',
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/(^|, )Basic realm="[^"]+"/);
   });
 });
 

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExchangeConnectError } from '../../api/src/errors';
+import { exchangeFailure } from '../support/rejections';
 import { classifyEwsError } from '../../api/src/exchange/ews-errors';
 import { EwsGateway } from '../../api/src/exchange/ews-gateway';
 import { testPolicy, type TestPolicyOptions } from '../support/outbound';
@@ -139,6 +140,16 @@ describe('SOAP faults (HTTP 500) → SoapFaultDetails', () => {
     expect(error.remediation).toContain('29 s');
   });
 
+  test('a year of BackOffMilliseconds is capped at 5 minutes', async () => {
+    const error = await classifyAnswer(
+      soapFault(faultEnvelope(fault('ErrorServerBusy', { BackOffMilliseconds: String(365 * 86_400_000) }))),
+    );
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 300_000 });
+    expect(error.remediation).toContain('300 s');
+    const unsaid = await classifyAnswer(soapFault(faultEnvelope(fault('ErrorServerBusy'))));
+    expect(unsaid).toMatchObject({ kind: 'throttled', retryAfterMs: 30_000 });
+  });
+
   test('a fault with a code we do not map → unexpected, keeping the code', async () => {
     const error = await classifyAnswer(soapFault(faultEnvelope(fault('ErrorFolderNotFound'))));
     expect(error).toMatchObject({ kind: 'unexpected', code: 'ErrorFolderNotFound' });
@@ -151,6 +162,21 @@ describe('error response messages (HTTP 200) → ServiceResponseException', () =
       getFolderError(errorMessage('ErrorNonExistentMailbox', { SmtpAddress: 'x@contoso.com' })),
     );
     expect(error).toMatchObject({ kind: 'mailbox_not_found', code: 'ErrorNonExistentMailbox' });
+  });
+
+  test('ErrorInternalServerError whose MessageXml names ErrorServerBusy (Exchange Online) → throttled with its back-off', async () => {
+    const error = await classifyAnswer(
+      getFolderError(
+        errorMessage('ErrorInternalServerError', {
+          InnerErrorMessageText: 'The server cannot service this request right now. Try again later.',
+          InnerErrorResponseCode: 'ErrorServerBusy',
+          InnerErrorDescriptiveLinkKey: '0',
+          BackOffMilliseconds: '45000',
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 45_000 });
+    expect(error.remediation).toContain('45 s');
   });
 
   test('ErrorServerBusy in a response message keeps its back-off', async () => {
@@ -170,10 +196,32 @@ describe('HTTP failures', () => {
     expect(error).toMatchObject({ kind: 'consent_missing', code: 'HTTP 401 2000008' });
   });
 
-  test('Bearer 401 for an expired token → unexpected with the diagnostics code', async () => {
-    const error = await classifyAnswer({ status: 401, headers: { 'x-ms-diagnostics': DIAGNOSTICS.expired } });
-    expect(error).toMatchObject({ kind: 'unexpected', code: 'HTTP 401 2000003' });
-    expect(error.message).toContain('The token has expired.');
+  test.each([
+    ['an expired token', DIAGNOSTICS.expired, 'HTTP 401 2000003', 'The token has expired.'],
+    ['a bad signature', DIAGNOSTICS.badSignature, 'HTTP 401 2000001', 'The token has invalid signature.'],
+    [
+      'another organisation’s token',
+      DIAGNOSTICS.tenant,
+      'HTTP 401 2000003',
+      'does not match the organization',
+    ],
+  ])(
+    'Bearer 401 for %s → token_rejected with the diagnostics code and a remediation',
+    async (_what, diagnostics, code, text) => {
+      const error = await classifyAnswer({ status: 401, headers: { 'x-ms-diagnostics': diagnostics } });
+      expect(error).toMatchObject({ kind: 'token_rejected', code });
+      expect(error.message).toContain(text);
+      expect(error.remediation).toMatch(/^Microsoft refused the app-only token Exchange Connect presented\./);
+      expect(error.remediation).not.toContain('Something unexpected happened');
+    },
+  );
+
+  test('a Bearer 401 without x-ms-diagnostics → token_rejected (HTTP 401)', async () => {
+    const error = await classifyAnswer({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    });
+    expect(error).toMatchObject({ kind: 'token_rejected', code: 'HTTP 401' });
   });
 
   test('Basic 401 → invalid_credentials', async () => {
@@ -184,13 +232,73 @@ describe('HTTP failures', () => {
     expect(error).toMatchObject({ kind: 'invalid_credentials', code: 'HTTP 401' });
   });
 
-  test('a bare 403 from Exchange Online → ews_blocked', async () => {
-    const error = await classifyAnswer({ status: 403 });
-    expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
-    expect(error.remediation).toContain('-EwsAllowedAppIDs @{Add="app-id"}');
+  describe('EWS blocks, told apart by X-EWS-Policy-Reason (Control access to EWS in Exchange Online)', () => {
+    const APP = '52c54a6a-55a3-4c79-a19b-df6eae6b8dda';
+    const ALLOW_LIST =
+      "$ids = @((Get-OrganizationConfig -RetrieveEwsOperationAccessPolicy).EwsAllowedAppIDs -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ }); " +
+      `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs ((@($ids) + '${APP}' | Sort-Object -Unique) -join ',')`;
+    const blockedBy = async (reason?: string) => {
+      const gateway = new EwsGateway({
+        appId: APP,
+        policy: testPolicy({ dangerouslyAllowPrivateHosts: true, caPem: certs.caCertPem }),
+      });
+      try {
+        const url = trusted.urlFor({ status: 403, headers: reason ? { 'x-ews-policy-reason': reason } : {} });
+        return await exchangeFailure(gateway.openCalendar(connectionTo(url, 'modern'), "o'neil@contoso.com"));
+      } finally {
+        gateway.close();
+      }
+    };
+
+    test('"EWS is disabled for this user or tenant" → the organisation and the mailbox EwsEnabled fixes', async () => {
+      const error = await blockedBy('EWS is disabled for this user or tenant');
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsDisabled' });
+      expect(error.message).toBe(
+        'Exchange Online refused EWS: "EWS is disabled for this user or tenant" (HTTP 403, X-EWS-Policy-Reason).',
+      );
+      expect(error.remediation).toBe(
+        "EWS is switched off for your organisation or for the mailbox o'neil@contoso.com (since 2026-10-01 Exchange Online turns it off unless the organisation turns it on). " +
+          "In Exchange Online PowerShell, see which: Get-OrganizationConfig | Format-List EwsEnabled; Get-CASMailbox -Identity 'o''neil@contoso.com' | Format-List EwsEnabled  — " +
+          `if the organisation's EwsEnabled is False or empty, run (it keeps the apps already on the EWS allow list and adds Exchange Connect): ${ALLOW_LIST}  — ` +
+          "if the mailbox's EwsEnabled is False, run: Set-CASMailbox -Identity 'o''neil@contoso.com' -EwsEnabled $true  — " +
+          'changes can take up to 24 hours. EWS in Exchange Online is switched off for good on 2027-04-01; moving this connection to Microsoft Graph avoids all of this.',
+      );
+    });
+
+    test('"EWS is blocked by policy for this user or tenant" → the app allow list (kept) and the user-agent policy', async () => {
+      const error = await blockedBy('EWS is blocked by policy for this user or tenant');
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsBlockedByPolicy' });
+      expect(error.remediation).toBe(
+        "Your organisation's EWS policy refuses Exchange Connect: it is not on the EWS allow list of apps (EwsAllowedAppIDs), or a user-agent policy (EwsApplicationAccessPolicy) refuses it. " +
+          `In Exchange Online PowerShell add Exchange Connect to the allow list, keeping the apps already on it: ${ALLOW_LIST}  — ` +
+          "if Get-OrganizationConfig | Format-List EwsApplicationAccessPolicy,EwsAllowList,EwsBlockList shows EnforceAllowList, also run: Set-OrganizationConfig -EwsAllowList @{Add='ExchangeConnect/*'}; with EnforceBlockList, remove the entry that matches ExchangeConnect/1.0 from EwsBlockList  — " +
+          'changes can take up to 24 hours. EWS in Exchange Online is switched off for good on 2027-04-01; moving this connection to Microsoft Graph avoids all of this.',
+      );
+    });
+
+    test('a bare 403 (no X-EWS-Policy-Reason) → ews_blocked, naming both fixes', async () => {
+      const error = await blockedBy();
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
+      expect(error.remediation).toContain(ALLOW_LIST);
+      expect(error.remediation).toContain("Set-CASMailbox -Identity 'o''neil@contoso.com' -EwsEnabled $true");
+    });
   });
 
-  test.each([502, 503, 504])('HTTP %i → unreachable', async (status) => {
+  test('HTTP 503 → throttled, waiting what Retry-After says (capped), or a default back-off', async () => {
+    await expect(
+      classifyAnswer({ status: 503, headers: { 'retry-after': '120' }, body: 'Service Unavailable' }),
+    ).resolves.toMatchObject({ kind: 'throttled', code: 'HTTP 503', retryAfterMs: 120_000 });
+    await expect(
+      classifyAnswer({ status: 503, headers: { 'retry-after': '86400' }, body: 'Service Unavailable' }),
+    ).resolves.toMatchObject({ kind: 'throttled', retryAfterMs: 300_000 });
+    await expect(classifyAnswer({ status: 503, body: 'Service Unavailable' })).resolves.toMatchObject({
+      kind: 'throttled',
+      code: 'HTTP 503',
+      retryAfterMs: 30_000,
+    });
+  });
+
+  test.each([502, 504])('HTTP %i → unreachable', async (status) => {
     await expect(classifyAnswer({ status, body: 'Service Unavailable' })).resolves.toMatchObject({
       kind: 'unreachable',
       code: `HTTP ${status}`,
@@ -294,6 +402,11 @@ describe('network and TLS failures (the Node error code, or only its message)', 
     const classified = classifyEwsError(sdkError, { method: 'basic', remediation: { appId: 'a' } });
     expect(classified).toMatchObject({ kind, code });
   });
+});
+
+test('anything that is neither the SDK’s, Exchange’s nor the network’s is a defect, passed on unchanged (logged under a reference, never shown)', () => {
+  const defect = new TypeError("Cannot read properties of undefined (reading 'TotalCount')");
+  expect(classifyEwsError(defect, { method: 'modern', remediation: { appId: 'a' } })).toBe(defect);
 });
 
 test('an ExchangeConnectError passes through unchanged', () => {

@@ -6,9 +6,11 @@
 import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
 import { EwsGateway, type EwsGatewayOptions } from '../../api/src/exchange/ews-gateway';
+import { KeyedConcurrency } from '../../api/src/exchange/keyed-concurrency';
 import { throttleRetry, type ThrottleRetryEvent } from '../../api/src/exchange/retry-policy';
 import type { EwsConnection } from '../../api/src/exchange/ews-gateway';
 import { injectFaultOnce } from '../support/faults';
+import { soapParts, validateAgainstEwsSchema } from '../support/xmllint';
 import { exchangeFailure } from '../support/rejections';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { testPolicy, type TestPolicyOptions } from '../support/outbound';
@@ -99,15 +101,71 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(error).toMatchObject({ kind: 'consent_missing', code: 'HTTP 401 2000008' });
   });
 
-  test('EWS switched off for the app (allow list) → ews_blocked with the allow-list command', async () => {
-    await sandbox.control('PUT', `/exchange/ews/${contoso}`, { enabled: true, allowedAppIds: [] });
-    try {
+  test('a token Exchange Online refuses (issued for Microsoft Graph) → token_rejected, not unexpected', async () => {
+    const graphToken = await issueAppOnlyToken(sandbox.context, {
+      tenantId: contoso,
+      appId,
+      resource: RESOURCES.graph,
+      servicePrincipalId: SERVICE_PRINCIPAL,
+      roles: ['full_access_as_app'],
+    });
+    const error = await exchangeFailure(
+      gateway().openCalendar({ ...online, accessToken: graphToken }, 'admin@contoso.com'),
+    );
+    expect(error).toMatchObject({ kind: 'token_rejected', code: 'HTTP 401 2000003' });
+    expect(error.remediation).toContain('the operators must check the app registration');
+  });
+
+  describe('EWS blocks (HTTP 403 with X-EWS-Policy-Reason), each with its own fix', () => {
+    const OTHER_APP = '0f6e4b1a-9c3d-4e5f-8a7b-2c1d0e9f8a7b';
+    const setEws = (config: object) => sandbox.control('PUT', `/exchange/ews/${contoso}`, config);
+    afterEach(async () => {
+      await setEws({ enabled: true, allowedAppIds: [appId], applicationAccessPolicy: null });
+      await sandbox.control('PUT', '/exchange/mailboxes/admin@contoso.com/ews', { enabled: null });
+    });
+
+    test('not on the organisation’s allow list → EwsBlockedByPolicy, the command keeps the apps already listed', async () => {
+      await setEws({ enabled: true, allowedAppIds: [OTHER_APP] });
       const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
-      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'HTTP 403' });
-      expect(error.remediation).toContain(`-EwsAllowedAppIDs @{Add="${appId}"}`);
-    } finally {
-      await sandbox.control('PUT', `/exchange/ews/${contoso}`, { enabled: true, allowedAppIds: [appId] });
-    }
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsBlockedByPolicy' });
+      expect(error.remediation).toContain(
+        `Set-OrganizationConfig -EwsEnabled $true -EwsAllowedAppIDs ((@($ids) + '${appId}' | Sort-Object -Unique) -join ',')`,
+      );
+      expect(error.remediation).toContain(
+        '(Get-OrganizationConfig -RetrieveEwsOperationAccessPolicy).EwsAllowedAppIDs',
+      );
+    });
+
+    test('EWS off for one mailbox (Set-CASMailbox) → EwsDisabled with that mailbox’s command; other mailboxes open', async () => {
+      await sandbox.control('PUT', '/exchange/mailboxes/admin@contoso.com/ews', { enabled: false });
+      const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsDisabled' });
+      expect(error.remediation).toContain("Set-CASMailbox -Identity 'admin@contoso.com' -EwsEnabled $true");
+      await expect(gateway().openCalendar(online, 'room.oslo@contoso.com')).resolves.toMatchObject({
+        displayName: 'Calendar',
+      });
+    });
+
+    test('a user-agent allow list naming ExchangeConnect/* lets Exchange Connect through; one without it blocks by policy', async () => {
+      await setEws({
+        enabled: true,
+        allowedAppIds: [appId],
+        applicationAccessPolicy: 'EnforceAllowList',
+        allowList: ['ExchangeConnect/*'],
+      });
+      await expect(gateway().openCalendar(online, 'admin@contoso.com')).resolves.toMatchObject({
+        displayName: 'Calendar',
+      });
+      await setEws({
+        enabled: true,
+        allowedAppIds: [appId],
+        applicationAccessPolicy: 'EnforceAllowList',
+        allowList: ['OWA/*'],
+      });
+      const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
+      expect(error).toMatchObject({ kind: 'ews_blocked', code: 'EwsBlockedByPolicy' });
+      expect(error.remediation).toContain("Set-OrganizationConfig -EwsAllowList @{Add='ExchangeConnect/*'}");
+    });
   });
 
   test('an application access policy scoped to rooms → access_policy_denied for the admin, a room opens', async () => {
@@ -150,10 +208,36 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(events.map((e) => [e.attempt, e.delayMs, e.error.code])).toEqual([[1, 4321, 'ErrorServerBusy']]);
   });
 
-  test('a 5xx answer → unreachable with the HTTP status', async () => {
-    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'http5xx', status: 503 });
+  test('a 502 answer → unreachable with the HTTP status; a 503 is Exchange shedding load → throttled', async () => {
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'http5xx', status: 502 });
     const error = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
-    expect(error).toMatchObject({ kind: 'unreachable', code: 'HTTP 503' });
+    expect(error).toMatchObject({ kind: 'unreachable', code: 'HTTP 502' });
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'http5xx', status: 503 });
+    const busy = await exchangeFailure(gateway().openCalendar(online, 'admin@contoso.com'));
+    expect(busy).toMatchObject({ kind: 'throttled', code: 'HTTP 503', retryAfterMs: 30_000 });
+  });
+
+  test('the HTTP 200 ErrorInternalServerError / ErrorServerBusy form: a short back-off is slept through, a long one reported', async () => {
+    const waits: number[] = [];
+    const gw = gateway({ retry: throttleRetry({ maxRetries: 2, sleep: async (ms) => void waits.push(ms) }) });
+    await injectFaultOnce(sandbox, {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'innerServerBusy',
+      ms: 800,
+    });
+    await expect(gw.openCalendar(online, 'admin@contoso.com')).resolves.toMatchObject({
+      displayName: 'Calendar',
+    });
+    await injectFaultOnce(sandbox, {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'innerServerBusy',
+      ms: 120_000,
+    });
+    const error = await exchangeFailure(gw.openCalendar(online, 'admin@contoso.com'));
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterMs: 120_000 });
+    expect(waits).toEqual([800]);
   });
 
   test('no answer within the EWS deadline → timeout', async () => {
@@ -162,6 +246,53 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
       gateway({ limits: { ews: { deadlineMs: 300 } } }).openCalendar(online, 'admin@contoso.com'),
     );
     expect(error).toMatchObject({ kind: 'timeout', code: 'ETIMEDOUT' });
+  });
+
+  test('a schema-valid GetFolder answer without TotalCount and DisplayName (both optional) still opens the calendar', async () => {
+    await injectFaultOnce(sandbox, {
+      service: 'ews',
+      operation: 'GetFolder',
+      kind: 'omitProperties',
+      properties: ['TotalCount', 'DisplayName'],
+    });
+    const folder = await gateway().openCalendar(online, 'admin@contoso.com');
+    expect(folder).toEqual({ displayName: 'Calendar' });
+    const answer = ewsTraffic(sandbox.context).list().at(-1)!;
+    expect(answer).toMatchObject({ operation: 'GetFolder', status: 200 });
+    expect(answer.responseBody).toContain('<t:CalendarFolder>');
+    expect(answer.responseBody).not.toContain('TotalCount');
+    expect(answer.responseBody).not.toContain('DisplayName');
+    expect(await validateAgainstEwsSchema(soapParts(answer.responseBody))).toEqual([]);
+  });
+
+  test('a caller’s deadline that passes while EWS never answers aborts the request and frees the tenant’s slot', async () => {
+    await injectFaultOnce(sandbox, { service: 'ews', operation: 'GetFolder', kind: 'timeout' });
+    const policy = testPolicy({ caPem: sandbox.certs.caCertPem, dangerouslyAllowPrivateHosts: true });
+    const gw = new EwsGateway({ appId, policy, concurrency: new KeyedConcurrency(1) });
+    gateways.push(gw);
+    const sockets = () => Object.keys(policy.customerEndpointAgent().sockets);
+    const controller = new AbortController();
+    const calling = gw.openCalendar(online, 'admin@contoso.com', { abortSignal: controller.signal });
+    const outcome = calling.then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    // The request is out: the sandbox holds it without answering.
+    while (!sandbox.context.faults.list().every((r) => r.kind !== 'timeout'))
+      await new Promise((r) => setImmediate(r));
+    while (sockets().length === 0) await new Promise((r) => setImmediate(r));
+    expect(gw.concurrency.inFlight(contoso)).toBe(1);
+    const reason = new Error('deadline');
+    controller.abort(reason);
+    await expect(outcome).resolves.toBe(reason);
+    expect(gw.concurrency.inFlight(contoso)).toBe(0);
+    // The socket of the abandoned request closes, not left waiting on the server.
+    for (let turn = 0; turn < 1000 && sockets().length > 0; turn++) await new Promise((r) => setImmediate(r));
+    expect(sockets()).toEqual([]);
+    // The one slot is free for the next call.
+    await expect(gw.openCalendar(online, 'admin@contoso.com')).resolves.toMatchObject({
+      displayName: 'Calendar',
+    });
   });
 
   test('a malformed answer → protocol_error', async () => {
@@ -195,6 +326,28 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(error).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED' });
   });
 
+  test.each([
+    'admin@contoso.com</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation><t:SmtpAddress>room.oslo@contoso.com',
+    'a&b@contoso.com',
+    'admin@contoso.com\r\nX-Injected: 1',
+  ])(
+    'an address that is not a mailbox address (%j) never reaches SOAP: invalid_address, no request',
+    async (address) => {
+      const before = ewsTraffic(sandbox.context).list().length;
+      const gw = gateway();
+      for (const call of [
+        () => gw.openCalendar(online, address),
+        () => gw.listRoomLists(online, address),
+        () => gw.listRooms(online, 'admin@contoso.com', address),
+        () => gw.countCalendarItems(online, address, new Date(), new Date(Date.now() + 3600_000)),
+      ]) {
+        const error = await exchangeFailure(call());
+        expect(error).toMatchObject({ kind: 'invalid_address', code: 'InvalidMailboxAddress' });
+      }
+      expect(ewsTraffic(sandbox.context).list()).toHaveLength(before);
+    },
+  );
+
   test('a loopback endpoint without the dangerous switch → endpoint_not_allowed, no request sent', async () => {
     const before = ewsTraffic(sandbox.context).list().length;
     const error = await exchangeFailure(
@@ -221,6 +374,49 @@ describe('Exchange Online (app-only, impersonation + X-AnchorMailbox)', () => {
     expect(error).toMatchObject({ kind: 'endpoint_not_allowed', code: 'EndpointPrivateAddress' });
     expect(ewsTraffic(sandbox.context).list()).toHaveLength(before);
   });
+});
+
+describe('X-AnchorMailbox, as the sandbox received it', () => {
+  interface EwsTrafficEntry {
+    operation: string;
+    status: number;
+    anchorMailbox?: string;
+    organisation: string;
+  }
+  const recorded = async () =>
+    (await sandbox.control<{ value: EwsTrafficEntry[] }>('GET', '/ews/traffic')).body.value;
+
+  test.each([
+    ['Exchange Online', () => online, 'admin@contoso.com', 'room.oslo@contoso.com', 'rooms.hq@contoso.com'],
+    [
+      'Exchange Server',
+      () => basic,
+      'admin@fabrikam.com',
+      'room.zurich@fabrikam.com',
+      'rooms.hq@fabrikam.com',
+    ],
+  ] as const)(
+    '%s: every operation names the mailbox it acts as',
+    async (_name, connection, admin, room, list) => {
+      expect((await sandbox.control('DELETE', '/ews/traffic')).status).toBe(204);
+      const gw = gateway();
+      await gw.openCalendar(connection(), admin);
+      await gw.listRoomLists(connection(), admin);
+      await gw.listRooms(connection(), admin, list);
+      await gw.countCalendarItems(
+        connection(),
+        room,
+        new Date('2031-03-03T00:00:00Z'),
+        new Date('2031-03-04T00:00:00Z'),
+      );
+      expect((await recorded()).map((e) => [e.operation, e.status, e.anchorMailbox])).toEqual([
+        ['GetFolder', 200, admin],
+        ['GetRoomLists', 200, admin],
+        ['GetRooms', 200, admin],
+        ['FindItem', 200, room],
+      ]);
+    },
+  );
 });
 
 describe('Exchange Server (Basic service account + ApplicationImpersonation)', () => {

@@ -5,10 +5,12 @@
  * converted once into our error family: no mailbox, an unknown user, a token Graph refuses, a
  * mailbox outside an RBAC scope, throttling with Retry-After, and Outlook's 4-in-flight limit.
  */
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { issueAppOnlyToken, RESOURCES } from '../../sandbox/src/access-tokens';
 import { calendarEntries } from '../../sandbox/src/calendar-data';
 import { graphProtocol, type GraphProtocolOptions } from '../../api/src/exchange/graph-mailbox-access';
-import type { MailboxAccess } from '../../api/src/exchange/port';
+import type { ConnectionRequest, MailboxAccess } from '../../api/src/exchange/port';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { exchangeFailure } from '../support/rejections';
 import { testPolicy } from '../support/outbound';
@@ -50,7 +52,11 @@ beforeEach(async () => {
 });
 afterAll(() => sandbox.close());
 
-async function access(options: Partial<GraphProtocolOptions> = {}, token?: string): Promise<MailboxAccess> {
+async function access(
+  options: Partial<GraphProtocolOptions> = {},
+  token?: string,
+  request: Partial<ConnectionRequest> = {},
+): Promise<MailboxAccess> {
   const accessToken =
     token ?? (await tokens.getAppToken(contoso, 'graph', { forceRefresh: true })).accessToken;
   return graphProtocol({
@@ -62,6 +68,7 @@ async function access(options: Partial<GraphProtocolOptions> = {}, token?: strin
     endpoint: sandbox.urls.graph,
     credentials: { kind: 'app-token', accessToken },
     actingAs: ADMIN,
+    ...request,
   });
 }
 
@@ -102,6 +109,24 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
     expect(error.remediation).toMatch(/needs a mailbox/);
   });
 
+  it.each(['admin@contoso.com/../../places/microsoft.graph.room', 'me', 'admin@contoso.com?$select=*'])(
+    'an address that is not a mailbox address (%j) never reaches a Graph URL: invalid_address, no request',
+    async (address) => {
+      const graph = await access();
+      for (const call of [
+        () => graph.openCalendar(address),
+        () => graph.listRooms(address),
+        () => graph.countCalendarItems(address, WINDOW),
+      ]) {
+        await expect(exchangeFailure(call())).resolves.toMatchObject({
+          kind: 'invalid_address',
+          code: 'InvalidMailboxAddress',
+        });
+      }
+      expect(await traffic()).toEqual([]);
+    },
+  );
+
   it('an unknown user → mailbox_not_found (ErrorInvalidUser)', async () => {
     const error = await exchangeFailure((await access()).openCalendar('nobody@contoso.com'));
     expect(error).toMatchObject({ kind: 'mailbox_not_found', code: 'ErrorInvalidUser' });
@@ -118,6 +143,36 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
     const error = await exchangeFailure((await access({}, wrongAudience)).openCalendar(ADMIN));
     expect(error).toMatchObject({ kind: 'token_rejected', code: 'InvalidAuthenticationToken' });
     expect(error.remediation).toMatch(/on our side/);
+  });
+
+  it('a 401 without Graph’s error body (a proxy, an empty answer) → token_rejected, never unexpected', async () => {
+    const server = https.createServer(
+      { cert: sandbox.certs.tlsCertPem, key: sandbox.certs.tlsKeyPem },
+      (req, res) => {
+        req.resume();
+        res.writeHead(401, { 'www-authenticate': 'Bearer realm=""', 'content-type': 'text/html' });
+        res.end('<html><body>401 Unauthorized</body></html>');
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const graph = graphProtocol({
+        appId: sandbox.context.seed.app.clientId,
+        policy: testPolicy({ caPem: sandbox.certs.caCertPem }),
+      }).connect({
+        tenantId: contoso,
+        endpoint: `https://localhost:${port}`,
+        credentials: { kind: 'app-token', accessToken: 'eyJ0eXAiOiJKV1QifQ.e30.c2ln' },
+        actingAs: ADMIN,
+      });
+      const error = await exchangeFailure(graph.openCalendar(ADMIN));
+      expect(error.kind).toBe('token_rejected');
+      expect(error.remediation).toMatch(/^Microsoft refused the app-only token/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('a mailbox outside the RBAC for Applications scope → access_policy_denied (ErrorAccessDenied); a room inside opens', async () => {
@@ -178,7 +233,34 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
     expect((await traffic()).filter((t) => t.operation === 'calendar')).toHaveLength(1);
   });
 
-  it('Graph unavailable (503) → unreachable, after the retries the handler allows', async () => {
+  it('throttled for an hour: reported at once, the wait capped at 5 minutes', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'graph',
+      operation: 'calendar',
+      kind: 'throttle',
+      ms: 3_600_000,
+      count: 1,
+    });
+    const error = await exchangeFailure((await access()).openCalendar(ADMIN));
+    expect(error).toMatchObject({ kind: 'throttled', code: 'TooManyRequests', retryAfterMs: 300_000 });
+    expect(error.remediation).toContain('300 s');
+  });
+
+  it('told to report throttling (a health check), it never waits: one 429, a throttled result with Retry-After', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'graph',
+      operation: 'calendar',
+      kind: 'throttle',
+      ms: 2000,
+      count: 3,
+    });
+    const graph = await access({}, undefined, { throttling: 'report' });
+    const error = await exchangeFailure(graph.openCalendar(ADMIN));
+    expect(error).toMatchObject({ kind: 'throttled', code: 'TooManyRequests', retryAfterMs: 2000 });
+    expect((await traffic()).filter((t) => t.operation === 'calendar').map((t) => t.status)).toEqual([429]);
+  });
+
+  it('Graph unavailable (503) with Retry-After → throttled, waiting what the header says', async () => {
     await sandbox.control('POST', '/faults', {
       service: 'graph',
       operation: 'calendar',
@@ -186,10 +268,25 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
       status: 503,
       count: 5,
     });
+    const error = await exchangeFailure(
+      (await access({}, undefined, { throttling: 'report' })).openCalendar(ADMIN),
+    );
+    expect(error).toMatchObject({ kind: 'throttled', code: 'serviceNotAvailable', retryAfterMs: 5000 });
+    expect((await traffic()).filter((t) => t.operation === 'calendar').map((t) => t.status)).toEqual([503]);
+  });
+
+  it('a gateway timeout (504) → timeout, after the retries the handler allows', async () => {
+    await sandbox.control('POST', '/faults', {
+      service: 'graph',
+      operation: 'calendar',
+      kind: 'http5xx',
+      status: 504,
+      count: 5,
+    });
     const error = await exchangeFailure((await access({ maxRetries: 1 })).openCalendar(ADMIN));
-    expect(error.kind).toBe('unreachable');
+    expect(error).toMatchObject({ kind: 'timeout', code: 'GatewayTimeout' });
     expect((await traffic()).filter((t) => t.operation === 'calendar').map((t) => t.status)).toEqual([
-      503, 503,
+      504, 504,
     ]);
   });
 });

@@ -14,7 +14,7 @@ import { loadConfig } from '../../api/src/config';
 import { createLogger } from '../../api/src/logger';
 import { buildAppGraph, type AppGraph } from '../../app/src/composition';
 import type { SignedInUser } from '../../api/src/identity/port';
-import { sealPassword, type SealingPublicKey } from '../../api/src/secrets/seal-password';
+import { sealPassword, type SealingGrant } from '../../api/src/secrets/seal-password';
 
 /** One sandbox tenant per protocol, so each test starts from an empty store for its tenant. */
 const TENANTS = {
@@ -154,8 +154,12 @@ it('over Basic Authentication (Exchange Server): a changed service-account passw
     expect(
       (await sandbox.control('PUT', `/exchange/service-accounts/${account}/password`, { password })).status,
     ).toBeLessThan(300);
-  const sealed = (password: string) =>
-    sealPassword(graph.sealer.publicKey().jwk as SealingPublicKey, password);
+  // What the tab does: a grant for this admin and purpose, then the password sealed with it.
+  const sealed = async (password: string, purpose: 'connect' | 'update' = 'connect') =>
+    sealPassword(
+      (await graph.sealer.grant({ tenantId: admin.tenantId, userId: admin.oid, purpose })) as SealingGrant,
+      password,
+    );
   const ewsUrl = `${sandbox.urls.exchangeServer}/EWS/Exchange.asmx`;
 
   await setPassword('First-Passw0rd');
@@ -176,7 +180,7 @@ it('over Basic Authentication (Exchange Server): a changed service-account passw
   expect(await alertKinds(FABRIKAM.id)).toEqual(['failing']);
   expect(failing).toMatchObject({ failingCheck: 'mailbox', microsoftCode: expect.any(String) });
 
-  const fixed = await graph.service.updatePassword(admin, await sealed('Second-Passw0rd'));
+  const fixed = await graph.service.updatePassword(admin, await sealed('Second-Passw0rd', 'update'));
   expect(fixed.outcome).toBe('verified');
   expect((await checkNow(FABRIKAM.id)).state).toBe('healthy');
   expect(await alertKinds(FABRIKAM.id)).toEqual(['failing', 'recovered']);

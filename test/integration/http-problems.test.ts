@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../api/src/logger';
-import { problemHandler } from '../../api/src/http/problem';
+import { INTERNAL_ERROR, problemHandler } from '../../api/src/http/problem';
+import { createApiRouter, type ApiRouterDeps } from '../../api/src/http/routes';
 import { RequestError } from '../../api/src/http/request-error';
 import { SsoTokenError } from '../../api/src/identity/errors';
 import { UseCaseError } from '../../api/src/integrations/errors';
@@ -149,5 +150,109 @@ describe('the problem table over HTTP', () => {
       body: JSON.stringify({ a: 'x'.repeat(4000) }),
     });
     expect(big).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
+  });
+});
+
+/**
+ * The same through the real API router: a route whose store throws a plain Error, as JSON and as
+ * an NDJSON verification stream (before and after the stream started), never shows its message.
+ */
+describe('a plain Error thrown inside an API route', () => {
+  const LEAK = 'ECONNRESET 10.1.2.3:5432 password=hunter2 at Socket.onRead';
+  const routerLogs: string[] = [];
+  let routerServer: http.Server;
+  let routerBase: string;
+
+  beforeAll(async () => {
+    const admin = { tenantId: 'tid-a', oid: 'oid-a', upn: 'admin@fabrikam.com', isGlobalAdmin: true };
+    const failing = async () => {
+      throw new Error(LEAK);
+    };
+    const deps: ApiRouterDeps = {
+      appId: 'app',
+      publicUrl: 'https://connect.example.com',
+      validator: { validate: async () => admin },
+      store: { listAudit: failing } as unknown as ApiRouterDeps['store'],
+      service: {
+        // Fails before the stream starts, or after its first step.
+        verify: async (_user: unknown, options: { mailbox?: string; onStep?: (step: unknown) => void }) => {
+          if (options.mailbox === 'late@fabrikam.com') {
+            options.onStep?.({ name: 'endpoint', status: 'ok', durationMs: 1 });
+          }
+          return failing();
+        },
+      } as unknown as ApiRouterDeps['service'],
+      sealer: {} as ApiRouterDeps['sealer'],
+      admins: { sawSignedIn: async () => undefined },
+      log: createLogger({
+        level: 'debug',
+        destination: new Writable({
+          write(chunk: Buffer, _e, done) {
+            routerLogs.push(chunk.toString('utf8'));
+            done();
+          },
+        }),
+      }),
+      checkNow: failing,
+      rateLimits: {
+        windowMs: 60_000,
+        verify: { perUser: 100, perTenant: 100 },
+        check: { perUser: 100, perTenant: 100 },
+        start: { perUser: 100, perTenant: 100 },
+      },
+      now: Date.now,
+    };
+    const app = express();
+    app.use((_req, res, next) => {
+      res.locals.correlationId = 'corr-route';
+      next();
+    });
+    app.use('/api', createApiRouter(deps));
+    routerServer = http.createServer(app);
+    await new Promise<void>((resolve) => routerServer.listen(0, '127.0.0.1', () => resolve()));
+    routerBase = `http://127.0.0.1:${(routerServer.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => routerServer.close(() => resolve())));
+
+  const request = (path: string, init: RequestInit = {}) =>
+    fetch(`${routerBase}${path}`, {
+      ...init,
+      headers: { authorization: 'Bearer t', 'content-type': 'application/json', ...init.headers },
+    });
+  const bare = { ...INTERNAL_ERROR, correlationId: 'corr-route' };
+  const errorLine = () =>
+    routerLogs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.correlationId === 'corr-route' && l.msg === 'unhandled error');
+
+  it('as JSON: a bare INTERNAL_ERROR body, and the error in the log under the same id', async () => {
+    const res = await request('/api/integration/audit');
+    const text = await res.text();
+    expect(res.status).toBe(500);
+    expect(JSON.parse(text)).toEqual(bare);
+    expect(text).not.toMatch(/ECONNRESET|hunter2|Socket|at \w+/);
+    expect(errorLine().at(-1)).toMatchObject({ level: 50, path: '/integration/audit' });
+    expect(JSON.stringify(errorLine().at(-1))).toContain('ECONNRESET');
+    // Secrets in the error's message are redacted even in the log.
+    expect(routerLogs.join('')).not.toContain('hunter2');
+  });
+
+  it('in a verification stream: a 500 before the first step, an error line with the bare body after it', async () => {
+    const ndjson = { accept: 'application/x-ndjson' };
+    const early = await request('/api/integration/verify', { method: 'POST', body: '{}', headers: ndjson });
+    expect(early.status).toBe(500);
+    expect(await early.json()).toEqual(bare);
+    const late = await request('/api/integration/verify', {
+      method: 'POST',
+      body: JSON.stringify({ mailbox: 'late@fabrikam.com' }),
+      headers: ndjson,
+    });
+    const lines = (await late.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(late.status).toBe(200);
+    expect(lines.at(-1)).toEqual({ type: 'error', problem: bare });
+    expect(JSON.stringify(lines)).not.toMatch(/ECONNRESET|hunter2/);
   });
 });

@@ -251,6 +251,67 @@ describe('rejected tokens (401)', () => {
   });
 });
 
+describe('who asked for the token: our scope, a Microsoft 365 client', () => {
+  it.each([
+    ['Teams desktop/mobile', '1fec8e78-bce4-4aaf-ab1b-5451cc387264'],
+    ['Teams web', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'],
+    ['Microsoft 365 web', '4765445b-32c6-49b0-83e6-1d93765276ca'],
+    ['Outlook web', 'bc59ab01-8403-45c6-8796-ac3ef710b3e3'],
+  ])('accepts a token requested by %s', async (_client, azp) => {
+    const token = await resigned((c) => ({ ...c, azp }));
+    await expect(validator().validate(token)).resolves.toMatchObject({ upn: 'admin@contoso.com' });
+  });
+
+  it('accepts access_as_user among other scopes', async () => {
+    const token = await resigned((c) => ({ ...c, scp: 'openid access_as_user profile' }));
+    await expect(validator().validate(token)).resolves.toMatchObject({ upn: 'admin@contoso.com' });
+  });
+
+  it.each([
+    ['no scp at all', (c: JWTPayload) => ({ ...c, scp: undefined })],
+    ['another scope of our app', (c: JWTPayload) => ({ ...c, scp: 'user_impersonation' })],
+    ['a scope that only contains ours', (c: JWTPayload) => ({ ...c, scp: 'access_as_user_admin' })],
+  ])('%s → scope', async (_case, change) => {
+    await rejection(validator().validate(await resigned(change)), 'scope');
+  });
+
+  it.each([
+    ['no azp', (c: JWTPayload) => ({ ...c, azp: undefined })],
+    ['an azp of an unknown app', (c: JWTPayload) => ({ ...c, azp: randomUUID() })],
+    ['our own app as the client', (c: JWTPayload) => ({ ...c, azp: appId })],
+  ])('%s → client', async (_case, change) => {
+    await rejection(validator().validate(await resigned(change)), 'client');
+  });
+
+  it('a v1-style appid names the client when azp is absent', async () => {
+    const ok = await resigned(({ azp: _azp, ...c }) => ({
+      ...c,
+      appid: '5e3ce6c0-2b1f-4285-8d4b-75ee78787346',
+    }));
+    await expect(validator().validate(ok)).resolves.toMatchObject({ upn: 'admin@contoso.com' });
+    const bad = await resigned(({ azp: _azp, ...c }) => ({ ...c, appid: randomUUID() }));
+    await rejection(validator().validate(bad), 'client');
+  });
+});
+
+describe('Global Administrator is one role, not any role', () => {
+  it.each([
+    ['Exchange Administrator', ['29232cdf-9323-42fd-ade2-1d097af3e4de']],
+    ['Global Reader', ['f2ef992c-3afb-46b9-b7cf-a126ee74c451']],
+    ['Privileged Role Administrator', ['e8611ab8-c189-46e8-94e1-60213ab1f814']],
+    ['a role id that only starts like Global Administrator', ['62e90394-69f5-4237-9190-012177145e1']],
+  ])('wids with %s only → not a Global Admin', async (_role, wids) => {
+    const user = await validator().validate(await resigned((c) => ({ ...c, wids })));
+    expect(user.isGlobalAdmin).toBe(false);
+  });
+
+  it('wids with Global Administrator among others → a Global Admin', async () => {
+    const wids = ['b79fbf4d-3ef9-4689-8143-76b194e85509', '62e90394-69f5-4237-9190-012177145e10'];
+    const user = await validator().validate(await resigned((c) => ({ ...c, wids })));
+    expect(user.isGlobalAdmin).toBe(true);
+  });
+});
+
 describe('signing keys under pressure (what a public endpoint must survive)', () => {
   const randomTenant = () => randomUUID();
   const naming = (tid: string) => resigned((c) => ({ ...c, tid }));

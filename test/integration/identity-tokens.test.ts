@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
+import { decodeJwt } from 'jose';
 import { createAppCertificate, certificateThumbprints } from '../../scripts/dev-certs';
 import { ExchangeConnectError, type ErrorKind } from '../../api/src/errors';
 import { remediationFor } from '../../api/src/remediation';
@@ -121,6 +122,22 @@ describe('app-only tokens', () => {
       ]);
       expect(a.accessToken).not.toBe(b.accessToken);
       expect(counts.post).toBe(2);
+    } finally {
+      await sandbox.control('DELETE', `/entra/consent/${fabrikam}`);
+    }
+  });
+
+  it('tokens for two tenants one after the other: each carries its own tid, also from the cache', async () => {
+    await sandbox.control('POST', '/entra/consent', { tenant: fabrikam });
+    try {
+      const provider = newProvider(config());
+      const tidOf = async (tenantId: string) =>
+        decodeJwt((await provider.getAppToken(tenantId, 'ews')).accessToken).tid;
+      expect(await tidOf(contoso)).toBe(contoso);
+      expect(await tidOf(fabrikam)).toBe(fabrikam);
+      // Cached now: still each tenant's own.
+      expect(await tidOf(contoso)).toBe(contoso);
+      expect(await tidOf(fabrikam)).toBe(fabrikam);
     } finally {
       await sandbox.control('DELETE', `/entra/consent/${fabrikam}`);
     }

@@ -11,7 +11,7 @@ import { startTestSandbox, type TestSandbox } from './sandbox';
 import type { SandboxOptions } from '../../sandbox/src/sandbox';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { loadConfig, type EnvName } from '../../api/src/config';
-import { startAppServer, type AppServer } from '../../app/src/server';
+import { startAppServer, type AppServer, type HttpServerLimits } from '../../app/src/server';
 import { createLogger } from '../../api/src/logger';
 import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import type { ConsentStartView } from '../../api/src/http/contract';
@@ -56,6 +56,8 @@ export async function startAppUnderTest(
     sandbox?: Partial<Omit<SandboxOptions, 'tls'>>;
     env?: Partial<Record<EnvName, string>>;
     now?: () => number;
+    /** The HTTP server's request timeouts and connection limits (defaults: production's). */
+    serverLimits?: Partial<HttpServerLimits>;
   } = {},
 ): Promise<AppUnderTest> {
   const sandbox = await startTestSandbox(options.sandbox);
@@ -81,6 +83,7 @@ export async function startAppUnderTest(
   const app = await startAppServer(config, {
     log: createLogger({ level: 'debug', destination }),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.serverLimits ? { limits: options.serverLimits } : {}),
   });
   sandbox.context.appBaseUrl = publicUrl;
   const responses: string[] = [];

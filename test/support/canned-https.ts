@@ -80,3 +80,51 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+export interface FlakyKeepAliveServer extends LocalServer {
+  url(path?: string): string;
+  /** Every request seen: its position on its socket (1 = the socket's first), and whether it was reset. */
+  requests: Array<{ onSocket: number; reset: boolean; method: string }>;
+}
+
+/**
+ * Answers every request with `answer` and keeps connections alive, except that the first request
+ * matching `resetWhen` (by its position on its socket) gets its TCP connection reset instead, as a
+ * load balancer that dropped an idle keep-alive connection does.
+ */
+export async function startFlakyKeepAliveServer(
+  tls: TlsIdentity,
+  answer: CannedAnswer,
+  resetWhen: (positionOnSocket: number) => boolean,
+): Promise<FlakyKeepAliveServer> {
+  const raw = new Map<number, net.Socket>();
+  const positions = new WeakMap<object, number>();
+  const requests: FlakyKeepAliveServer['requests'] = [];
+  let resetDone = false;
+  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem, keepAlive: true }, (req, res) => {
+    const position = (positions.get(req.socket) ?? 0) + 1;
+    positions.set(req.socket, position);
+    req.resume();
+    req.on('end', () => {
+      const reset = !resetDone && resetWhen(position);
+      requests.push({ onSocket: position, reset, method: req.method ?? '' });
+      if (reset) {
+        resetDone = true;
+        // The TCP connection under the TLS session, found by the client's port: an RST, not a FIN.
+        raw.get(req.socket.remotePort ?? -1)?.resetAndDestroy();
+        return;
+      }
+      res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
+    });
+  });
+  server.on('connection', (socket: net.Socket) => {
+    if (socket.remotePort !== undefined) raw.set(socket.remotePort, socket);
+  });
+  const port = await listen(server);
+  return {
+    port,
+    requests,
+    url: (path = '/EWS/Exchange.asmx') => `https://localhost:${port}${path}`,
+    close: closer(server),
+  };
+}

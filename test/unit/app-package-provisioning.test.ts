@@ -24,6 +24,7 @@ const SECRET_OR_GENERATED = [
   'AAD_APP_CERTIFICATE_BASE64',
   'AAD_APP_ACCESS_AS_USER_PERMISSION_ID',
   'SECRET_BOT_PASSWORD',
+  'SECRET_POSTGRES_ADMIN_PASSWORD',
 ];
 
 interface EntraManifest {
@@ -275,6 +276,40 @@ describe('Azure provisioning (teamsapp.yml + infra/)', () => {
       expect(ignored.some((pattern) => shipped.startsWith(pattern.replace(/\*$/, '')))).toBe(false);
     }
     expect(bicep).toContain("param linuxFxVersion string = 'NODE|22-lts'");
+  });
+
+  it('runs at least two App Service instances on one PostgreSQL Flexible Server, not SQLite on /home', () => {
+    expect(bicep).toMatch(
+      /@minValue\(2\)\s*\n(@description\([^\n]*\)\s*\n)?param webAppInstanceCount int = [2-9]/,
+    );
+    expect(bicep).toContain('capacity: webAppInstanceCount');
+    expect(bicep).toContain("resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@");
+    expect(bicep).toContain(
+      "resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@",
+    );
+    expect(bicep).not.toContain("name: 'EC_DATABASE_FILE'");
+    expect(bicep).toContain('alwaysOn: true');
+  });
+
+  it('gives the app EC_DATABASE_URL as a Key Vault reference; the password only in that secret', () => {
+    expect(bicep).toContain(
+      "value: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${databaseUrlSecret.name})'",
+    );
+    expect(bicep).toMatch(/@secure\(\)\s*\n(@\w+\([^\n]*\)\s*\n)*param postgresAdminPassword string\n/);
+    // Where the password appears: the server's administrator and the secret holding the URL, nowhere else.
+    const uses = bicep
+      .split('\n')
+      .filter((l) => l.includes('postgresAdminPassword') && !l.startsWith('param '));
+    expect(uses.map((l) => l.trim().split(':')[0])).toEqual(['administratorLoginPassword', 'value']);
+    expect(bicep).toMatch(
+      /value: 'postgres:\/\/\$\{postgresAdminLogin\}:\$\{uriComponent\(postgresAdminPassword\)\}@.*sslmode=require'/,
+    );
+    const appSettings = bicep.slice(
+      bicep.indexOf('appSettings: ['),
+      bicep.indexOf(']', bicep.indexOf('appSettings: [')),
+    );
+    expect(appSettings).not.toContain('postgresAdminPassword');
+    expect(appSettings).not.toContain('postgres://');
   });
 
   it('registers a single-tenant Azure Bot at /api/messages with the Teams channel', () => {

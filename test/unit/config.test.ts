@@ -34,6 +34,48 @@ describe('loadConfig', () => {
     expect(config.dangerouslySkipKeyVaultResourceCheck).toBe(false);
     expect(config.dangerouslyResolveHosts.size).toBe(0);
     expect(config.appCertificate).toEqual({ certPem: 'CERT', keyPem: 'KEY' });
+    expect(config.verificationDeadlineMs).toBe(60_000);
+    expect(config.maxRoomsPerVerification).toBe(100);
+  });
+
+  it('reads the cap on rooms per verification, within bounds', () => {
+    expect(loadConfig({ ...validEnv(), EC_VERIFICATION_MAX_ROOMS: '250' }).maxRoomsPerVerification).toBe(250);
+    expect(() => loadConfig({ ...validEnv(), EC_VERIFICATION_MAX_ROOMS: '0' })).toThrow(
+      /EC_VERIFICATION_MAX_ROOMS is invalid/,
+    );
+  });
+
+  it('reads the verification deadline, within bounds', () => {
+    const config = loadConfig({ ...validEnv(), EC_VERIFICATION_DEADLINE_SECONDS: '90' });
+    expect(config.verificationDeadlineMs).toBe(90_000);
+    expect(() => loadConfig({ ...validEnv(), EC_VERIFICATION_DEADLINE_SECONDS: '1' })).toThrow(
+      /EC_VERIFICATION_DEADLINE_SECONDS is invalid/,
+    );
+  });
+
+  it('reads the previous sealing key only when one is named (key rotation)', () => {
+    expect(loadConfig(validEnv())).not.toHaveProperty('sealingPreviousKeyPem');
+    const env = validEnv();
+    const previous = path.join(path.dirname(env.EC_SEALING_KEY_FILE!), 'previous.pem');
+    writeFileSync(previous, 'OLD SEALING KEY');
+    const config = loadConfig({ ...env, EC_SEALING_PREVIOUS_KEY_FILE: previous });
+    expect(config).toMatchObject({ sealingKeyPem: 'SEALING KEY', sealingPreviousKeyPem: 'OLD SEALING KEY' });
+  });
+
+  it('has abuse limits by default, and takes them from the environment', () => {
+    expect(loadConfig(validEnv()).rateLimits).toEqual({
+      windowMs: 600_000,
+      verify: { perUser: 20, perTenant: 40 },
+      check: { perUser: 10, perTenant: 20 },
+      start: { perUser: 20, perTenant: 40 },
+    });
+    const tuned = loadConfig({
+      ...validEnv(),
+      EC_RATE_LIMIT_WINDOW_SECONDS: '60',
+      EC_RATE_LIMIT_CHECK_PER_USER: '3',
+      EC_RATE_LIMIT_CHECK_PER_TENANT: '5',
+    });
+    expect(tuned.rateLimits).toMatchObject({ windowMs: 60_000, check: { perUser: 3, perTenant: 5 } });
   });
 
   it.each([
@@ -60,6 +102,13 @@ describe('loadConfig', () => {
       'on',
       /EC_DANGEROUSLY_SKIP_KEY_VAULT_RESOURCE_CHECK is invalid/,
     ],
+    ['EC_RATE_LIMIT_VERIFY_PER_USER', '0', /EC_RATE_LIMIT_VERIFY_PER_USER is invalid/],
+    [
+      'EC_SEALING_PREVIOUS_KEY_FILE',
+      '/nonexistent/old-sealing.pem',
+      /EC_SEALING_PREVIOUS_KEY_FILE names a file that cannot be read/,
+    ],
+    ['EC_RATE_LIMIT_WINDOW_SECONDS', 'soon', /EC_RATE_LIMIT_WINDOW_SECONDS is invalid/],
   ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
     const env = { ...validEnv(), [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -77,3 +77,69 @@ test('tenant ids are compared case-insensitively; the limit must be positive', (
   expect(limiter.inFlight('abc')).toBe(1);
   expect(() => new KeyedConcurrency(0)).toThrow(RangeError);
 });
+
+test('a task still waiting for a slot leaves the queue when its signal aborts, rejecting with the reason', async () => {
+  const limiter = new KeyedConcurrency(1);
+  const gate = deferred();
+  const first = limiter.run('t', () => gate.promise);
+  const controller = new AbortController();
+  let waitingRan = false;
+  const waiting = limiter.run(
+    't',
+    async () => {
+      waitingRan = true;
+    },
+    controller.signal,
+  );
+  const reason = new Error('deadline');
+  controller.abort(reason);
+  await expect(waiting).rejects.toBe(reason);
+  gate.resolve();
+  await first;
+  expect(waitingRan).toBe(false);
+  expect(limiter.inFlight('t')).toBe(0);
+});
+
+test('a running task whose signal aborts frees its slot at once: the next task starts, the late result is dropped', async () => {
+  const limiter = new KeyedConcurrency(1);
+  const controller = new AbortController();
+  const hanging = deferred<string>();
+  let signalSeen: AbortSignal | undefined;
+  const running = limiter.run(
+    't',
+    (signal) => {
+      signalSeen = signal;
+      return hanging.promise;
+    },
+    controller.signal,
+  );
+  await settle();
+  const next = limiter.run('t', async () => 'next');
+  const reason = new Error('deadline');
+  controller.abort(reason);
+  await expect(running).rejects.toBe(reason);
+  await expect(next).resolves.toBe('next');
+  expect(signalSeen?.aborted).toBe(true);
+  // The abandoned task ends later; it neither frees a slot twice nor surfaces as unhandled.
+  hanging.reject(new Error('late'));
+  await settle();
+  expect(limiter.inFlight('t')).toBe(0);
+  await expect(limiter.run('t', async () => 'again')).resolves.toBe('again');
+});
+
+test('an already aborted signal never takes a slot', async () => {
+  const limiter = new KeyedConcurrency(1);
+  const reason = new Error('gone');
+  let ran = false;
+  await expect(
+    limiter.run(
+      't',
+      async () => {
+        ran = true;
+      },
+      AbortSignal.abort(reason),
+    ),
+  ).rejects.toBe(reason);
+  expect(ran).toBe(false);
+  expect(limiter.inFlight('t')).toBe(0);
+});

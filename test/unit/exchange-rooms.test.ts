@@ -83,3 +83,25 @@ test('a failure to list room lists fails the discovery; a non-diagnostic error i
   };
   await expect(discoverRooms(buggy, window)).rejects.toThrow(TypeError);
 });
+
+test('a cap on room calendars read: an even sample of the rooms, each list still listed, and the total said', async () => {
+  const access = fakeGateway();
+  const many = Array.from({ length: 10 }, (_, i) => ({
+    address: `room.${i}@contoso.com`,
+    name: `Room ${i}`,
+  }));
+  access.listRooms = async () => many;
+  const found = await discoverRooms(access, window, {}, { maxRooms: 4 });
+  expect(found.total).toBe(10);
+  expect(found.rooms.map((r) => r.address)).toEqual([
+    'room.0@contoso.com',
+    'room.2@contoso.com',
+    'room.5@contoso.com',
+    'room.7@contoso.com',
+  ]);
+  expect(access.counted).toHaveLength(4);
+  expect(found.roomLists.every((l) => l.rooms.length === 10)).toBe(true);
+  const all = await discoverRooms(fakeGateway(), window, {}, { maxRooms: 100 });
+  expect(all.total).toBe(2);
+  expect(all.rooms).toHaveLength(2);
+});

@@ -162,14 +162,17 @@ describe('modern (Exchange Online) checks', () => {
     expect(exchange.count('openCalendar')).toBe(1);
   });
 
-  it('says nothing about the allow list when EWS did not answer at all', async () => {
+  it.each([
+    ['unreachable', 'ECONNREFUSED'],
+    ['invalid_address', 'InvalidMailboxAddress'],
+  ] as const)('says nothing about the allow list when EWS did not answer at all (%s)', async (kind, code) => {
     const { checks, exchange } = setup();
-    exchange.mailboxError = failure('unreachable', 'ECONNREFUSED');
+    exchange.mailboxError = failure(kind, code);
     expect(summary((await checks.run(input(modern))).results)).toEqual([
       'certificate:ok',
       'ewsRetirement:ok',
       'token:ok',
-      'mailbox:fail:unreachable',
+      `mailbox:fail:${kind}`,
     ]);
   });
 
@@ -196,6 +199,17 @@ describe('modern (Exchange Online) checks', () => {
       status: 'fail',
       diagnostic: { kind: 'certificate_expired', code: 'CertificateExpired' },
     });
+  });
+
+  it('warns from exactly 30 days before expiry (the clock injected), not a day earlier or later', async () => {
+    const at = async (daysBeforeExpiry: number) => {
+      const notAfter = new Date(NOW + daysBeforeExpiry * DAY);
+      const pem = (await createAppCertificate({ notAfter })).certPem;
+      return (await setup(pem).checks.run(input(modern))).results[0];
+    };
+    expect(await at(31)).toMatchObject({ check: 'certificate', status: 'ok', detail: { daysLeft: 31 } });
+    expect(await at(30)).toMatchObject({ check: 'certificate', status: 'warn', detail: { daysLeft: 30 } });
+    expect(await at(29)).toMatchObject({ check: 'certificate', status: 'warn', detail: { daysLeft: 29 } });
   });
 
   it('skips the mailbox and rooms when no mailbox was ever verified', async () => {
@@ -247,6 +261,15 @@ describe('timeouts', () => {
     ]);
     // Each settled check cleared its timer.
     expect(timers.pending.size).toBe(0);
+    // The timed-out check aborted what it was waiting for (freeing its slot), not left it running.
+    const hung = exchange.calls.find(
+      (c) => c.op === 'countCalendarItems' && c.mailbox === 'room.c@contoso.com',
+    );
+    expect(hung?.signal?.aborted).toBe(true);
+    const settled = exchange.calls.filter(
+      (c) => c.op === 'countCalendarItems' && c.mailbox !== 'room.c@contoso.com',
+    );
+    expect(settled.every((c) => c.signal !== undefined)).toBe(true);
   });
 });
 
@@ -285,6 +308,14 @@ describe('rooms', () => {
     expect(rooms?.diagnostic?.remediation).toBe(
       'Exchange asked Exchange Connect to wait before reading the room room.d@contoso.com again. Nothing to do: re-check the rooms in a few minutes.',
     );
+  });
+
+  it('reads the rooms the last run could not read first, so a re-check shows whether they are fixed', async () => {
+    const { checks, exchange } = setup();
+    await checks.run(input(modern, { roomCursor: 0, unreachableRooms: ['room.g@contoso.com'] }));
+    const sampled = exchange.calls.filter((c) => c.op === 'countCalendarItems').map((c) => c.mailbox);
+    expect(sampled[0]).toBe('room.g@contoso.com');
+    expect(sampled).toHaveLength(5);
   });
 
   it('a deleted room mailbox gets the room remedy, not the admin-mailbox one', async () => {

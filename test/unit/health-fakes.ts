@@ -64,7 +64,7 @@ export async function until(condition: () => boolean, turns = 1000): Promise<voi
   throw new Error('condition never held');
 }
 
-export type Call = { op: string; mailbox?: string; connection?: ConnectionRequest };
+export type Call = { op: string; mailbox?: string; connection?: ConnectionRequest; signal?: AbortSignal };
 
 /** A mailbox protocol whose answers each test scripts per mailbox; it records every call. */
 export class FakeExchange implements MailboxProtocol {
@@ -98,8 +98,12 @@ export class FakeExchange implements MailboxProtocol {
         this.calls.push({ op: 'listRooms', mailbox: roomList });
         return this.roomsByList.get(roomList) ?? [];
       },
-      countCalendarItems: (mailbox) => {
-        this.calls.push({ op: 'countCalendarItems', mailbox });
+      countCalendarItems: (mailbox, _window, options) => {
+        this.calls.push({
+          op: 'countCalendarItems',
+          mailbox,
+          ...(options?.abortSignal ? { signal: options.abortSignal } : {}),
+        });
         if (this.hangingRooms.has(mailbox)) return new Promise<number>(() => undefined);
         const error = this.roomErrors.get(mailbox);
         return error ? Promise.reject(error) : Promise.resolve(2);

@@ -15,6 +15,9 @@ const ADMIN: SignedInUser = {
   isGlobalAdmin: true,
 };
 const deleted: string[] = [];
+/** Tenants whose password was written to the vault, and how often a sealed password was opened. */
+const stored: string[] = [];
+let opened = 0;
 let store: IntegrationStore;
 let openCalendar: () => Promise<CalendarFolderInfo>;
 
@@ -43,11 +46,22 @@ function service(): IntegrationService {
       },
     },
     vault: {
-      storePassword: async (tenantId) => ({ secretId: `https://vault/secrets/ews-svc-${tenantId}` }),
+      storePassword: async (tenantId) => {
+        stored.push(tenantId);
+        return { secretId: `https://vault/secrets/ews-svc-${tenantId}` };
+      },
       readPassword: async () => 'pw',
       deletePassword: async (id) => void deleted.push(id),
     },
-    sealer: { publicKey: () => ({ kid: 'k', jwk: {} }), open: () => 'pw' },
+    sealer: {
+      grant: async () => {
+        throw new Error('not used by these use cases');
+      },
+      open: async () => {
+        opened += 1;
+        return 'pw';
+      },
+    },
     autodiscover: { discoverEwsUrl: async () => 'https://mail.fabrikam.com/EWS/Exchange.asmx' },
     consent: {
       start: async () => ({ consentUrl: 'https://login/consent', expiresAt: new Date().toISOString() }),
@@ -78,6 +92,8 @@ const connectBasic = (svc: IntegrationService) =>
 beforeEach(() => {
   store = openSqliteStore({ file: ':memory:' });
   deleted.length = 0;
+  stored.length = 0;
+  opened = 0;
   openCalendar = async () => ({ displayName: 'Calendar', totalCount: 0 });
 });
 afterEach(() => store.close());
@@ -151,6 +167,23 @@ describe('IntegrationService', () => {
     expect((await stale).outcome).toBe('failed');
     expect(await store.getIntegration(ADMIN.tenantId)).toMatchObject({ status: 'verified' });
     expect((await store.listTraces(ADMIN.tenantId, { limit: 10 })).map((t) => t.outcome)).toContain('failed');
+  });
+
+  it('a non-admin’s password update is refused before the sealed password is opened or anything is stored', async () => {
+    const svc = service();
+    await connectBasic(svc);
+    const [openedBefore, storedBefore] = [opened, stored.length];
+    const notAdmin = { ...ADMIN, oid: 'oid-b', upn: 'lee@fabrikam.com', isGlobalAdmin: false };
+    await expect(svc.updatePassword(notAdmin, { kid: 'k', ciphertext: 'c' })).rejects.toMatchObject({
+      code: 'not_global_admin',
+    });
+    expect([opened, stored.length]).toEqual([openedBefore, storedBefore]);
+    const [latest] = await store.listAudit(ADMIN.tenantId, { limit: 1 });
+    expect(latest).toMatchObject({
+      actorUpn: 'lee@fabrikam.com',
+      action: 'integration.password.update',
+      result: 'failure',
+    });
   });
 
   it('audits refused and failed admin actions with their code, never their input', async () => {

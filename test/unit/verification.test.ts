@@ -3,7 +3,10 @@ import { remediationFor } from '../../api/src/remediation';
 import type { AppTokenProvider } from '../../api/src/identity/port';
 import type { ConnectionRequest, MailboxAccess, MailboxProtocol } from '../../api/src/exchange/port';
 import type { SecretVault } from '../../api/src/secrets/port';
+import { traceText } from '../../api/src/integrations/trace-text';
 import {
+  DEFAULT_MAX_ROOMS_PER_VERIFICATION,
+  DEFAULT_VERIFICATION_DEADLINE_MS,
   verifyIntegration,
   type VerificationDeps,
   type VerifiableIntegration,
@@ -212,6 +215,28 @@ describe('verifyIntegration', () => {
     expect(JSON.stringify(result)).not.toContain('"pw"');
   });
 
+  it('refuses a stored service account that is not a UPN or DOMAIN\\user before reading its password', async () => {
+    let read = false;
+    const d = deps({
+      vault: { ...deps().vault, readPassword: async () => ((read = true), 'pw') },
+    });
+    const result = await verifyIntegration(d, {
+      integration: {
+        ...basic,
+        serviceAccount: 'svc@fabrikam.com$(Add-RoleGroupMember "Organization Management")',
+      },
+      mailbox: 'admin@fabrikam.com',
+    });
+    expect(result.outcome).toBe('failed');
+    expect(result.steps.at(-1)).toMatchObject({
+      name: 'credentials',
+      status: 'failed',
+      code: 'InvalidServiceAccount',
+    });
+    expect(result.diagnostic?.kind).toBe('invalid_address');
+    expect(read).toBe(false);
+  });
+
   it('stops at the endpoint when credentials must not go there', async () => {
     const d = deps({
       checkEndpoint: async () => Promise.reject(fail('endpoint_not_allowed', 'InsecureEndpoint')),
@@ -252,5 +277,105 @@ describe('verifyIntegration', () => {
     expect(result.diagnostic?.message).toContain('ref-42');
     expect(JSON.stringify(result)).not.toContain('boom');
     expect(reported).toEqual([expect.objectContaining({ message: 'boom' })]);
+  });
+
+  it('reads at most maxRoomsPerVerification room calendars, and the rooms step says it sampled them', async () => {
+    const counted: string[] = [];
+    const rooms = Array.from({ length: 250 }, (_, i) => ({
+      address: `room.${String(i).padStart(3, '0')}@contoso.com`,
+      name: `Room ${i}`,
+    }));
+    const d = deps({
+      maxRoomsPerVerification: 100,
+      protocols: {
+        ews: fakeProtocol({
+          listRooms: async () => rooms,
+          countCalendarItems: async (mailbox) => {
+            counted.push(mailbox);
+            return 1;
+          },
+        }),
+      },
+    });
+    const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+    expect(result.outcome).toBe('verified');
+    expect(counted).toHaveLength(100);
+    const step = result.steps.at(-1);
+    expect(step?.detail).toMatchObject({ roomLists: 1, total: 250, sampled: 100, reachable: 100 });
+    expect(step?.detail?.['rooms']).toHaveLength(100);
+    expect(traceText(result)).toContain('100 of 100 rooms reachable (a sample of 100 of 250 rooms)');
+  });
+
+  it('reads every room calendar up to the default cap of 100', async () => {
+    expect(DEFAULT_MAX_ROOMS_PER_VERIFICATION).toBe(100);
+    const result = await verifyIntegration(deps(), { integration: modern(), mailbox: 'admin@contoso.com' });
+    expect(result.steps.at(-1)?.detail).toMatchObject({ total: 1, sampled: 1 });
+    expect(traceText(result)).toContain('1 of 1 rooms reachable');
+    expect(traceText(result)).not.toContain('sample');
+  });
+
+  describe('a deadline for the whole verification', () => {
+    /** Never answers; rejects with the abort reason once the call's signal aborts. */
+    const untilAborted = (seen: AbortSignal[]) => (signal: AbortSignal | undefined) =>
+      new Promise<never>((_resolve, reject) => {
+        if (!signal) return;
+        seen.push(signal);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+
+    it('fails the step in flight with VerificationDeadline and aborts its request', async () => {
+      const seen: AbortSignal[] = [];
+      const hang = untilAborted(seen);
+      const d = deps({
+        verificationDeadlineMs: 30,
+        protocols: { ews: fakeProtocol({ openCalendar: (_mailbox, options) => hang(options?.abortSignal) }) },
+      });
+      const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+      expect(result.outcome).toBe('failed');
+      expect(result.diagnostic).toMatchObject({ kind: 'timeout', code: 'VerificationDeadline' });
+      expect(result.diagnostic?.message).toBe('The verification did not finish within 1 s.');
+      expect(result.steps.at(-1)).toMatchObject({
+        name: 'mailbox',
+        status: 'failed',
+        code: 'VerificationDeadline',
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.aborted).toBe(true);
+    });
+
+    it('ends a stage that cannot be aborted (a token request that never answers) at the deadline too', async () => {
+      const d = deps({
+        verificationDeadlineMs: 30,
+        tokens: { getAppToken: () => new Promise(() => undefined) },
+      });
+      const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+      expect(result.outcome).toBe('failed');
+      expect(result.steps.at(-1)).toMatchObject({
+        name: 'token',
+        status: 'failed',
+        code: 'VerificationDeadline',
+      });
+    });
+
+    it('keeps the outcome when only the rooms ran out of time: the mailbox opened', async () => {
+      const seen: AbortSignal[] = [];
+      const hang = untilAborted(seen);
+      const d = deps({
+        verificationDeadlineMs: 30,
+        protocols: { ews: fakeProtocol({ listRoomLists: (options) => hang(options?.abortSignal) }) },
+      });
+      const result = await verifyIntegration(d, { integration: modern(), mailbox: 'admin@contoso.com' });
+      expect(result.outcome).toBe('verified');
+      expect(result.steps.at(-1)).toMatchObject({
+        name: 'rooms',
+        status: 'failed',
+        code: 'VerificationDeadline',
+      });
+      expect(seen[0]?.aborted).toBe(true);
+    });
+
+    it('defaults to 60 s', () => {
+      expect(DEFAULT_VERIFICATION_DEADLINE_MS).toBe(60_000);
+    });
   });
 });

@@ -4,7 +4,9 @@
  * redirectUrl, redirectAddr) for at most 10 hops, refusing loops. Credentials go only to hosts in
  * the admin's domain (the address's domain and its subdomains) that pass the endpoint policy, and
  * the EwsUrl Autodiscover settles on must be in that domain as well; the unauthenticated
- * http://autodiscover.<domain> redirect is never used.
+ * http://autodiscover.<domain> redirect is never used. Each request goes out anonymous first: the
+ * credentials follow only when that candidate answers 401 with a Basic challenge, so a candidate
+ * that never asks for them (or asks for another scheme) never receives them.
  */
 import { XMLParser } from 'fast-xml-parser';
 import { ExchangeConnectError, isExchangeConnectError } from '../errors';
@@ -105,6 +107,11 @@ export function readPoxResponse(xml: string): Step {
 }
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+/** Whether a WWW-Authenticate value (challenges joined with `, `) offers the Basic scheme. */
+export function offersBasic(challenges: string | undefined): boolean {
+  return /(^|,)\s*basic(\s|,|$)/i.test(challenges ?? '');
+}
 
 export function candidateUrls(domain: string): string[] {
   return [
@@ -287,14 +294,54 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
       throw new Refusal('AutodiscoverRedirectOutsideDomain', `${target.hostname} is outside ${adminDomain}.`);
     }
     await this.checkEndpoint(url, remediation);
+    let answer = await this.post(target, address);
+    if ('kind' in answer) return answer;
+    if (answer.status === 401) {
+      if (!offersBasic(answer.headers['www-authenticate'])) {
+        return {
+          kind: 'error',
+          code: 'HTTP 401',
+          message: `${target.host} does not offer Basic authentication; the credentials were not sent there.`,
+        };
+      }
+      answer = await this.post(target, address, authorization);
+      if ('kind' in answer) return answer;
+      if (answer.status === 401) {
+        throw new ExchangeConnectError({
+          kind: 'invalid_credentials',
+          code: 'HTTP 401',
+          message: `Autodiscover at ${target.host} rejected the service account credentials (HTTP 401).`,
+          remediation: remediationFor('invalid_credentials', remediation),
+        });
+      }
+    }
+    if ([301, 302, 307, 308].includes(answer.status)) {
+      const location = answer.headers.location;
+      if (!location)
+        return { kind: 'error', code: `HTTP ${answer.status}`, message: 'A redirect without a Location.' };
+      return { kind: 'redirectUrl', url: new URL(location, url).toString() };
+    }
+    if (answer.status !== 200)
+      return { kind: 'error', code: `HTTP ${answer.status}`, message: `HTTP ${answer.status}.` };
+    return readPoxResponse(answer.body.toString('utf8'));
+  }
+
+  /** One POST of the request, with the credentials only when given; a network failure is an error step. */
+  private async post(
+    target: URL,
+    address: string,
+    authorization?: string,
+  ): Promise<BoundedResponse | Extract<Step, { kind: 'error' }>> {
     const { policy } = this.options;
     const connectPort = policy.connectPort(target);
-    let answer: BoundedResponse;
     try {
-      answer = await boundedRequest({
+      return await boundedRequest({
         method: 'POST',
         url: target,
-        headers: { 'content-type': 'text/xml; charset=utf-8', authorization },
+        headers: {
+          'content-type': 'text/xml; charset=utf-8',
+          ...(authorization ? { authorization } : {}),
+        },
         body: requestBody(address),
         agent: policy.customerEndpointAgent(),
         limits: policy.limits('autodiscover'),
@@ -308,23 +355,6 @@ export class PoxAutodiscoverClient implements AutodiscoverClient {
         message: String((error as Error).message ?? error),
       };
     }
-    if (answer.status === 401) {
-      throw new ExchangeConnectError({
-        kind: 'invalid_credentials',
-        code: 'HTTP 401',
-        message: `Autodiscover at ${target.host} rejected the service account credentials (HTTP 401).`,
-        remediation: remediationFor('invalid_credentials', remediation),
-      });
-    }
-    if ([301, 302, 307, 308].includes(answer.status)) {
-      const location = answer.headers.location;
-      if (!location)
-        return { kind: 'error', code: `HTTP ${answer.status}`, message: 'A redirect without a Location.' };
-      return { kind: 'redirectUrl', url: new URL(location, url).toString() };
-    }
-    if (answer.status !== 200)
-      return { kind: 'error', code: `HTTP ${answer.status}`, message: `HTTP ${answer.status}.` };
-    return readPoxResponse(answer.body.toString('utf8'));
   }
 
   private checkEndpoint(url: string, remediation: RemediationContext): Promise<URL> {

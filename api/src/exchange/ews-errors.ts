@@ -15,12 +15,17 @@ import { ExchangeConnectError, isExchangeConnectError, type ErrorKind } from '..
 import { transportFailureKind } from '../outbound/transport-failure';
 import { remediationFor, type RemediationContext } from '../remediation';
 import { PRIVATE_ADDRESS_CODE } from '../outbound/endpoint-policy';
+import { cappedRetryAfterMs, parseBackOffMilliseconds, parseRetryAfterMs } from './throttling';
 
 export interface EwsErrorContext {
   method: 'modern' | 'basic';
   remediation: RemediationContext;
   /** The Node/axios error code of a failed request (`SELF_SIGNED_CERT_IN_CHAIN`, `ECONNREFUSED`, `ECONNABORTED`). */
   transportCode?: string;
+  /** The last HTTP answer (lower-case header names): Retry-After, X-EWS-Policy-Reason. */
+  response?: { status: number; headers: Record<string, string> };
+  /** For an HTTP-date Retry-After. */
+  nowMs?: number;
 }
 
 interface Classified {
@@ -28,7 +33,15 @@ interface Classified {
   code: string;
   message: string;
   retryAfterMs?: number;
+  /** Why EWS is blocked, for the remediation. */
+  ewsBlock?: RemediationContext['ewsBlock'];
 }
+
+/** X-EWS-Policy-Reason values, as Microsoft's "Control access to EWS in Exchange" documents them. */
+const EWS_POLICY_REASONS: Record<string, { code: string; block: 'disabled' | 'policy' }> = {
+  'ews is disabled for this user or tenant': { code: 'EwsDisabled', block: 'disabled' },
+  'ews is blocked by policy for this user or tenant': { code: 'EwsBlockedByPolicy', block: 'policy' },
+};
 
 /** EWS response codes and what they mean for the admin. */
 const RESPONSE_CODE_KINDS: Partial<
@@ -102,25 +115,43 @@ function responseCodeName(code: ServiceError): string {
   return ServiceError[code] ?? String(code);
 }
 
+/** MessageXml values as the SDK hands them over (a Dictionary of strings). */
+type ErrorDetails = { containsKey(key: string): boolean; get(key: string): string } | undefined;
+
+function detailOf(details: ErrorDetails, key: string): string | undefined {
+  return details?.containsKey(key) ? details.get(key) : undefined;
+}
+
+/** Busy, for this long (capped; a default when the server did not say). */
+function throttled(code: string, message: string, askedMs: number | undefined): Classified {
+  return { kind: 'throttled', code, message, retryAfterMs: cappedRetryAfterMs(askedMs) };
+}
+
+function kindOf(name: string, method: EwsErrorContext['method']): ErrorKind | undefined {
+  const mapped = RESPONSE_CODE_KINDS[name];
+  return typeof mapped === 'function' ? mapped(method) : mapped;
+}
+
+/**
+ * A response code, with its MessageXml. Exchange Online wraps some failures in
+ * ErrorInternalServerError and names the real one in InnerErrorResponseCode (throttling:
+ * ErrorServerBusy with BackOffMilliseconds): the inner code decides when we know it.
+ */
 function byResponseCode(
   name: string,
   message: string,
   method: EwsErrorContext['method'],
-  backOff?: string,
+  details: ErrorDetails,
 ): Classified {
-  const mapped = RESPONSE_CODE_KINDS[name];
-  const kind = typeof mapped === 'function' ? mapped(method) : (mapped ?? 'unexpected');
-  const retryAfterMs = backOff !== undefined && /^\d+$/.test(backOff) ? Number(backOff) : undefined;
-  return {
-    kind,
-    code: name,
-    message: message || name,
-    ...(kind === 'throttled' && retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  };
-}
-
-function backOffOf(details: { containsKey(key: string): boolean; get(key: string): string } | undefined) {
-  return details?.containsKey('BackOffMilliseconds') ? details.get('BackOffMilliseconds') : undefined;
+  const inner = detailOf(details, 'InnerErrorResponseCode');
+  const innerKind = inner ? kindOf(inner, method) : undefined;
+  const code = inner && innerKind ? inner : name;
+  const kind = innerKind ?? kindOf(name, method) ?? 'unexpected';
+  const text = (innerKind ? detailOf(details, 'InnerErrorMessageText') : undefined) || message || code;
+  if (kind === 'throttled') {
+    return throttled(code, text, parseBackOffMilliseconds(detailOf(details, 'BackOffMilliseconds')));
+  }
+  return { kind, code, message: text };
 }
 
 /** 401: Basic means wrong user name or password; Bearer carries the reason in x-ms-diagnostics. */
@@ -142,17 +173,38 @@ function unauthorized(fault: SoapFaultDetails, method: EwsErrorContext['method']
       message: `Exchange Online refused the app-only token: ${reason}. The app holds no Exchange permission in this organisation.`,
     };
   }
+  // Signature, lifetime, audience, tenant: the token itself was refused, which is ours to fix.
   return {
-    kind: 'unexpected',
+    kind: 'token_rejected',
     code: diagnosticCode ? `HTTP 401 ${diagnosticCode}` : 'HTTP 401',
     message: `Exchange Online refused the access token${reason ? `: ${reason}` : ''}.`,
   };
 }
 
-function fromHttpStatus(status: number, method: EwsErrorContext['method']): Classified {
+function fromHttpStatus(status: number, ctx: EwsErrorContext): Classified {
+  const { method } = ctx;
   const code = `HTTP ${status}`;
+  if (status === 503) {
+    // Exchange's front end answers 503 when it sheds load: busy, for as long as Retry-After says.
+    const retryAfter = ctx.response?.headers['retry-after'];
+    return throttled(
+      code,
+      'Exchange is busy and refused the request for now (HTTP 503 Service Unavailable).',
+      parseRetryAfterMs(retryAfter, ctx.nowMs ?? Date.now()),
+    );
+  }
   if (status === 403 && method === 'modern') {
-    // Exchange Online answers an app outside the organisation's EWS allow list with a bare 403.
+    // Exchange Online says why in X-EWS-Policy-Reason: switched off, or a policy refuses the app.
+    const reason = ctx.response?.headers['x-ews-policy-reason']?.trim();
+    const known = reason ? EWS_POLICY_REASONS[reason.replace(/\.$/, '').toLowerCase()] : undefined;
+    if (reason && known) {
+      return {
+        kind: 'ews_blocked',
+        code: known.code,
+        message: `Exchange Online refused EWS: "${reason}" (HTTP 403, X-EWS-Policy-Reason).`,
+        ewsBlock: known.block,
+      };
+    }
     return {
       kind: 'ews_blocked',
       code,
@@ -190,12 +242,7 @@ function classifySoapFault(fault: SoapFaultDetails, ctx: EwsErrorContext): Class
   }
   // A SOAP fault (HTTP 500 with a ResponseCode in its detail).
   if (status === 500 && fault.FaultCode) {
-    return byResponseCode(
-      responseCodeName(fault.ResponseCode),
-      message,
-      ctx.method,
-      backOffOf(fault.ErrorDetails),
-    );
+    return byResponseCode(responseCodeName(fault.ResponseCode), message, ctx.method, fault.ErrorDetails);
   }
   if (status === 200) {
     // The SDK could not read a 200 answer.
@@ -205,10 +252,10 @@ function classifySoapFault(fault: SoapFaultDetails, ctx: EwsErrorContext): Class
       message: `The EWS response could not be read: ${message}.`,
     };
   }
-  return fromHttpStatus(status, ctx.method);
+  return fromHttpStatus(status, ctx);
 }
 
-function classify(error: unknown, ctx: EwsErrorContext): Classified {
+function classify(error: unknown, ctx: EwsErrorContext): Classified | undefined {
   if (error instanceof SoapFaultDetails) return classifySoapFault(error, ctx);
   if (error instanceof ServiceResponseException) {
     const response = error.Response;
@@ -216,7 +263,7 @@ function classify(error: unknown, ctx: EwsErrorContext): Classified {
       responseCodeName(error.ErrorCode),
       error.Message,
       ctx.method,
-      backOffOf(response?.ErrorDetails),
+      response?.ErrorDetails,
     );
   }
   if (error instanceof ServiceRequestException) {
@@ -232,22 +279,26 @@ function classify(error: unknown, ctx: EwsErrorContext): Classified {
     const transport = transportFailure(code, message);
     if (transport) return transport;
   }
-  return {
-    kind: 'unexpected',
-    code: typeof code === 'string' ? code : 'Unexpected',
-    message: `Unexpected EWS failure: ${message}`,
-  };
+  return undefined;
 }
 
-export function classifyEwsError(error: unknown, ctx: EwsErrorContext): ExchangeConnectError {
+/**
+ * Our error for what the SDK, Exchange or the network reported. Anything else (the SDK throwing on
+ * our use of it, a bug of ours) is a defect and is passed on as it is: verification and health log
+ * it with its stack under a correlation id and show users only that id, never its text.
+ */
+export function classifyEwsError(error: unknown, ctx: EwsErrorContext): unknown {
   if (isExchangeConnectError(error)) return error;
-  const found = classify(error, ctx);
+  const classified = classify(error, ctx);
+  if (!classified) return error;
+  const { ewsBlock, ...found } = classified;
   return new ExchangeConnectError(
     {
       ...found,
       remediation: remediationFor(found.kind, {
         ...ctx.remediation,
         ...(found.retryAfterMs !== undefined ? { retryAfterMs: found.retryAfterMs } : {}),
+        ...(ewsBlock ? { ewsBlock } : {}),
       }),
     },
     { cause: error },

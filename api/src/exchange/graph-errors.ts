@@ -10,6 +10,7 @@ import { transportFailureKind } from '../outbound/transport-failure';
 import { PRIVATE_ADDRESS_CODE } from '../outbound/endpoint-policy';
 import { RESPONSE_TOO_LARGE } from '../outbound/bounded-request';
 import { remediationFor, type RemediationContext } from '../remediation';
+import { cappedRetryAfterMs, parseRetryAfterMs } from './throttling';
 
 interface Classified {
   kind: ErrorKind;
@@ -35,16 +36,6 @@ const CODE_KINDS: Partial<Record<string, ErrorKind>> = {
   serviceNotAvailable: 'unreachable',
   GatewayTimeout: 'timeout',
 };
-
-/** Retry-After in seconds or as an HTTP date. */
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
 
 function byStatus(status: number): ErrorKind {
   if (status === 401) return 'token_rejected';
@@ -81,25 +72,31 @@ function fromTransport(code: string, message: string): Classified {
   return { kind, code, message: `${what} (${code}).` };
 }
 
-function classify(error: GraphError): Classified {
+function classify(error: GraphError, nowMs: number): Classified {
   if (error.statusCode <= 0) return fromTransport(error.code ?? 'NETWORK_ERROR', error.message);
   const status = error.statusCode;
   const code = error.code ?? `HTTP ${status}`;
-  const kind = CODE_KINDS[code] ?? byStatus(status);
-  const wait = kind === 'throttled' ? retryAfterMs(error.headers) : undefined;
+  const retryAfter = parseRetryAfterMs(error.headers?.get('retry-after'), nowMs);
+  // A 503 that says when to come back is Graph shedding load: throttling, like a 429.
+  const busy = status === 503 && retryAfter !== undefined;
+  const kind = busy ? 'throttled' : (CODE_KINDS[code] ?? byStatus(status));
   return {
     kind,
     code,
     message: `Microsoft Graph answered HTTP ${status} ${code}${error.message ? `: ${error.message}` : '.'}`,
-    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+    ...(kind === 'throttled' ? { retryAfterMs: cappedRetryAfterMs(retryAfter) } : {}),
   };
 }
 
-export function classifyGraphError(error: unknown, ctx: RemediationContext): ExchangeConnectError {
+export function classifyGraphError(
+  error: unknown,
+  ctx: RemediationContext,
+  nowMs: number = Date.now(),
+): ExchangeConnectError {
   if (isExchangeConnectError(error)) return error;
   const found: Classified =
     error instanceof GraphError
-      ? classify(error)
+      ? classify(error, nowMs)
       : {
           kind: 'unexpected',
           code: 'Unexpected',

@@ -17,7 +17,11 @@ import type { OutboundPolicy } from '../outbound/policy';
 import { classifyGraphError } from './graph-errors';
 import { BoundedGraphHttpHandler } from './graph-http';
 import { GRAPH_MAILBOX_CONCURRENCY, KeyedConcurrency } from './keyed-concurrency';
+import { DEFAULT_MAX_INLINE_WAIT_MS } from './retry-policy';
+import { parseRetryAfterMs } from './throttling';
+import { requireMailboxAddresses } from './addresses';
 import type {
+  CallOptions,
   CalendarFolderInfo,
   ConnectionRequest,
   MailboxAccess,
@@ -48,13 +52,6 @@ const placeSchema = z.object({ emailAddress: z.string().nullish(), displayName: 
 const eventPage = pageOf(z.object({ id: z.string() }));
 const placePage = pageOf(placeSchema);
 
-function retryAfterSeconds(response: Response): number | undefined {
-  const value = response.headers.get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  return Number.isFinite(seconds) ? seconds : Math.max(0, (Date.parse(value) - Date.now()) / 1000);
-}
-
 class GraphMailboxAccess implements MailboxAccess {
   readonly protocol = 'graph';
   private readonly client: Client;
@@ -66,14 +63,15 @@ class GraphMailboxAccess implements MailboxAccess {
     if (request.credentials.kind !== 'app-token')
       throw new Error('Microsoft Graph takes app-only tokens only.');
     const token = request.credentials.accessToken;
-    const inlineSeconds = options.maxInlineWaitMs / 1000;
+    // A health check never sleeps a back-off inside its timed check: it reports it at once.
+    const maxRetries = request.throttling === 'report' ? 0 : options.maxRetries;
     const middleware: Middleware[] = [
       new AuthenticationHandler({ getAccessToken: async () => token }),
       new RetryHandler(
-        new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, _options, response) => {
-          const wait = retryAfterSeconds(response);
+        new RetryHandlerOptions(1, maxRetries, (_delay, _attempt, _request, _options, response) => {
+          const wait = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
           // Sleep only through short waits, for exactly what Graph asked; report longer ones.
-          return wait === undefined || wait <= inlineSeconds;
+          return wait === undefined || wait <= options.maxInlineWaitMs;
         }),
       ),
       new BoundedGraphHttpHandler(options.policy),
@@ -87,34 +85,35 @@ class GraphMailboxAccess implements MailboxAccess {
     });
   }
 
-  openCalendar(mailbox: string): Promise<CalendarFolderInfo> {
-    return this.call(mailbox, mailbox, async () => {
+  openCalendar(mailbox: string, options?: CallOptions): Promise<CalendarFolderInfo> {
+    return this.call(mailbox, mailbox, options, async (signal) => {
       const calendar = calendarSchema.parse(
-        await this.client
-          .api(`/users/${encodeURIComponent(mailbox)}/calendar`)
-          .select('name')
-          .get(),
+        await this.get(`${this.segment('/users', mailbox)}/calendar?$select=name`, signal),
       );
       return { displayName: calendar.name ?? 'Calendar' };
     });
   }
 
-  listRoomLists(): Promise<RoomList[]> {
-    return this.call('places', this.request.actingAs, async () =>
-      this.places(await this.pages('/places/microsoft.graph.roomlist', placePage)),
+  listRoomLists(options?: CallOptions): Promise<RoomList[]> {
+    return this.call('places', this.request.actingAs, options, async (signal) =>
+      this.places(await this.pages('/places/microsoft.graph.roomlist', placePage, signal)),
     );
   }
 
-  listRooms(roomList: string): Promise<Room[]> {
-    return this.call('places', roomList, async () =>
+  listRooms(roomList: string, options?: CallOptions): Promise<Room[]> {
+    return this.call('places', roomList, options, async (signal) =>
       this.places(
-        await this.pages(`/places/${encodeURIComponent(roomList)}/microsoft.graph.roomlist/rooms`, placePage),
+        await this.pages(
+          `${this.segment('/places', roomList)}/microsoft.graph.roomlist/rooms`,
+          placePage,
+          signal,
+        ),
       ),
     );
   }
 
-  countCalendarItems(mailbox: string, window: TimeWindow): Promise<number> {
-    return this.call(mailbox, mailbox, async () => {
+  countCalendarItems(mailbox: string, window: TimeWindow, options?: CallOptions): Promise<number> {
+    return this.call(mailbox, mailbox, options, async (signal) => {
       const query = new URLSearchParams({
         startDateTime: window.start.toISOString(),
         endDateTime: window.end.toISOString(),
@@ -122,22 +121,37 @@ class GraphMailboxAccess implements MailboxAccess {
         $top: String(this.options.pageSize),
       });
       const events = await this.pages(
-        `/users/${encodeURIComponent(mailbox)}/calendarView?${query}`,
+        `${this.segment('/users', mailbox)}/calendarView?${query}`,
         eventPage,
+        signal,
       );
       return events.length;
     });
+  }
+
+  /** `/users/{address}` or `/places/{address}`: only a plain mailbox address becomes a path segment. */
+  private segment(collection: '/users' | '/places', address: string): string {
+    requireMailboxAddresses([address], { appId: this.options.appId, mailbox: address, service: 'graph' });
+    return `${collection}/${encodeURIComponent(address)}`;
+  }
+
+  /** One GET; the caller's signal reaches the bounded request (graph-http.ts) through the fetch options. */
+  private get(path: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const request = this.client.api(path);
+    if (signal) request.option('signal', signal);
+    return request.get() as Promise<unknown>;
   }
 
   /** Every page of a collection, following @odata.nextLink, at most `maxPages`. */
   private async pages<T>(
     path: string,
     schema: z.ZodType<{ value: T[]; '@odata.nextLink'?: string | undefined }>,
+    signal: AbortSignal | undefined,
   ): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined = path;
     for (let page = 0; next && page < this.options.maxPages; page++) {
-      const body = schema.parse(await this.client.api(next).get());
+      const body = schema.parse(await this.get(next, signal));
       items.push(...body.value);
       next = body['@odata.nextLink'];
     }
@@ -153,10 +167,22 @@ class GraphMailboxAccess implements MailboxAccess {
   }
 
   /** One mailbox's requests share its 4 slots; every failure is converted here, once. */
-  private async call<T>(slot: string, mailbox: string, work: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    slot: string,
+    mailbox: string,
+    options: CallOptions | undefined,
+    work: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    const signal = options?.abortSignal;
     try {
-      return await this.options.concurrency.run(`${this.request.tenantId}|${slot}`, work);
+      return await this.options.concurrency.run(
+        `${this.request.tenantId}|${slot}`,
+        () => work(signal),
+        signal,
+      );
     } catch (error) {
+      // The caller gave up: its own reason, not a Graph failure.
+      if (signal?.aborted && error === signal.reason) throw error;
       throw classifyGraphError(error, { appId: this.options.appId, mailbox });
     }
   }
@@ -165,7 +191,7 @@ class GraphMailboxAccess implements MailboxAccess {
 export function graphProtocol(options: GraphProtocolOptions): MailboxProtocol {
   const settings = {
     concurrency: new KeyedConcurrency(GRAPH_MAILBOX_CONCURRENCY),
-    maxInlineWaitMs: 10_000,
+    maxInlineWaitMs: DEFAULT_MAX_INLINE_WAIT_MS,
     maxRetries: 2,
     maxPages: 10,
     pageSize: 100,

@@ -1,7 +1,10 @@
 /**
  * At most N requests in flight per key. Exchange throttles per organisation and app (EWS: keyed by
  * tenant) and Outlook on Graph allows 4 concurrent requests per app and mailbox (keyed by mailbox),
- * so room discovery and health checks must not fan out without bound.
+ * so room discovery and health checks must not fan out without bound. A caller's signal (a check's
+ * time-out, a verification's deadline) takes its task out of the queue, or frees its slot at once
+ * when it is running: the task is handed the same signal to abort its request, and whatever it
+ * settles with later is dropped.
  */
 interface Slots {
   active: number;
@@ -20,20 +23,55 @@ export class KeyedConcurrency {
   }
 
   /** Runs `task` once one of the key's slots is free; the slot is released however it ends. */
-  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const slots = await this.acquire(key.toLowerCase());
-    try {
-      return await task();
-    } finally {
-      this.release(key.toLowerCase(), slots);
+  async run<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const normalised = key.toLowerCase();
+    const slots = await this.acquire(normalised, signal);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.release(normalised, slots);
+    };
+    if (!signal) {
+      try {
+        return await task();
+      } finally {
+        release();
+      }
     }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        release();
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      let running: Promise<T>;
+      try {
+        running = task(signal);
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      running.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          release();
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          release();
+          reject(error);
+        },
+      );
+    });
   }
 
   inFlight(key: string): number {
     return this.slots.get(key.toLowerCase())?.active ?? 0;
   }
 
-  private async acquire(key: string): Promise<Slots> {
+  private async acquire(key: string, signal?: AbortSignal): Promise<Slots> {
+    if (signal?.aborted) throw signal.reason;
     let slots = this.slots.get(key);
     if (!slots) {
       slots = { active: 0, waiting: [] };
@@ -44,8 +82,21 @@ export class KeyedConcurrency {
       return slots;
     }
     // The releasing task hands its slot over directly, so `active` never dips below the limit.
-    await new Promise<void>((resolve) => slots.waiting.push(resolve));
-    return slots;
+    const queue = slots;
+    await new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = queue.waiting.indexOf(turn);
+        if (index >= 0) queue.waiting.splice(index, 1);
+        reject(signal?.reason);
+      };
+      queue.waiting.push(turn);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    return queue;
   }
 
   private release(key: string, slots: Slots): void {

@@ -10,8 +10,17 @@ import { remediationFor, type RemediationContext } from '../remediation';
 import type { AppToken, AppTokenProvider } from '../identity/port';
 import type { SecretVault } from '../secrets/port';
 import type { Integration, JsonObject } from '../store/types';
-import type { ConnectionCredentials, ExchangeTarget, MailboxAccess, MailboxProtocol, Protocol } from './port';
+import type {
+  ConnectionCredentials,
+  ExchangeTarget,
+  MailboxAccess,
+  MailboxProtocol,
+  Protocol,
+  ThrottlingMode,
+} from './port';
 import { FULL_ACCESS_AS_APP, requiredRoles } from './permissions';
+import { untilAborted } from '../abort';
+import { requireServiceAccountName } from './addresses';
 
 export const CONNECTION_STAGES = ['endpoint', 'token', 'permission', 'credentials'] as const;
 export type ConnectionStage = (typeof CONNECTION_STAGES)[number];
@@ -57,6 +66,10 @@ export interface OpenOptions {
   actingAs: string;
   /** A new token rather than a cached one (a re-check that must see a grant change). */
   freshToken?: boolean;
+  /** Health reports throttling at once (`report`); verification may sleep through a short back-off. */
+  throttling?: ThrottlingMode;
+  /** A deadline: each stage stops waiting when it aborts, failing with the signal's reason. */
+  signal?: AbortSignal;
   onStage?(result: StageResult): void;
 }
 
@@ -131,6 +144,7 @@ class StageRunner {
     private readonly deps: ConnectionDeps,
     private readonly ctx: RemediationContext,
     private readonly onStage?: (result: StageResult) => void,
+    private readonly signal?: AbortSignal,
   ) {}
 
   record(result: StageResult): StageResult {
@@ -146,7 +160,7 @@ class StageRunner {
   ): Promise<{ value: T } | { failed: StageResult & { diagnostic: Diagnostic } }> {
     const started = this.deps.now();
     try {
-      const { value, detail } = await work();
+      const { value, detail } = await untilAborted(work(), this.signal);
       this.record({ stage, ok: true, durationMs: this.deps.now() - started, ...(detail ? { detail } : {}) });
       return { value };
     } catch (error) {
@@ -176,7 +190,7 @@ export async function openConnection(
     ewsUrl: endpoint,
     ...(integration.serviceAccount ? { serviceAccount: integration.serviceAccount } : {}),
   };
-  const runner = new StageRunner(deps, ctx, options.onStage);
+  const runner = new StageRunner(deps, ctx, options.onStage, options.signal);
   const fail = (failed: StageResult & { diagnostic: Diagnostic }): FailedConnection => ({
     ok: false,
     failed,
@@ -208,10 +222,14 @@ export async function openConnection(
   let credentials: ConnectionCredentials;
   let token: AppToken | undefined;
   if (target.method === 'basic') {
-    const secret = await runner.run('credentials', async () => ({
-      value: await deps.vault.readPassword(target.secretId),
-      detail: { serviceAccount: target.serviceAccount },
-    }));
+    const secret = await runner.run('credentials', async () => {
+      // Whatever entry point stored it (tab, CLI): only a UPN or DOMAIN\user goes to Exchange.
+      requireServiceAccountName(target.serviceAccount, ctx);
+      return {
+        value: await deps.vault.readPassword(target.secretId),
+        detail: { serviceAccount: target.serviceAccount },
+      };
+    });
     if ('failed' in secret) return fail(secret.failed);
     credentials = { kind: 'password', username: target.serviceAccount, password: secret.value };
   } else {
@@ -254,6 +272,7 @@ export async function openConnection(
     endpoint,
     credentials,
     actingAs: options.actingAs,
+    ...(options.throttling ? { throttling: options.throttling } : {}),
   });
   return {
     ok: true,

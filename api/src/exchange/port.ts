@@ -52,20 +52,36 @@ export interface TimeWindow {
   end: Date;
 }
 
+/** Per call: when the caller gives up. */
+export interface CallOptions {
+  /**
+   * A check's time-out or a verification's deadline: the request is aborted, its concurrency slot
+   * freed at once, and the call rejects with the signal's reason.
+   */
+  abortSignal?: AbortSignal;
+}
+
 /** One organisation's mailboxes, opened with working credentials. */
 export interface MailboxAccess {
   readonly protocol: Protocol;
   /** Opens `mailbox`'s calendar: the proof that the connection works for that mailbox. */
-  openCalendar(mailbox: string): Promise<CalendarFolderInfo>;
-  listRoomLists(): Promise<RoomList[]>;
-  listRooms(roomList: string): Promise<Room[]>;
+  openCalendar(mailbox: string, options?: CallOptions): Promise<CalendarFolderInfo>;
+  listRoomLists(options?: CallOptions): Promise<RoomList[]>;
+  listRooms(roomList: string, options?: CallOptions): Promise<Room[]>;
   /** Reads `mailbox`'s calendar over the window: how many items it holds. */
-  countCalendarItems(mailbox: string, window: TimeWindow): Promise<number>;
+  countCalendarItems(mailbox: string, window: TimeWindow, options?: CallOptions): Promise<number>;
 }
 
 /** Working credentials for one target: an app-only token, or the service account's password. */
 export type ConnectionCredentials =
   { kind: 'app-token'; accessToken: string } | { kind: 'password'; username: string; password: string };
+
+/**
+ * What a connection does when the service throttles: sleep through a short back-off and ask again
+ * (verification), or report it at once as a throttled result (health: the back-off is the
+ * scheduler's business and is never slept inside a timed check).
+ */
+export type ThrottlingMode = 'wait-briefly' | 'report';
 
 export interface ConnectionRequest {
   tenantId: string;
@@ -74,6 +90,8 @@ export interface ConnectionRequest {
   credentials: ConnectionCredentials;
   /** The mailbox calls act as where the protocol needs one (EWS impersonation of room lookups). */
   actingAs: string;
+  /** Default `wait-briefly`. */
+  throttling?: ThrottlingMode;
 }
 
 /** A protocol adapter: EWS (ews-javascript-api) or Microsoft Graph. */

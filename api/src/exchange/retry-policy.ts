@@ -1,6 +1,9 @@
 /**
  * What to do when Exchange throttles (ErrorServerBusy with BackOffMilliseconds): fail fast, or
- * wait the back-off the server asked for and try again, a bounded number of times.
+ * sleep through a short back-off exactly as asked and try again, a bounded number of times. A
+ * longer back-off is reported at once (throttled, with its retryAfterMs) for the caller to
+ * reschedule: sleeping less than asked only earns another ErrorServerBusy, and sleeping a minute
+ * inside a verification or a timed health check turns throttling into a time-out.
  */
 import { isExchangeConnectError, type ExchangeConnectError } from '../errors';
 
@@ -14,33 +17,67 @@ export interface ThrottleRetryEvent {
 export interface RetryPolicy {
   /** 0 = fail fast. */
   maxRetries: number;
-  /** Upper bound for one wait, whatever the server asks for. */
+  /** The longest back-off slept through; a longer one is reported at once. */
   maxDelayMs: number;
   /** Used when the server asks to back off without saying how long. */
   defaultDelayMs: number;
-  sleep: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called before each wait, so callers can say "throttled, retrying in N s". */
   onRetry?: (event: ThrottleRetryEvent) => void;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export const FAIL_FAST: RetryPolicy = { maxRetries: 0, maxDelayMs: 0, defaultDelayMs: 0, sleep: realSleep };
-
-export function throttleRetry(options: Partial<RetryPolicy> = {}): RetryPolicy {
-  return { maxRetries: 3, maxDelayMs: 60_000, defaultDelayMs: 5_000, sleep: realSleep, ...options };
+/** A timer that ends early, with the signal's reason, when the caller gives up. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
-export async function withThrottleRetry<T>(policy: RetryPolicy, task: () => Promise<T>): Promise<T> {
+export const FAIL_FAST: RetryPolicy = {
+  maxRetries: 0,
+  maxDelayMs: 0,
+  defaultDelayMs: 0,
+  sleep: abortableSleep,
+};
+
+/** As long as the Graph client sleeps through a Retry-After inline. */
+export const DEFAULT_MAX_INLINE_WAIT_MS = 10_000;
+
+export function throttleRetry(options: Partial<RetryPolicy> = {}): RetryPolicy {
+  return {
+    maxRetries: 3,
+    maxDelayMs: DEFAULT_MAX_INLINE_WAIT_MS,
+    defaultDelayMs: 5_000,
+    sleep: abortableSleep,
+    ...options,
+  };
+}
+
+export async function withThrottleRetry<T>(
+  policy: RetryPolicy,
+  task: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await task();
     } catch (error) {
       if (!isExchangeConnectError(error) || error.kind !== 'throttled' || attempt > policy.maxRetries)
         throw error;
-      const delayMs = Math.min(policy.maxDelayMs, error.retryAfterMs ?? policy.defaultDelayMs);
+      const delayMs = error.retryAfterMs ?? policy.defaultDelayMs;
+      if (delayMs > policy.maxDelayMs) throw error;
       policy.onRetry?.({ attempt, delayMs, error });
-      await policy.sleep(delayMs);
+      await policy.sleep(delayMs, signal);
     }
   }
 }

@@ -7,7 +7,7 @@
 import { diagnosticOf, type Diagnostic, type UnexpectedErrorReport } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import type { JsonObject } from '../store/types';
-import type { MailboxAccess } from './port';
+import type { CallOptions, MailboxAccess } from './port';
 
 export type ScopeVerdict =
   /** The outside mailbox was refused: the scope holds. */
@@ -29,6 +29,7 @@ export async function probeRoomScope(
   outside: string | undefined,
   ctx: RemediationContext,
   report?: UnexpectedErrorReport,
+  options: CallOptions = {},
 ): Promise<ScopeVerdict> {
   const roles = [...connection.roles];
   const widened = (message: string, detail: JsonObject): ScopeVerdict => ({
@@ -50,7 +51,7 @@ export async function probeRoomScope(
   }
   if (!outside) return { verdict: 'probe_gone', detail: { roles } };
   try {
-    await connection.access.openCalendar(outside);
+    await connection.access.openCalendar(outside, options);
   } catch (error) {
     const diagnostic = diagnosticOf(
       error,

@@ -67,6 +67,8 @@ export interface HealthCheckInput {
   knownRooms?: readonly string[];
   /** Where this run's room sample starts. */
   roomCursor: number;
+  /** Rooms the last run could not read: read again first, before the rotating sample. */
+  unreachableRooms?: readonly string[];
   /**
    * Limited to rooms: a mailbox outside the scope (the connecting admin's) that must stay refused,
    * so a scope that quietly widened again is noticed.
@@ -154,12 +156,15 @@ export class HealthChecks {
 
     // The credentials check (token or password) is the connection's opening, timed as one.
     const credentialsCheck: TimedCheck = integration.method === 'modern' ? 'token' : 'secret';
-    const opened = await this.timed(credentialsCheck, ctx, async () =>
+    const opened = await this.timed(credentialsCheck, ctx, async (signal) =>
       this.opening(
         await openConnection(this.deps, integration, {
           actingAs: input.mailbox ?? '',
+          signal,
           // A fresh token, not MSAL's cache, so revoked consent shows up at the next run.
           freshToken: true,
+          // A back-off is the scheduler's to honour: sleeping it here would time the check out.
+          throttling: 'report',
         }),
       ),
     );
@@ -178,17 +183,18 @@ export class HealthChecks {
     if (!connection) return { results, roomCursor: input.roomCursor };
     if (integration.method === 'modern' && integration.accessScope === 'rooms') {
       results.push(
-        (await this.timed('scope', ctx, () => this.scope(connection, input.scopeProbe, ctx))).result,
+        (await this.timed('scope', ctx, (signal) => this.scope(connection, input.scopeProbe, ctx, signal)))
+          .result,
       );
     }
     if (!input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
     const { access } = connection;
-    const calendar = await this.timed('mailbox', ctx, async (): Promise<CheckOutcome<true>> => {
-      const folder = await access.openCalendar(mailbox);
+    const calendar = await this.timed('mailbox', ctx, async (signal): Promise<CheckOutcome<true>> => {
+      const folder = await access.openCalendar(mailbox, { abortSignal: signal });
       const gone = input.verificationMailbox
-        ? await this.mailboxGone(access, input.verificationMailbox, ctx)
+        ? await this.mailboxGone(access, input.verificationMailbox, ctx, signal)
         : false;
       const detail: JsonObject = {
         mailbox,
@@ -208,11 +214,19 @@ export class HealthChecks {
     if (!calendar.value) return { results, roomCursor: input.roomCursor };
 
     let roomCursor = input.roomCursor;
-    const rooms = await this.timed('rooms', ctx, async () => {
-      const all = input.knownRooms ?? (await findRooms(access)).rooms.map((r) => r.address);
+    const rooms = await this.timed('rooms', ctx, async (signal) => {
+      const all =
+        input.knownRooms ?? (await findRooms(access, { abortSignal: signal })).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
       roomCursor = nextCursor;
-      return this.rooms(access, all.length, sample, ctx);
+      // Rooms that could not be read last time are read again first: a re-check shows the fix.
+      const known = new Set(all.map((r) => r.toLowerCase()));
+      const again = (input.unreachableRooms ?? []).filter((r) => known.has(r.toLowerCase()));
+      const rooms = [...new Set([...again.map((r) => r.toLowerCase()), ...sample])].slice(
+        0,
+        Math.max(this.options.roomSampleSize, again.length),
+      );
+      return this.rooms(access, all.length, rooms, ctx, signal);
     });
     results.push(rooms.result);
     return { results, roomCursor };
@@ -231,10 +245,11 @@ export class HealthChecks {
     return { status: statusOf(diagnostic), value: outcome, diagnostic, ...shown };
   }
 
+  /** One check under its time-out; the work's signal aborts when it passes (its request and slot end). */
   private async timed<T>(
     check: TimedCheck,
     ctx: RemediationContext,
-    work: () => Promise<CheckOutcome<T>>,
+    work: (signal: AbortSignal) => Promise<CheckOutcome<T>>,
   ): Promise<{ result: CheckResult; value?: T }> {
     const started = this.deps.now();
     const timeoutMs = this.options.timeoutsMs[check];
@@ -300,9 +315,10 @@ export class HealthChecks {
     access: MailboxAccess,
     address: string,
     ctx: RemediationContext,
+    signal: AbortSignal,
   ): Promise<boolean> {
     try {
-      await access.openCalendar(address);
+      await access.openCalendar(address, { abortSignal: signal });
       return false;
     } catch (error) {
       return (
@@ -320,12 +336,14 @@ export class HealthChecks {
     connection: OpenedConnection,
     probe: string | undefined,
     ctx: RemediationContext,
+    signal: AbortSignal,
   ): Promise<CheckOutcome<never>> {
     const verdict = await probeRoomScope(
       { access: connection.access, roles: connection.token?.roles ?? [] },
       probe,
       ctx,
       this.deps.reportUnexpected,
+      { abortSignal: signal },
     );
     switch (verdict.verdict) {
       // A gone probe mailbox (the admin may leave) leaves the token check, which still holds.
@@ -348,6 +366,7 @@ export class HealthChecks {
     total: number,
     sample: readonly string[],
     ctx: RemediationContext,
+    signal: AbortSignal,
   ): Promise<CheckOutcome<never>> {
     const start = new Date(this.deps.now());
     const window = { start, end: new Date(start.getTime() + this.options.roomWindowMs) };
@@ -356,6 +375,7 @@ export class HealthChecks {
       access,
       sample.map((address) => ({ address, name: address })),
       window,
+      { abortSignal: signal },
     );
     const failed = checked.filter((c) => !c.reachable);
     const detail: JsonObject = {
@@ -384,9 +404,9 @@ function ewsAllowList(mailbox: CheckResult): CheckResult | undefined {
   if (kind === 'ews_blocked') {
     return { check: 'ewsAllowList', status: 'fail', diagnostic: mailbox.diagnostic, durationMs: 0 };
   }
-  // EWS answered (success or an Exchange-level error): it is not blocked for us.
-  const answered =
-    mailbox.status === 'ok' ||
-    (kind !== undefined && !['timeout', 'unreachable', 'untrusted_certificate', 'unexpected'].includes(kind));
+  // EWS answered (success or an Exchange-level error): it is not blocked for us. An address we
+  // refused to send never reached EWS.
+  const unanswered = ['timeout', 'unreachable', 'untrusted_certificate', 'unexpected', 'invalid_address'];
+  const answered = mailbox.status === 'ok' || (kind !== undefined && !unanswered.includes(kind));
   return answered ? { check: 'ewsAllowList', status: 'ok', durationMs: 0 } : undefined;
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IntegrationStore } from '../store/port';
 import type { HealthClaim } from '../store/health-port';
-import type { CheckResult } from '../store/health-types';
+import type { CheckResult, HealthResult } from '../store/health-types';
 import type { HealthRunOutcome } from './port';
 import type { Integration, VerificationTrace } from '../store/types';
 import type { HealthChecks } from './checks';
@@ -41,6 +41,25 @@ function roomsFromTrace(
       : [],
   );
   return [...listed.filter((r) => r.reachable), ...listed.filter((r) => !r.reachable)].map((r) => r.address);
+}
+
+/** Enough results to hold one whole run. */
+const LAST_RUN_RESULTS = 12;
+
+/** Rooms the newest rooms result of this integration could not read. */
+function unreachableInLastRun(recent: readonly HealthResult[], integrationId: string): string[] {
+  const rooms = recent.find((r) => r.check === 'rooms' && r.integrationId === integrationId);
+  const sampled = rooms?.detail?.['sampled'];
+  if (!Array.isArray(sampled)) return [];
+  return sampled.flatMap((room) =>
+    room !== null &&
+    typeof room === 'object' &&
+    !Array.isArray(room) &&
+    room['reachable'] === false &&
+    typeof room['address'] === 'string'
+      ? [room['address']]
+      : [],
+  );
 }
 
 /** The longest wait any throttled check asked for. */
@@ -87,7 +106,12 @@ export class HealthMonitor {
       integration.accessScope === 'rooms' ? verificationMailbox : (knownRooms?.[0] ?? verificationMailbox);
     // Limited to rooms, the connecting admin's own mailbox must stay out of reach.
     const scopeProbe = integration.accessScope === 'rooms' ? integration.consentedBy : undefined;
+    const unreachableRooms = unreachableInLastRun(
+      await store.listHealthResults(integration.tenantId, { limit: LAST_RUN_RESULTS }),
+      integration.id,
+    );
     const checked = await this.options.checks.run({
+      ...(unreachableRooms.length > 0 ? { unreachableRooms } : {}),
       integration,
       ...(mailbox ? { mailbox } : {}),
       ...(verificationMailbox && verificationMailbox !== mailbox ? { verificationMailbox } : {}),

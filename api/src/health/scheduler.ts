@@ -1,19 +1,26 @@
 /**
- * Re-checks every connected integration on an interval. Any number of worker processes may share
- * the database: each run is leased in the store (claimed atomically, with an expiry so a crashed
- * worker's lease frees itself), so no integration is checked twice at once. Clock, timers and the
- * jitter's randomness are injected; tests call `runDue()` on a fake clock instead of waiting.
+ * The in-process health scheduler (SQLite; one instance): re-checks every connected integration on
+ * an interval. A pass runs every due integration, limited only by a global concurrency (the
+ * adapters add their own per-tenant limits: 10 EWS requests per tenant, 4 Graph requests per
+ * mailbox); it claims only as many as it has free slots, so nothing waits under a lease it holds.
+ * Each run is leased in the store (claimed atomically, with an expiry so a crashed worker's lease
+ * frees itself), so no integration is checked twice at once even with a second process on the
+ * same file. Between passes it sleeps until the earliest next run it knows of, at most
+ * `pollIntervalMs` (new integrations and other workers' runs are found by looking).
+ *
+ * Clock, timers and the jitter's randomness are injected; tests call `runDue()` on a fake clock.
  */
 import { randomUUID } from 'node:crypto';
 import type { IntegrationStore } from '../store/port';
 import type { HealthClaim } from '../store/health-port';
-import type { IntegrationStatus } from '../store/types';
 import type { HealthMonitor } from './monitor';
 import type { CheckNowOutcome, HealthRunOutcome } from './port';
+import { checkNow, runClaimed } from './check-now';
+import { MONITORED_STATUSES } from './monitored';
+import type { HealthScheduling } from './scheduling-port';
 import { realTimers, type Timers } from './timers';
 
-/** Connected integrations: verified, failed, or waiting for consent to apply; not disconnected. */
-export const MONITORED_STATUSES: readonly IntegrationStatus[] = ['verified', 'failed', 'pending'];
+export { MONITORED_STATUSES } from './monitored';
 
 export interface HealthSchedulerOptions {
   store: IntegrationStore;
@@ -22,73 +29,110 @@ export interface HealthSchedulerOptions {
   timers?: Timers;
   /** This worker's lease owner id. */
   owner?: string;
-  /** How often `start()` looks for due integrations. */
+  /** The longest sleep between two passes (how soon new integrations are noticed). */
   pollIntervalMs?: number;
+  /** The shortest sleep between two passes, so runs falling due together share one claim. */
+  minPollIntervalMs?: number;
   /** Longer than the slowest run (the sum of the check timeouts). */
   leaseMs?: number;
-  /** Integrations leased per poll. */
-  batchSize?: number;
-  /** Integrations (each a different tenant) checked at once. */
+  /** Integrations checked at once by this process, across tenants. */
   concurrency?: number;
   /** Check history older than this is deleted. */
   historyRetentionMs?: number;
   onError?: (error: unknown, claim?: HealthClaim) => void;
 }
 
-export class HealthScheduler {
+export const DEFAULT_HEALTH_CONCURRENCY = 32;
+
+export class HealthScheduler implements HealthScheduling {
   readonly owner: string;
   private readonly timers: Timers;
   private readonly pollIntervalMs: number;
+  private readonly minPollIntervalMs: number;
   private readonly leaseMs: number;
-  private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly retentionMs: number;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Next run of each integration this scheduler checked: when the next pass is worth making. */
+  private readonly nextRuns = new Map<string, number>();
+  private pass: Promise<HealthRunOutcome[]> | undefined;
   private timer: unknown;
   private stopped = true;
+  private stopping = false;
 
   constructor(private readonly options: HealthSchedulerOptions) {
     this.owner = options.owner ?? `health-${randomUUID()}`;
     this.timers = options.timers ?? realTimers;
     this.pollIntervalMs = options.pollIntervalMs ?? 30_000;
+    this.minPollIntervalMs = Math.min(options.minPollIntervalMs ?? 1_000, this.pollIntervalMs);
     this.leaseMs = options.leaseMs ?? 5 * 60 * 1000;
-    this.batchSize = options.batchSize ?? 20;
-    this.concurrency = options.concurrency ?? 4;
+    this.concurrency = options.concurrency ?? DEFAULT_HEALTH_CONCURRENCY;
     this.retentionMs = options.historyRetentionMs ?? 30 * 24 * 60 * 60 * 1000;
+    if (!(Number.isInteger(this.concurrency) && this.concurrency >= 1))
+      throw new RangeError('concurrency must be a positive integer');
   }
 
-  /** Leases the integrations due now and checks them; resolves when all are done. */
+  /** Leases every integration due now and checks them; resolves when all are done. One pass at a time. */
   runDue(): Promise<HealthRunOutcome[]> {
-    return this.track(this.runDueNow());
+    const previous = this.pass ?? Promise.resolve([]);
+    const pass = this.track(previous.then(() => this.sweep()));
+    this.pass = pass;
+    void pass
+      .finally(() => {
+        if (this.pass === pass) this.pass = undefined;
+      })
+      .catch(() => undefined);
+    return pass;
   }
 
   /** Checks the tenant's integration now, unless another worker is at it or Exchange asked us to wait. */
   checkNow(tenantId: string): Promise<CheckNowOutcome> {
-    return this.track(this.checkNowInner(tenantId));
+    return this.track(checkNow(this.runDeps(), tenantId));
   }
 
-  /** Polls every `pollIntervalMs` until `stop()`. */
+  /** Makes passes until `stop()`: the first at once, then whenever work falls due. */
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = false;
     const tick = (): void => {
       this.timer = undefined;
       if (this.stopped) return;
       void this.runDue()
         .catch((error: unknown) => this.options.onError?.(error))
         .finally(() => {
-          if (!this.stopped) this.timer = this.timers.setTimeout(tick, this.pollIntervalMs);
+          if (!this.stopped) this.timer = this.timers.setTimeout(tick, this.nextPassInMs());
         });
     };
     this.timer = this.timers.setTimeout(tick, 0);
   }
 
-  /** Stops polling and waits for the runs in progress to be written. */
+  /** Stops making passes, hands back claims not yet started, and waits for the runs in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** How long until the earliest run this scheduler knows of, within the poll bounds. */
+  private nextPassInMs(): number {
+    const now = this.options.clock().getTime();
+    let earliest = now + this.pollIntervalMs;
+    for (const at of this.nextRuns.values()) earliest = Math.min(earliest, at);
+    return Math.max(this.minPollIntervalMs, earliest - now);
+  }
+
+  private runDeps() {
+    return {
+      store: this.options.store,
+      monitor: this.options.monitor,
+      clock: this.options.clock,
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      ...(this.options.onError ? { onError: this.options.onError } : {}),
+    };
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -97,63 +141,66 @@ export class HealthScheduler {
     return work;
   }
 
-  private async runDueNow(): Promise<HealthRunOutcome[]> {
-    const now = this.options.clock();
-    await this.options.store.pruneHealthResults(new Date(now.getTime() - this.retentionMs));
-    const claims = await this.options.store.claimDueHealthChecks({
-      owner: this.owner,
-      now,
-      leaseMs: this.leaseMs,
-      limit: this.batchSize,
-      statuses: MONITORED_STATUSES,
-    });
+  /**
+   * One pass: claim as many due integrations as there are free slots, start each at once, and claim
+   * again whenever a slot frees, until a claim comes back short (nothing else is due).
+   */
+  private async sweep(): Promise<HealthRunOutcome[]> {
+    const { store } = this.options;
+    const startedAt = this.options.clock().getTime();
+    // Whatever is due now is claimed below (and re-learnt when run) or belongs to someone else.
+    for (const [id, at] of this.nextRuns) if (at <= startedAt) this.nextRuns.delete(id);
+    await store.pruneHealthResults(new Date(startedAt - this.retentionMs));
     const outcomes: HealthRunOutcome[] = [];
-    const queue = [...claims];
-    const worker = async (): Promise<void> => {
-      for (let claim = queue.shift(); claim; claim = queue.shift()) {
-        const outcome = await this.runClaim(claim);
-        if (outcome) outcomes.push(outcome);
+    const running = new Set<Promise<void>>();
+    let moreDue = true;
+    while (!this.stopping) {
+      const free = this.concurrency - running.size;
+      if (moreDue && free > 0) {
+        const claims = await store.claimDueHealthChecks({
+          owner: this.owner,
+          now: this.options.clock(),
+          leaseMs: this.leaseMs,
+          limit: free,
+          statuses: MONITORED_STATUSES,
+        });
+        if (this.stopping) {
+          await this.handBack(claims);
+          break;
+        }
+        moreDue = claims.length === free;
+        for (const claim of claims) running.add(this.start1(claim, outcomes, running));
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, claims.length) }, worker));
+      if (running.size === 0) break;
+      // Wait for a slot, unless a full claim suggests more is due and a slot is still free.
+      if (!(moreDue && running.size < this.concurrency)) await Promise.race(running);
+    }
+    await Promise.all(running);
     return outcomes;
   }
 
-  private async checkNowInner(tenantId: string): Promise<CheckNowOutcome> {
-    const { store } = this.options;
-    const now = this.options.clock();
-    const claim = await store.claimHealthCheck({
-      tenantId,
-      owner: this.owner,
-      now,
-      leaseMs: this.leaseMs,
-      statuses: MONITORED_STATUSES,
+  private start1(
+    claim: HealthClaim,
+    outcomes: HealthRunOutcome[],
+    running: Set<Promise<void>>,
+  ): Promise<void> {
+    this.nextRuns.delete(claim.integration.id);
+    const run: Promise<void> = runClaimed(this.runDeps(), claim).then((outcome) => {
+      running.delete(run);
+      if (!outcome) return;
+      outcomes.push(outcome);
+      this.nextRuns.set(outcome.integrationId, Date.parse(outcome.nextRunAt));
     });
-    if (!claim) {
-      const integration = await store.getIntegration(tenantId);
-      return integration && MONITORED_STATUSES.includes(integration.status)
-        ? { status: 'busy' }
-        : { status: 'not_connected' };
-    }
-    const waitMs = claim.health.backoffUntil ? Date.parse(claim.health.backoffUntil) - now.getTime() : 0;
-    if (waitMs > 0) {
-      await store.releaseHealthLease(claim.integration.id, tenantId, this.owner);
-      return { status: 'throttled', retryAfterMs: waitMs };
-    }
-    const outcome = await this.runClaim(claim);
-    return outcome ? { status: 'checked', outcome } : { status: 'busy' };
+    return run;
   }
 
-  /**
-   * A run that throws (a store error; the checks themselves never throw) keeps its lease until it
-   * expires: a natural back-off before this or another worker tries again.
-   */
-  private async runClaim(claim: HealthClaim): Promise<HealthRunOutcome | undefined> {
-    try {
-      return await this.options.monitor.run(claim, this.owner);
-    } catch (error) {
-      this.options.onError?.(error, claim);
-      return undefined;
-    }
+  /** Leases taken by a claim that came back after stop(): released unrun, for another worker. */
+  private async handBack(claims: readonly HealthClaim[]): Promise<void> {
+    const results = await Promise.allSettled(
+      claims.map((c) =>
+        this.options.store.releaseHealthLease(c.integration.id, c.integration.tenantId, this.owner),
+      ),
+    );
+    for (const result of results) if (result.status === 'rejected') this.options.onError?.(result.reason);
   }
 }

@@ -22,15 +22,25 @@ export class TimeoutError extends Error {
 }
 
 /**
- * Settles with `work`, or rejects with TimeoutError after `timeoutMs`. The ports take no abort
- * signal, so a late answer is simply ignored; the adapters' own request timeouts end the request.
+ * Settles with `work`, or rejects with TimeoutError after `timeoutMs`. The work is handed a signal
+ * that aborts at that moment (with the TimeoutError as its reason): the adapters abort the request
+ * and free its concurrency slot instead of leaving it running; a late answer is ignored.
  */
-export function withTimeout<T>(timers: Timers, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+export function withTimeout<T>(
+  timers: Timers,
+  timeoutMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const handle = timers.setTimeout(() => reject(new TimeoutError(timeoutMs)), timeoutMs);
+    const controller = new AbortController();
+    const handle = timers.setTimeout(() => {
+      const timedOut = new TimeoutError(timeoutMs);
+      controller.abort(timedOut);
+      reject(timedOut);
+    }, timeoutMs);
     let running: Promise<T>;
     try {
-      running = work();
+      running = work(controller.signal);
     } catch (error) {
       running = Promise.reject(error);
     }

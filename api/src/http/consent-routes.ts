@@ -11,25 +11,20 @@ import { RequestError } from './request-error';
 
 export interface ConsentRouterDeps {
   service: IntegrationService;
-  authorityHost: string;
-  clientId: string;
+  /** Entra's consent URL rebuilt from a stored state; undefined if unknown, used or expired. */
+  consentUrlFor(state: string): Promise<string | undefined>;
   /** Recognises a missing, unknown, used or expired `state` (400, nothing stored). */
   isInvalidState(error: unknown): boolean;
 }
 
-/** Only Entra's admin-consent endpoint for our own app: the start page is no open redirect. */
-export function isOurConsentUrl(candidate: string, authorityHost: string, clientId: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(candidate);
-  } catch {
-    return false;
-  }
-  return (
-    url.origin === new URL(authorityHost).origin &&
-    /^\/[^/]+\/v2\.0\/adminconsent$/.test(url.pathname) &&
-    url.searchParams.get('client_id') === clientId
-  );
+/**
+ * The start page's one parameter: `state`, exactly once. Anything else in the query (a URL, a
+ * tenant, a scope, a redirect) is someone building a link of their own on our domain.
+ */
+function startState(req: Request): string | undefined {
+  const keys = Object.keys(req.query);
+  const state = req.query.state;
+  return keys.length === 1 && typeof state === 'string' && state !== '' ? state : undefined;
 }
 
 function queryStrings(req: Request): Record<string, string | undefined> {
@@ -55,12 +50,14 @@ export function createConsentRouter(deps: ConsentRouterDeps): express.Router {
   const router = express.Router();
 
   router.get('/start', (req: Request, res: Response, next) => {
-    const target = typeof req.query.u === 'string' ? req.query.u : '';
-    if (!isOurConsentUrl(target, deps.authorityHost, deps.clientId)) {
+    const state = startState(req);
+    const refused = () =>
       next(new RequestError('invalid_consent_url', 'This is not an admin-consent link of Exchange Connect.'));
+    if (!state) {
+      refused();
       return;
     }
-    res.redirect(302, target);
+    deps.consentUrlFor(state).then((target) => (target ? res.redirect(302, target) : refused()), next);
   });
 
   router.get('/callback', (req: Request, res: Response, next) => {

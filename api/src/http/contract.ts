@@ -11,7 +11,7 @@
  *   POST   /api/integrations/modern/consent ConsentStartRequest → ConsentStartView
  *   GET    /auth/consent/start?state=…      (opened by authentication.authenticate: 302 to Entra)
  *   GET    /auth/consent/callback           (Entra's redirect: 302 to /tab/consent-end.html#result=…)
- *   GET    /api/sealing-key                 → SealingKeyView
+ *   POST   /api/sealing-key                 SealingKeyRequest → SealingKeyView (a single-use grant)
  *   POST   /api/integrations/basic          ConnectBasicRequest → VerificationView ¹
  *   PUT    /api/integration/password        UpdatePasswordRequest → VerificationView ¹
  *   POST   /api/integration/verify          VerifyRequest → VerificationView ¹
@@ -26,6 +26,7 @@
  *   (invalid request, not a Global Admin, endpoint not allowed, …) stay problem+json.
  */
 import { z } from 'zod';
+import { isServiceAccountName, SERVICE_ACCOUNT_RULE } from '../exchange/addresses';
 import { STEP_NAMES } from '../integrations/steps';
 
 const email = z.string().trim().toLowerCase().email().max(320);
@@ -134,6 +135,8 @@ export const integrationViewSchema = z.object({
   /** Exchange Online over EWS: when EWS ends, and how many days are left. */
   ewsRetirement: z.object({ endsOn: z.string(), daysLeft: z.number().int() }).optional(),
   ewsUrl: z.string().optional(),
+  /** Exchange Server found by Autodiscover: the address it was found for. */
+  autodiscoverAddress: z.string().optional(),
   serviceAccount: z.string().optional(),
   verifiedMailbox: z.string().optional(),
   verifiedAt: isoInstant.optional(),
@@ -251,14 +254,38 @@ export const publicJwkSchema = z.object({
   use: z.string().optional(),
 });
 
-export const sealingKeyViewSchema = z.object({ kid: z.string(), jwk: publicJwkSchema });
+export const sealingPurposeSchema = z.enum(['connect', 'update']);
+
+/** What the sealed password will be used for: connecting with Basic, or a new password. */
+export const sealingKeyRequestSchema = z.strictObject({ purpose: sealingPurposeSchema });
+
+/** What the sealed envelope's protected header must carry (api/src/secrets/seal-password.ts). */
+export const sealingBindingSchema = z.object({
+  tid: z.string(),
+  oid: z.string(),
+  purpose: sealingPurposeSchema,
+  /** Single-use: one sealed password may carry it. */
+  nonce: z.string(),
+  /** Seconds since the epoch: the server refuses the envelope from then on. */
+  exp: z.number().int(),
+});
+
+export const sealingKeyViewSchema = z.object({
+  kid: z.string(),
+  jwk: publicJwkSchema,
+  binding: sealingBindingSchema,
+  expiresAt: isoInstant,
+});
 
 /** A password sealed in the browser to the server's public key; never the password itself. */
 export const sealedPasswordBodySchema = z.strictObject({
   /** RFC 7638 thumbprint of the sealing key: base64url of a SHA-256 digest (43 characters). */
   kid: z.string().regex(base64Url, 'must be base64url').max(128),
-  /** One RSA block: 512 bytes for a 4096-bit key is 683 base64url characters. */
-  ciphertext: z.string().regex(base64Url, 'must be base64url').max(1024),
+  /** A compact JWE (five base64url parts) whose protected header carries the binding. */
+  ciphertext: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){2}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/, 'must be a compact JWE')
+    .max(4096),
 });
 
 export const connectBasicRequestSchema = z
@@ -267,7 +294,7 @@ export const connectBasicRequestSchema = z
     ewsUrl: z.string().trim().url().max(2048).optional(),
     /** …or an e-mail address to find it with Autodiscover. */
     autodiscoverAddress: email.optional(),
-    serviceAccount: z.string().trim().min(1).max(320),
+    serviceAccount: z.string().trim().max(320).refine(isServiceAccountName, SERVICE_ACCOUNT_RULE),
     sealedPassword: sealedPasswordBodySchema,
   })
   .refine((b) => Boolean(b.ewsUrl) !== Boolean(b.autodiscoverAddress), {
@@ -282,6 +309,8 @@ export const verifyRequestSchema = z.strictObject({
   mailbox: email.optional(),
   /** Re-checks while pending count up from 0, so the server backs off further each time. */
   attempt: z.number().int().min(0).max(100).optional(),
+  /** The tab re-checking by itself (not an admin's click): summarised in the audit log. */
+  automatic: z.boolean().optional(),
 });
 
 /** Prove "Limit Exchange Connect to room mailboxes": `room` opens, `outside` is refused. */
@@ -303,6 +332,12 @@ export const auditViewSchema = z.object({
       action: z.string(),
       result: z.enum(['success', 'failure']),
       target: z.string().optional(),
+      /** What came of it (a verification's outcome and Microsoft's code), never what was entered. */
+      outcome: z.string().optional(),
+      code: z.string().optional(),
+      /** Automatic re-checks in a row, folded into this one row: how many, and the earliest. */
+      count: z.number().int().optional(),
+      since: isoInstant.optional(),
     }),
   ),
 });
@@ -336,6 +371,8 @@ export type ConnectionStatusView = z.infer<typeof connectionStatusViewSchema>;
 export type ConsentStartRequest = z.input<typeof consentStartRequestSchema>;
 export type ConsentStartView = z.infer<typeof consentStartViewSchema>;
 export type PublicJwk = z.infer<typeof publicJwkSchema>;
+export type SealingPurpose = z.infer<typeof sealingPurposeSchema>;
+export type SealingKeyRequest = z.input<typeof sealingKeyRequestSchema>;
 export type SealingKeyView = z.infer<typeof sealingKeyViewSchema>;
 export type SealedPasswordBody = z.infer<typeof sealedPasswordBodySchema>;
 export type ConnectBasicRequest = z.input<typeof connectBasicRequestSchema>;

@@ -48,6 +48,7 @@ const SERVICE_STATUS: Record<ErrorKind, number> = {
   autodiscover_failed: 400,
   protocol_error: 502,
   wrong_method: 400,
+  invalid_address: 400,
   secret_unavailable: 502,
   unexpected: 502,
 };
@@ -60,6 +61,8 @@ const SSO_DETAIL: Record<SsoTokenReason, string> = {
   audience: 'The Teams SSO token was issued for another app.',
   expired: 'The Teams SSO token has expired. Reload the tab to sign in again.',
   claims: 'The Teams SSO token lacks the claims Exchange Connect needs (tenant, user).',
+  scope: 'The Teams SSO token was not issued for Exchange Connect’s access_as_user scope.',
+  client: 'The Teams SSO token was not requested by Teams or another Microsoft 365 app.',
 };
 
 const USE_CASE_STATUS: Record<UseCaseReason, number> = {

@@ -8,10 +8,11 @@ import type { VerificationResult } from '../integrations/verification';
 import type { IntegrationStore } from '../store/port';
 import type { Logger } from '../logger';
 import { authenticate, signedInUser } from './auth';
+import { createRateLimits, type RateLimitSettings } from './rate-limit';
 import { problemHandler, problemToSend } from './problem';
 import { RequestError } from './request-error';
 import { UseCaseError } from '../integrations/errors';
-import { healthView, integrationView, verificationView } from './views';
+import { auditView, healthView, integrationView, verificationView } from './views';
 import { readStatus } from '../status/read-status';
 import type { CheckNowOutcome } from '../health/port';
 import type { AdminRecognition } from '../identity/admin-recognition';
@@ -20,6 +21,7 @@ import {
   consentStartRequestSchema,
   connectBasicRequestSchema,
   scopeProofRequestSchema,
+  sealingKeyRequestSchema,
   updatePasswordRequestSchema,
   verifyRequestSchema,
   type AuditView,
@@ -42,6 +44,7 @@ export interface ApiRouterDeps {
   checkNow(tenantId: string): Promise<CheckNowOutcome>;
   /** Global Admins seen here are the users the bot serves (never throws). */
   admins: Pick<AdminRecognition, 'sawSignedIn'>;
+  rateLimits: RateLimitSettings;
   now: () => number;
 }
 
@@ -70,8 +73,10 @@ const route = (handler: Handler) => (req: Request, res: Response, next: NextFunc
 
 export function createApiRouter(deps: ApiRouterDeps): express.Router {
   const router = express.Router();
-  router.use(express.json({ limit: '32kb' }));
+  // Who is calling first: an unauthenticated request's body is never read or parsed.
   router.use(authenticate(deps.validator));
+  router.use(express.json({ limit: '32kb' }));
+  const limit = createRateLimits(deps.rateLimits, deps.now);
 
   router.get(
     '/me',
@@ -108,35 +113,52 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integrations/modern/consent',
+    limit('start'),
     route(async (req, res) => {
       const { protocol } = consentStartRequestSchema.parse(req.body ?? {});
       const { consentUrl, expiresAt } = await deps.service.startModernConsent(signedInUser(res), protocol);
-      const startUrl = `${deps.publicUrl}/auth/consent/start?u=${encodeURIComponent(consentUrl)}`;
+      // Our start page takes the state only, and rebuilds Entra's URL from what the store bound to it.
+      const state = new URL(consentUrl).searchParams.get('state') ?? '';
+      const startUrl = `${deps.publicUrl}/auth/consent/start?state=${encodeURIComponent(state)}`;
       const view: ConsentStartView = { consentUrl, startUrl, expiresAt };
       res.status(201).json(view);
     }),
   );
 
-  router.get('/sealing-key', (_req, res) => {
-    // Copy the public members only, so a private key could never be serialised by mistake.
-    const { kid, jwk } = deps.sealer.publicKey();
-    const view: SealingKeyView = {
-      kid,
-      jwk: {
-        kty: String(jwk.kty),
-        n: text(jwk.n),
-        e: text(jwk.e),
-        alg: text(jwk.alg),
+  router.post(
+    '/sealing-key',
+    limit('start'),
+    route(async (req, res) => {
+      const user = globalAdmin(res);
+      const { purpose } = sealingKeyRequestSchema.parse(req.body ?? {});
+      const { kid, jwk, binding, expiresAt } = await deps.sealer.grant({
+        tenantId: user.tenantId,
+        userId: user.oid,
+        purpose,
+      });
+      // Copy the public members only, so a private key could never be serialised by mistake.
+      const view: SealingKeyView = {
         kid,
-        use: text(jwk.use),
-      },
-    };
-    res.json(view);
-  });
+        jwk: {
+          kty: String(jwk.kty),
+          n: text(jwk.n),
+          e: text(jwk.e),
+          alg: text(jwk.alg),
+          kid,
+          use: text(jwk.use),
+        },
+        binding,
+        expiresAt,
+      };
+      res.status(201).json(view);
+    }),
+  );
 
   router.post(
     '/integrations/basic',
+    limit('verify'),
     route(async (req, res) => {
+      globalAdmin(res);
       const body = connectBasicRequestSchema.parse(req.body);
       const input = body.ewsUrl
         ? { ewsUrl: body.ewsUrl, serviceAccount: body.serviceAccount, sealedPassword: body.sealedPassword }
@@ -154,7 +176,9 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.put(
     '/integration/password',
+    limit('verify'),
     route(async (req, res) => {
+      globalAdmin(res);
       const body = updatePasswordRequestSchema.parse(req.body);
       const user = signedInUser(res);
       await answerVerification(req, res, deps.log, (onStep) =>
@@ -165,6 +189,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integration/verify',
+    limit('verify'),
     route(async (req, res) => {
       const body = verifyRequestSchema.parse(req.body ?? {});
       const user = signedInUser(res);
@@ -176,6 +201,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integration/scope/verify',
+    limit('verify'),
     route(async (req, res) => {
       const body = scopeProofRequestSchema.parse(req.body ?? {});
       const user = signedInUser(res);
@@ -195,6 +221,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
 
   router.post(
     '/integration/health/check',
+    limit('check'),
     route(async (_req, res) => {
       const user = globalAdmin(res);
       const outcome = await deps.checkNow(user.tenantId);
@@ -219,15 +246,7 @@ export function createApiRouter(deps: ApiRouterDeps): express.Router {
       const user = globalAdmin(res);
       const { limit } = auditQuerySchema.parse(req.query);
       const entries = await deps.store.listAudit(user.tenantId, { limit });
-      const view: AuditView = {
-        entries: entries.map((e) => ({
-          at: e.at,
-          actorUpn: e.actorUpn,
-          action: e.action,
-          result: e.result,
-          ...(e.target ? { target: e.target } : {}),
-        })),
-      };
+      const view: AuditView = auditView(entries);
       res.json(view);
     }),
   );

@@ -1,10 +1,17 @@
 /** Store records → the JSON the tab sees (contract.ts). Secret ids and tenant ids stay inside. */
-import type { Integration, VerificationTrace } from '../store/types';
+import type { AuditEntry, Integration, VerificationTrace } from '../store/types';
 import { protocolOf } from '../exchange/open-connection';
 import { EWS_SHUTDOWN_DATE, daysUntilEwsEnds } from '../powershell-commands';
 import type { VerificationResult } from '../integrations/verification';
 import type { HealthResult, IntegrationHealth } from '../store/health-types';
-import type { HealthCheckView, HealthView, IntegrationView, StepView, VerificationView } from './contract';
+import type {
+  AuditView,
+  HealthCheckView,
+  HealthView,
+  IntegrationView,
+  StepView,
+  VerificationView,
+} from './contract';
 
 export function integrationView(i: Integration, now: Date): IntegrationView {
   const protocol = protocolOf(i);
@@ -25,6 +32,7 @@ export function integrationView(i: Integration, now: Date): IntegrationView {
       ? { ewsRetirement: { endsOn: EWS_SHUTDOWN_DATE, daysLeft: daysUntilEwsEnds(now) } }
       : {}),
     ...(i.ewsUrl ? { ewsUrl: i.ewsUrl } : {}),
+    ...(i.autodiscoverAddress ? { autodiscoverAddress: i.autodiscoverAddress } : {}),
     ...(i.serviceAccount ? { serviceAccount: i.serviceAccount } : {}),
     ...(i.verifiedMailbox ? { verifiedMailbox: i.verifiedMailbox } : {}),
     ...(i.verifiedAt ? { verifiedAt: i.verifiedAt } : {}),
@@ -70,4 +78,37 @@ export function healthView(health: IntegrationHealth, recent: HealthResult[]): H
     ...(health.mutedUntil ? { mutedUntil: health.mutedUntil } : {}),
     checks,
   };
+}
+
+/**
+ * The audit log as admins read it: newest first, with automatic re-checks in a row folded into
+ * one row (how many, since when), so admin actions are not buried under them.
+ */
+export function auditView(entries: readonly AuditEntry[]): AuditView {
+  const rows: AuditView['entries'] = [];
+  let folding: { row: AuditView['entries'][number]; key: string } | undefined;
+  for (const e of entries) {
+    const automatic = e.detail?.['automatic'] === true;
+    const key = `${e.action} ${e.actorUpn} ${e.result} ${e.target ?? ''}`;
+    if (automatic && folding?.key === key) {
+      folding.row.count = (folding.row.count ?? 1) + 1;
+      folding.row.since = e.at;
+      continue;
+    }
+    const outcome = e.detail?.['outcome'];
+    const code = e.detail?.['code'];
+    const row: AuditView['entries'][number] = {
+      at: e.at,
+      actorUpn: e.actorUpn,
+      action: e.action,
+      result: e.result,
+      ...(e.target ? { target: e.target } : {}),
+      ...(typeof outcome === 'string' ? { outcome } : {}),
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(automatic ? { count: 1, since: e.at } : {}),
+    };
+    rows.push(row);
+    folding = automatic ? { row, key } : undefined;
+  }
+  return { entries: rows };
 }

@@ -75,6 +75,29 @@ export async function startAdminConsent(
   return { consentUrl, expiresAt };
 }
 
+/**
+ * Entra's admin-consent URL for a state that is still valid at `now`, rebuilt from what the store
+ * bound to it (tenant, protocol) and our own redirect: the start page never takes a URL, a tenant
+ * or a scope from its query. Undefined for a state never issued, used or expired.
+ */
+export async function rebuildAdminConsentUrl(
+  store: Pick<IntegrationStore, 'findConsentState'>,
+  settings: ConsentSettings,
+  state: string,
+  now: Date,
+): Promise<string | undefined> {
+  const bound = await store.findConsentState(state, now);
+  if (!bound) return undefined;
+  return buildAdminConsentUrl({
+    authorityHost: settings.authorityHost,
+    clientId: settings.clientId,
+    redirectUri: consentRedirectUri(settings.publicUrl),
+    tenantId: bound.tenantId,
+    state,
+    protocol: bound.protocol,
+  });
+}
+
 export type ConsentCallback =
   | { type: 'granted'; state: string; scope?: string; tenantParam?: string }
   | { type: 'declined'; state: string; aadstsCode: string; description?: string }

@@ -12,6 +12,8 @@ export const SSO_TOKEN_REASONS = [
   'audience',
   'expired',
   'claims',
+  'scope',
+  'client',
 ] as const;
 export type SsoTokenReason = (typeof SSO_TOKEN_REASONS)[number];
 

@@ -1,7 +1,8 @@
 /**
  * Validates the tab's Teams SSO token with jose: RS256 only, signed by a key the token's own
  * tenant publishes, the EXACT v2 issuer of that tenant, our audience, lifetime with a small
- * tolerance, and the claims we need. `tid` is read unverified only to pick the issuer and keys.
+ * tolerance, the claims we need, our `access_as_user` scope, and a Teams or Microsoft 365 client as
+ * the requester (`azp`). `tid` is read unverified only to pick the issuer and keys.
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { INetworkModule } from '@azure/msal-node';
@@ -15,6 +16,23 @@ import type { SignedInUser, SsoTokenValidator } from './port';
 
 /** Role template id of Global Administrator, as Entra puts it in `wids`. */
 export const GLOBAL_ADMINISTRATOR_ROLE_ID = '62e90394-69f5-4237-9190-012177145e10';
+/** The delegated scope our app exposes for Teams SSO (aad.manifest.json). */
+export const SSO_SCOPE = 'access_as_user';
+/**
+ * The Microsoft 365 clients that request SSO tokens for a tab, as Microsoft's "Configure your tab
+ * app in Microsoft Entra ID" lists them for pre-authorization (the same id serves Microsoft 365
+ * mobile and Outlook desktop). A token whose `azp` is anything else was requested by some other
+ * app with our scope, not by a Teams or Microsoft 365 host.
+ */
+export const MICROSOFT_365_SSO_CLIENT_IDS: ReadonlySet<string> = new Set([
+  '1fec8e78-bce4-4aaf-ab1b-5451cc387264', // Teams desktop and mobile
+  '5e3ce6c0-2b1f-4285-8d4b-75ee78787346', // Teams web
+  '4765445b-32c6-49b0-83e6-1d93765276ca', // Microsoft 365 web
+  '0ec893e0-5785-4de6-99da-4ed124e5296c', // Microsoft 365 desktop
+  'd3590ed6-52b3-4102-aeff-aad2292ab01c', // Microsoft 365 mobile, Outlook desktop
+  'bc59ab01-8403-45c6-8796-ac3ef710b3e3', // Outlook web
+  '27922004-5251-4030-b22d-91ecd9a37ea4', // Outlook mobile
+]);
 const CLOCK_TOLERANCE_SECONDS = 60;
 const TENANT_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -122,6 +140,18 @@ export class JoseSsoTokenValidator implements SsoTokenValidator {
     const oid = stringClaim(payload, 'oid');
     const upn = stringClaim(payload, 'preferred_username');
     if (!oid || !upn) throw new SsoTokenError('claims', 'The SSO token lacks oid or preferred_username.');
+    const scopes = (stringClaim(payload, 'scp') ?? '').split(' ');
+    if (!scopes.includes(SSO_SCOPE)) {
+      throw new SsoTokenError('scope', `The SSO token does not carry the ${SSO_SCOPE} scope.`);
+    }
+    // v2 tokens name the requesting client in `azp`, v1 tokens in `appid`.
+    const client = (stringClaim(payload, 'azp') ?? stringClaim(payload, 'appid'))?.toLowerCase();
+    if (!client || !MICROSOFT_365_SSO_CLIENT_IDS.has(client)) {
+      throw new SsoTokenError(
+        'client',
+        'The SSO token was not requested by a Teams or Microsoft 365 client.',
+      );
+    }
     const wids = Array.isArray(payload.wids) ? payload.wids : [];
     const name = stringClaim(payload, 'name');
     return {

@@ -130,7 +130,11 @@ export class IntegrationService {
   ): Promise<VerificationResult> {
     return this.auditFailures(user, 'integration.connect.basic', async () => {
       this.requireAdmin(user);
-      const password = this.deps.sealer.open(input.sealedPassword);
+      const password = await this.deps.sealer.open(input.sealedPassword, {
+        tenantId: user.tenantId,
+        userId: user.oid,
+        purpose: 'connect',
+      });
       const ewsUrl =
         input.ewsUrl ??
         (await this.deps.autodiscover.discoverEwsUrl(input.autodiscoverAddress, {
@@ -170,7 +174,11 @@ export class IntegrationService {
       if (integration.method !== 'basic' || !integration.serviceAccount) {
         throw new UseCaseError('wrong_method', 'Exchange Online connections have no password.');
       }
-      const password = this.deps.sealer.open(sealed);
+      const password = await this.deps.sealer.open(sealed, {
+        tenantId: user.tenantId,
+        userId: user.oid,
+        purpose: 'update',
+      });
       const { createdAt: _c, updatedAt: _u, version: _v, lastError: _e, ...candidate } = integration;
       return this.verifyThenStore(user, 'integration.password.update', candidate, password, onStep);
     });
@@ -183,7 +191,7 @@ export class IntegrationService {
    */
   async verify(
     user: SignedInUser,
-    options: { mailbox?: string; attempt?: number; onStep?: StepListener } = {},
+    options: { mailbox?: string; attempt?: number; automatic?: boolean; onStep?: StepListener } = {},
   ): Promise<VerificationResult> {
     return this.auditFailures(user, 'integration.verify', async () => {
       this.requireAdmin(user);
@@ -332,11 +340,13 @@ export class IntegrationService {
     options: {
       target: 'stored' | 'first' | 'trial';
       attempt?: number;
+      /** The tab re-checking by itself while pending: summarised in the audit log. */
+      automatic?: boolean;
       onStep?: StepListener | undefined;
       scopeProof?: { outside: string };
     },
   ): Promise<VerificationResult> {
-    const { attempt = 0, onStep, scopeProof, target } = options;
+    const { attempt = 0, onStep, scopeProof, target, automatic = false } = options;
     const result = await verifyIntegration(this.deps, {
       integration,
       mailbox,
@@ -385,7 +395,7 @@ export class IntegrationService {
           { expectedVersion: current.version },
         );
       }
-      await recordIn(tx, user, current.id, mailbox, result, action);
+      await recordIn(tx, user, current.id, mailbox, result, action, automatic);
       if (adopt && unchanged && current.verificationMailbox !== mailbox) {
         await tx.appendAudit({
           ...actorOf(user),
@@ -511,6 +521,7 @@ async function recordIn(
   mailbox: string,
   result: VerificationResult,
   action: string,
+  automatic = false,
 ): Promise<void> {
   await tx.addTrace({
     integrationId,
@@ -526,7 +537,11 @@ async function recordIn(
     action,
     target: mailbox,
     result: result.outcome === 'failed' ? 'failure' : 'success',
-    detail: { outcome: result.outcome, ...diagnosticDetail(result.diagnostic) },
+    detail: {
+      outcome: result.outcome,
+      ...diagnosticDetail(result.diagnostic),
+      ...(automatic ? { automatic: true } : {}),
+    },
   });
 }
 

@@ -22,9 +22,13 @@ function stepLine(step: VerificationStep): string[] {
   const label = STEP_LABELS[step.name] ?? step.name;
   const lines = [`  ${MARKS[step.status]} ${label.padEnd(32)} ${String(step.durationMs).padStart(6)} ms`];
   if (step.name === 'rooms' && step.detail && step.status === 'ok') {
-    lines.push(
-      `      ${String(step.detail.reachable)} of ${(step.detail.rooms as unknown[]).length} rooms reachable`,
-    );
+    const { reachable, rooms, total, sampled } = step.detail;
+    const read = Array.isArray(rooms) ? rooms.length : 0;
+    const sample =
+      typeof total === 'number' && typeof sampled === 'number' && sampled < total
+        ? ` (a sample of ${sampled} of ${total} rooms)`
+        : '';
+    lines.push(`      ${String(reachable)} of ${read} rooms reachable${sample}`);
   }
   if (step.status !== 'ok') {
     if (step.code) lines.push(`      ${step.code}: ${step.message ?? ''}`);

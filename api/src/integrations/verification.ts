@@ -3,7 +3,7 @@
  * admin's mailbox (or a room the admin picked). Returns the step trace the tab, the CLI and the
  * bot render: endpoint, token, permission / credentials, mailbox, rooms.
  */
-import { type Diagnostic, type ErrorKind } from '../errors';
+import { ExchangeConnectError, type Diagnostic, type ErrorKind } from '../errors';
 import { remediationFor, type RemediationContext } from '../remediation';
 import {
   openConnection,
@@ -13,11 +13,16 @@ import {
   type StageResult,
 } from '../exchange/open-connection';
 import { discoverRooms } from '../exchange/rooms';
+import { untilAborted } from '../abort';
 import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { JsonObject, VerificationOutcome, VerificationStep } from '../store/types';
 import { runStep, stepFromDiagnostic, type StepName } from './steps';
 
 export const DEFAULT_PENDING_WINDOW_MS = 10 * 60 * 1000;
+/** A whole verification, from the endpoint check to the last room (EC_VERIFICATION_DEADLINE_SECONDS). */
+export const DEFAULT_VERIFICATION_DEADLINE_MS = 60_000;
+/** Room calendars read per verification (EC_VERIFICATION_MAX_ROOMS); more rooms are sampled. */
+export const DEFAULT_MAX_ROOMS_PER_VERIFICATION = 100;
 /** Room calendars are read over the coming week. */
 export const ROOM_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -29,7 +34,12 @@ export interface RoomCheck {
   kind?: ErrorKind;
 }
 
-export type VerificationDeps = ConnectionDeps;
+export interface VerificationDeps extends ConnectionDeps {
+  /** Wall-clock deadline of one verification; default DEFAULT_VERIFICATION_DEADLINE_MS. */
+  verificationDeadlineMs?: number;
+  /** Room calendars read at most; default DEFAULT_MAX_ROOMS_PER_VERIFICATION. */
+  maxRoomsPerVerification?: number;
+}
 
 export type VerifiableIntegration = ConnectableIntegration;
 
@@ -42,6 +52,8 @@ export interface VerificationRequest {
   attempt?: number;
   /** Called as each step settles, for live progress. */
   onStep?(step: VerificationStep): void;
+  /** The caller gives up (a closed connection): ends the verification like its deadline. */
+  signal?: AbortSignal;
   /**
    * Proving a room-only scope: `mailbox` is a room, and `outside` (a user mailbox, by default the
    * admin's own) must be refused.
@@ -77,9 +89,49 @@ class Trace {
   }
 }
 
+/**
+ * Aborts when the verification's wall-clock deadline passes (or the caller's signal aborts), with a
+ * timeout diagnostic as the reason: the call in flight is aborted, its slot freed, and the step
+ * that was running fails with VerificationDeadline.
+ */
+function verificationDeadline(deadlineMs: number, ctx: RemediationContext, caller?: AbortSignal) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(
+      new ExchangeConnectError({
+        kind: 'timeout',
+        code: 'VerificationDeadline',
+        message: `The verification did not finish within ${Math.max(1, Math.ceil(deadlineMs / 1000))} s.`,
+        remediation: remediationFor('timeout', ctx),
+      }),
+    );
+  }, deadlineMs);
+  timer.unref?.();
+  const signal = caller ? AbortSignal.any([controller.signal, caller]) : controller.signal;
+  return { signal, done: () => clearTimeout(timer) };
+}
+
 export async function verifyIntegration(
   deps: VerificationDeps,
   request: VerificationRequest,
+): Promise<VerificationResult> {
+  const deadlineCtx: RemediationContext = { appId: deps.appId, mailbox: request.mailbox };
+  const deadline = verificationDeadline(
+    deps.verificationDeadlineMs ?? DEFAULT_VERIFICATION_DEADLINE_MS,
+    deadlineCtx,
+    request.signal,
+  );
+  try {
+    return await verifyWithin(deps, request, deadline.signal);
+  } finally {
+    deadline.done();
+  }
+}
+
+async function verifyWithin(
+  deps: VerificationDeps,
+  request: VerificationRequest,
+  signal: AbortSignal,
 ): Promise<VerificationResult> {
   const startedAt = new Date(deps.now()).toISOString();
   const trace = new Trace(request.onStep);
@@ -144,6 +196,7 @@ export async function verifyIntegration(
   });
   const opened = await openConnection(deps, integration, {
     actingAs: mailbox,
+    signal,
     // The admin has just changed Entra grants and Exchange roles: a cached token predates them.
     ...(request.scopeProof ? { freshToken: true } : {}),
     onStage: (stage) => {
@@ -165,7 +218,7 @@ export async function verifyIntegration(
     deps.now,
     ctx,
     async () => {
-      const folder = await access.openCalendar(mailbox);
+      const folder = await untilAborted(access.openCalendar(mailbox, { abortSignal: signal }), signal);
       const detail: JsonObject = {
         mailbox,
         calendar: folder.displayName,
@@ -179,7 +232,7 @@ export async function verifyIntegration(
   trace.add(calendar.step);
 
   if (request.scopeProof) {
-    const proof = await proveOutsideRefused(deps, opened, request.scopeProof.outside, ctx);
+    const proof = await proveOutsideRefused(deps, opened, request.scopeProof.outside, ctx, signal);
     trace.add(proof.step);
     if (proof.diagnostic) return finish('failed', proof.diagnostic);
   }
@@ -191,17 +244,25 @@ export async function verifyIntegration(
     ctx,
     async () => {
       const start = new Date(deps.now());
-      const found = await discoverRooms(access, { start, end: new Date(start.getTime() + ROOM_WINDOW_MS) });
+      const window = { start, end: new Date(start.getTime() + ROOM_WINDOW_MS) };
+      const maxRooms = deps.maxRoomsPerVerification ?? DEFAULT_MAX_ROOMS_PER_VERIFICATION;
+      const found = await untilAborted(
+        discoverRooms(access, window, { abortSignal: signal }, { maxRooms }),
+        signal,
+      );
       const checked: RoomCheck[] = found.rooms.map((r) => ({
         address: r.address,
         name: r.name,
         reachable: r.reachable,
         ...(r.diagnostic ? { code: r.diagnostic.code, kind: r.diagnostic.kind } : {}),
       }));
+      // `sampled` < `total` says only a sample of the rooms was read (the cap).
       const detail: JsonObject = {
         roomLists: found.roomLists.length,
         rooms: checked.map((r) => ({ ...r })),
         reachable: checked.filter((r) => r.reachable).length,
+        total: found.total,
+        sampled: checked.length,
       };
       return { value: checked, detail };
     },
@@ -217,6 +278,7 @@ async function proveOutsideRefused(
   opened: OpenedConnection,
   outside: string,
   ctx: RemediationContext,
+  signal: AbortSignal,
 ): Promise<{ step: VerificationStep; diagnostic?: Diagnostic }> {
   const started = deps.now();
   const verdict = await probeRoomScope(
@@ -224,6 +286,7 @@ async function proveOutsideRefused(
     outside,
     { ...ctx, roomScope: false },
     deps.reportUnexpected,
+    { abortSignal: signal },
   );
   const durationMs = deps.now() - started;
   if (verdict.verdict === 'restricted') {

@@ -3,6 +3,10 @@
  * for the whole exchange (connect, headers and body — not an idle timeout), an optional caller
  * signal (a verification's overall deadline), no redirect following, no compression offered, and
  * Node's error code kept for the diagnostic. A request cut by its deadline or cap frees its socket at once.
+ *
+ * A keep-alive socket the server (or a load balancer) has dropped fails the next request on it
+ * with ECONNRESET or EPIPE before any answer: an idempotent request is then sent once more, on a
+ * fresh socket, within the same deadline. Never a write, never a reset on a fresh socket.
  */
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -25,6 +29,11 @@ export interface BoundedRequestOptions {
   signal?: AbortSignal;
   /** Connect to this port instead of the URL's (a development host mapping without a port). */
   connectPort?: number;
+  /**
+   * Safe to send twice (a read): a reset of a reused keep-alive socket is retried once. Default:
+   * true for GET, HEAD and OPTIONS only; EWS reads are POSTs and say so.
+   */
+  idempotent?: boolean;
 }
 
 export interface BoundedResponse {
@@ -70,20 +79,55 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' ? code : 'NETWORK_ERROR';
 }
 
-export function boundedRequest(options: BoundedRequestOptions): Promise<BoundedResponse> {
+/** What a dropped keep-alive connection looks like to the next request sent on it. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A failure before any answer, and whether it came from a socket the agent reused. */
+class AttemptFailure extends OutboundRequestError {
+  constructor(
+    code: string,
+    url: string,
+    message: string,
+    readonly reusedSocket: boolean,
+  ) {
+    super(code, url, message);
+  }
+}
+
+export async function boundedRequest(options: BoundedRequestOptions): Promise<BoundedResponse> {
+  const deadline = AbortSignal.timeout(options.limits.deadlineMs);
+  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  const idempotent = options.idempotent ?? IDEMPOTENT_METHODS.has(options.method.toUpperCase());
+  try {
+    return await attempt(options, deadline, signal);
+  } catch (error) {
+    const stale = error instanceof AttemptFailure && error.reusedSocket && STALE_SOCKET_CODES.has(error.code);
+    if (!stale || !idempotent || signal.aborted) throw error;
+    return attempt(options, deadline, signal);
+  }
+}
+
+function attempt(
+  options: BoundedRequestOptions,
+  deadline: AbortSignal,
+  signal: AbortSignal,
+): Promise<BoundedResponse> {
   const { url, limits } = options;
   const where = `${url.origin}${url.pathname}`;
-  const deadline = AbortSignal.timeout(limits.deadlineMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve, reject) => {
     let settled = false;
     let onAbort = () => undefined as void;
-    const fail = (code: string, message: string) => {
+    const fail = (code: string, message: string, answered = true) => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      reject(new OutboundRequestError(code, where, message));
+      reject(
+        answered
+          ? new OutboundRequestError(code, where, message)
+          : new AttemptFailure(code, where, message, request.reusedSocket),
+      );
     };
     const abortReason = () =>
       deadline.aborted
@@ -142,7 +186,10 @@ export function boundedRequest(options: BoundedRequestOptions): Promise<BoundedR
       abortReason();
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    request.on('error', (error) => fail(codeOf(error), `${where}: ${error.message}`));
+    // An error before any response (no answer at all) may be a dropped keep-alive socket.
+    let answered = false;
+    request.on('response', () => (answered = true));
+    request.on('error', (error) => fail(codeOf(error), `${where}: ${error.message}`, answered));
     request.end(options.body);
   });
 }

@@ -1,10 +1,14 @@
 /**
- * Seals a password to the server's public key before it leaves the browser: RSA-OAEP with SHA-256
- * through WebCrypto only (no Node imports, no Buffer), so the Teams tab bundles this very file and
- * Node (which has the same globalThis.crypto.subtle) uses it in tests and the CLI.
+ * Seals a password to the server's public key before it leaves the browser, in an envelope bound to
+ * who may open it and for what: a compact JWE (RFC 7516) — RSA-OAEP-256 wraps an A256GCM key — whose
+ * protected header carries the tenant, the user, the purpose, the server's single-use nonce and the
+ * expiry the server handed out with its key. AES-GCM authenticates that header together with the
+ * password, so none of it can be changed without the server refusing the envelope. jose on WebCrypto
+ * only (no Node imports, no Buffer): the Teams tab bundles this very file, and Node uses it in tests.
  */
+import { CompactEncrypt, importJWK } from 'jose';
 
-/** The server's public sealing key, as `GET /api/sealing-key` publishes it (a JWK). */
+/** The server's public sealing key, as `POST /api/sealing-key` publishes it (a JWK). */
 export interface SealingPublicKey {
   kty: string;
   n?: string;
@@ -13,43 +17,51 @@ export interface SealingPublicKey {
   kid?: string;
 }
 
-/** What leaves the browser: the key's id and the ciphertext, never the password. */
+/** What the envelope is bound to; the server hands it out with its key, for the signed-in admin. */
+export interface SealingBinding {
+  /** Tenant id of the admin. */
+  tid: string;
+  /** Entra object id of the admin. */
+  oid: string;
+  purpose: 'connect' | 'update';
+  /** Single-use: the server accepts one envelope with it. */
+  nonce: string;
+  /** Seconds since the epoch (JWT NumericDate) after which the server refuses the envelope. */
+  exp: number;
+}
+
+export interface SealingGrant {
+  kid: string;
+  jwk: SealingPublicKey;
+  binding: SealingBinding;
+}
+
+/** What leaves the browser: the key's id and the compact JWE, never the password. */
 export interface SealedPasswordEnvelope {
   kid: string;
   ciphertext: string;
 }
 
-/** OAEP with SHA-256 adds 2 × 32 + 2 bytes of padding to the message. */
-const OAEP_SHA256_OVERHEAD = 66;
+export const SEALING_KEY_ALGORITHM = 'RSA-OAEP-256';
+export const SEALING_CONTENT_ALGORITHM = 'A256GCM';
 
-export async function sealPassword(jwk: SealingPublicKey, password: string): Promise<SealedPasswordEnvelope> {
-  if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e || !jwk.kid)
-    throw new Error('The sealing key is not an RSA public key');
-  if (jwk.alg !== undefined && jwk.alg !== 'RSA-OAEP-256')
+export async function sealPassword(grant: SealingGrant, password: string): Promise<SealedPasswordEnvelope> {
+  const { kid, jwk, binding } = grant;
+  if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new Error('The sealing key is not an RSA public key');
+  if (jwk.alg !== undefined && jwk.alg !== SEALING_KEY_ALGORITHM)
     throw new Error('The sealing key is not for RSA-OAEP-256');
-  const plaintext = new TextEncoder().encode(password);
-  const modulusBytes = base64UrlDecodedLength(jwk.n);
-  if (plaintext.length > modulusBytes - OAEP_SHA256_OVERHEAD)
-    throw new Error('The password is too long to seal');
-  const key = await globalThis.crypto.subtle.importKey(
-    'jwk',
-    { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RSA-OAEP-256', ext: true },
-    { name: 'RSA-OAEP', hash: 'SHA-256' },
-    false,
-    ['encrypt'],
-  );
-  const ciphertext = await globalThis.crypto.subtle.encrypt({ name: 'RSA-OAEP' }, key, plaintext);
-  return { kid: jwk.kid, ciphertext: base64UrlEncode(new Uint8Array(ciphertext)) };
-}
-
-function base64UrlEncode(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** Bytes of the modulus (a leading zero byte, if any, does not count). */
-function base64UrlDecodedLength(value: string): number {
-  const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'));
-  return binary.charCodeAt(0) === 0 ? binary.length - 1 : binary.length;
+  const key = await importJWK({ kty: 'RSA', n: jwk.n, e: jwk.e }, SEALING_KEY_ALGORITHM);
+  const ciphertext = await new CompactEncrypt(new TextEncoder().encode(password))
+    .setProtectedHeader({
+      tid: binding.tid,
+      oid: binding.oid,
+      purpose: binding.purpose,
+      nonce: binding.nonce,
+      exp: binding.exp,
+      alg: SEALING_KEY_ALGORITHM,
+      enc: SEALING_CONTENT_ALGORITHM,
+      kid,
+    })
+    .encrypt(key);
+  return { kid, ciphertext };
 }

@@ -18,6 +18,7 @@ import type {
 } from './types';
 import type { HealthStoreOperations } from './health-port';
 import type { ConversationStoreOperations } from './conversation-port';
+import type { SealingNonceStoreOperations } from './sealing-nonce-port';
 import type { RetentionStoreOperations } from './retention-port';
 import type { AdminSightingStoreOperations } from './admin-port';
 
@@ -91,6 +92,11 @@ export interface CoreStoreOperations {
    * used or expired at `now`. Not tenant-scoped: the state itself names the tenant.
    */
   consumeConsentState(state: string, now: Date): Promise<ConsentState | undefined>;
+  /**
+   * The state while it can still be consumed (issued, unused, not expired at `now`), without using
+   * it: the consent start page rebuilds Entra's URL from it. Not tenant-scoped, like consume.
+   */
+  findConsentState(state: string, now: Date): Promise<ConsentState | undefined>;
   /** Deletes states that expired at or before `now`; returns how many. */
   purgeExpiredConsentStates(now: Date): Promise<number>;
 
@@ -105,7 +111,8 @@ export interface StoreOperations
     HealthStoreOperations,
     ConversationStoreOperations,
     AdminSightingStoreOperations,
-    RetentionStoreOperations {}
+    RetentionStoreOperations,
+    SealingNonceStoreOperations {}
 
 export interface IntegrationStore extends StoreOperations {
   /**

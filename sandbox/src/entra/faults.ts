@@ -32,7 +32,8 @@ export async function answeredByFault(
       res.status(200).type('application/json; charset=utf-8').send('{"token_type":"Bearer","access_');
       return true;
     case 'latency':
-    case 'innerServerBusy': // an EWS-only kind; the control API refuses it for other services
+    case 'innerServerBusy': // EWS-only kinds; the control API refuses them for other services
+    case 'omitProperties':
       return false;
   }
 }

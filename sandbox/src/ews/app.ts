@@ -168,6 +168,9 @@ export function createEwsApp(ctx: SandboxContext, organisation: Organisation): e
       tenant: caller.tenant,
       caller,
       ...(impersonation.actingMailbox ? { actingMailbox: impersonation.actingMailbox } : {}),
+      ...(injected.failure?.kind === 'omitProperties'
+        ? { omitted: new Set(injected.failure.properties) }
+        : {}),
     };
     send(200, responseEnvelope(serverVersion(caller.tenant), handler(op, request.body)));
   });

@@ -10,7 +10,8 @@ import {
   responseMessageContent,
   type ResponseMessage,
 } from './soap';
-import { readShape, wants, type Shape } from './shape';
+import { readShape, wants as wantsInShape, type Shape } from './shape';
+import type { OptionalFolderProperty } from '../faults';
 import { childOf, el, textEl, type XmlElement } from './xml';
 
 export interface FolderRef {
@@ -45,13 +46,24 @@ export function resolveFolderRef(op: OperationContext, idElement: XmlElement): F
   return { mailbox, folder: idElement.attrs.Id ?? '' };
 }
 
-/** One folder element in the requested shape (FolderShape), children in schema order. */
-export function folderXml(info: FolderInfo, mailbox: string, shape: Shape): string {
+/**
+ * One folder element in the requested shape (FolderShape), children in schema order, without the
+ * optional properties this answer omits.
+ */
+export function folderXml(
+  info: FolderInfo,
+  mailbox: string,
+  shape: Shape,
+  omitted: ReadonlySet<OptionalFolderProperty> = new Set(),
+): string {
+  const wants = (fieldUri: string, tier: Parameters<typeof wantsInShape>[2]) =>
+    !omitted.has(fieldUri.slice('folder:'.length) as OptionalFolderProperty) &&
+    wantsInShape(shape, fieldUri, tier);
   const parts: string[] = [];
   parts.push(
     el('t:FolderId', { Id: folderId(mailbox, info.name), ChangeKey: changeKey(mailbox, info.name) }),
   );
-  if (info.parent && wants(shape, 'folder:ParentFolderId', 'AllProperties')) {
+  if (info.parent && wants('folder:ParentFolderId', 'AllProperties')) {
     parts.push(
       el('t:ParentFolderId', {
         Id: folderId(mailbox, info.parent),
@@ -59,16 +71,16 @@ export function folderXml(info: FolderInfo, mailbox: string, shape: Shape): stri
       }),
     );
   }
-  if (info.folderClass && wants(shape, 'folder:FolderClass', 'AllProperties')) {
+  if (info.folderClass && wants('folder:FolderClass', 'AllProperties')) {
     parts.push(textEl('t:FolderClass', info.folderClass));
   }
-  if (wants(shape, 'folder:DisplayName', 'Default')) parts.push(textEl('t:DisplayName', info.displayName));
+  if (wants('folder:DisplayName', 'Default')) parts.push(textEl('t:DisplayName', info.displayName));
   const total = info.name === 'calendar' ? calendarTotalCount(mailbox) : 0;
-  if (wants(shape, 'folder:TotalCount', 'Default')) parts.push(textEl('t:TotalCount', total));
-  if (wants(shape, 'folder:ChildFolderCount', 'Default'))
+  if (wants('folder:TotalCount', 'Default')) parts.push(textEl('t:TotalCount', total));
+  if (wants('folder:ChildFolderCount', 'Default'))
     parts.push(textEl('t:ChildFolderCount', info.childFolderCount));
   const hasUnread = info.element === 't:Folder' || info.element === 't:TasksFolder';
-  if (hasUnread && wants(shape, 'folder:UnreadCount', 'Default')) parts.push(textEl('t:UnreadCount', 0));
+  if (hasUnread && wants('folder:UnreadCount', 'Default')) parts.push(textEl('t:UnreadCount', 0));
   return el(info.element, {}, parts.join(''));
 }
 
@@ -83,7 +95,10 @@ function folderResult(
   const denied = checkMailbox(op, ref.mailbox);
   if (denied) return { message: denied, payload: '' };
   if (!info) return { message: errorMessage('ErrorFolderNotFound'), payload: '' };
-  return { message: SUCCESS, payload: el('m:Folders', {}, folderXml(info, ref.mailbox, shape)) };
+  return {
+    message: SUCCESS,
+    payload: el('m:Folders', {}, folderXml(info, ref.mailbox, shape, op.omitted)),
+  };
 }
 
 export function getFolder(op: OperationContext, body: XmlElement): string {

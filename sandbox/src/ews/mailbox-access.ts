@@ -2,6 +2,7 @@
 import type { SandboxContext } from '../context';
 import type { SeedTenant } from '../seed';
 import type { Caller, Organisation } from './auth';
+import type { OptionalFolderProperty } from '../faults';
 import { EWS_POLICY_REASONS, type EwsPolicyReason } from '../exchange-state';
 import { errorMessage, fault, type EwsFault, type ResponseMessage } from './soap';
 
@@ -11,6 +12,8 @@ export interface OperationContext {
   caller: Caller;
   /** The impersonated mailbox; undefined for a service account acting as itself. */
   actingMailbox?: string;
+  /** Optional folder properties this answer leaves out (the omitProperties fault). */
+  omitted?: ReadonlySet<OptionalFolderProperty>;
 }
 
 /**

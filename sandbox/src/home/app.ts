@@ -10,6 +10,7 @@ import { createExchangeControlRouter } from '../ews/control';
 import { createConnectorControlRouter } from '../connector/control';
 import { createRbacControlRouter } from '../rbac/control';
 import { graphState } from '../graph/recorder';
+import { ewsTraffic } from '../ews/recorder';
 import { createTeamsHostRouter } from './teams-host';
 import { sendProblem, parseBody } from './problem';
 
@@ -41,6 +42,18 @@ export function createHomeApp(ctx: SandboxContext): express.Express {
   });
   app.delete('/_sandbox/graph/traffic', (_req, res) => {
     graphState(ctx).traffic.clear();
+    res.status(204).end();
+  });
+  /** What EWS and Autodiscover were asked and answered: operation, status, X-AnchorMailbox, tenant. */
+  app.get('/_sandbox/ews/traffic', (_req, res) => {
+    res.json({
+      value: ewsTraffic(ctx)
+        .list()
+        .map(({ requestBody: _request, responseBody: _response, ...entry }) => entry),
+    });
+  });
+  app.delete('/_sandbox/ews/traffic', (_req, res) => {
+    ewsTraffic(ctx).clear();
     res.status(204).end();
   });
   app.use('/_sandbox/exchange/rbac', createRbacControlRouter(ctx));

@@ -4,11 +4,16 @@
  * Verifications are read as an NDJSON stream, so the checklist shows each step as it settles.
  */
 import type {
+  AuditView,
   ConnectBasicRequest,
   ConsentStartView,
   IntegrationStatusView,
+  HealthView,
   MeView,
   ProblemBody,
+  Protocol,
+  ScopeProofRequest,
+  SealingKeyRequest,
   SealingKeyView,
   StepView,
   UpdatePasswordRequest,
@@ -83,14 +88,19 @@ export class ApiClient {
 
   me = () => this.request<MeView>('GET', '/api/me');
   integration = () => this.request<IntegrationStatusView>('GET', '/api/integration');
-  startConsent = () => this.request<ConsentStartView>('POST', '/api/integrations/modern/consent', {});
-  sealingKey = () => this.request<SealingKeyView>('GET', '/api/sealing-key');
+  startConsent = (protocol: Protocol = 'graph') =>
+    this.request<ConsentStartView>('POST', '/api/integrations/modern/consent', { protocol });
+  sealingKey = (body: SealingKeyRequest) => this.request<SealingKeyView>('POST', '/api/sealing-key', body);
   connectBasic = (body: ConnectBasicRequest, onStep: StepListener) =>
     this.verification('POST', '/api/integrations/basic', body, onStep);
   updatePassword = (body: UpdatePasswordRequest, onStep: StepListener) =>
     this.verification('PUT', '/api/integration/password', body, onStep);
   verify = (body: VerifyRequest, onStep: StepListener) =>
     this.verification('POST', '/api/integration/verify', body, onStep);
+  proveRoomScope = (body: ScopeProofRequest, onStep: StepListener) =>
+    this.verification('POST', '/api/integration/scope/verify', body, onStep);
+  checkHealth = () => this.request<HealthView>('POST', '/api/integration/health/check', {});
+  audit = (limit = 50) => this.request<AuditView>('GET', `/api/integration/audit?limit=${limit}`);
   disconnect = () => this.request<void>('DELETE', '/api/integration');
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -25,7 +25,8 @@ export function AppHeader({ upn, displayName }: { upn: string; displayName?: str
     <header className={styles.header}>
       <div className={styles.brand}>
         <MailInboxCheckmarkRegular className={styles.brandIcon} aria-hidden="true" />
-        <Text as="span" size={400} weight="semibold">
+        {/* The page's one h1; each page's own heading is an h2 below it. */}
+        <Text as="h1" size={400} weight="semibold" style={{ margin: 0 }}>
           Exchange Connect
         </Text>
       </div>

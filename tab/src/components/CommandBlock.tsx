@@ -1,5 +1,9 @@
-/** A PowerShell command the admin runs, shown verbatim with a copy button. */
-import { useState } from 'react';
+/**
+ * A PowerShell command the admin runs, shown verbatim with a copy button. Teams' iframe may block
+ * the Clipboard API (permissions policy): then the command is selected and the admin is told to
+ * press Ctrl+C, rather than the button failing silently.
+ */
+import { useRef, useState } from 'react';
 import { Button, makeStyles, tokens, Text, Tooltip } from '@fluentui/react-components';
 import { CheckmarkRegular, CopyRegular } from '@fluentui/react-icons';
 
@@ -25,28 +29,45 @@ const useStyles = makeStyles({
     color: tokens.colorNeutralForeground1,
   },
   label: { display: 'block', marginBottom: tokens.spacingVerticalXS },
+  fallback: { display: 'block', marginTop: tokens.spacingVerticalXS, color: tokens.colorNeutralForeground2 },
 });
+
+type CopyState = 'idle' | 'copied' | 'selected';
+
+/** Selects the element's text, as a copy the admin finishes with the keyboard. */
+function selectText(element: HTMLElement | null): boolean {
+  const selection = element ? window.getSelection() : null;
+  if (!element || !selection) return false;
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  selection.removeAllRanges();
+  selection.addRange(range);
+  element.focus();
+  return true;
+}
 
 export function CommandBlock({ command, label, id }: { command: string; label: string; id: string }) {
   const styles = useStyles();
-  const [copied, setCopied] = useState(false);
+  const [state, setState] = useState<CopyState>('idle');
+  const code = useRef<HTMLPreElement>(null);
   const copy = async () => {
     try {
+      if (!navigator.clipboard) throw new Error('no clipboard');
       await navigator.clipboard.writeText(command);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
+      setState('copied');
+      setTimeout(() => setState('idle'), 2000);
     } catch {
-      // Clipboard blocked by the host frame: the command stays selectable.
-      setCopied(false);
+      setState(selectText(code.current) ? 'selected' : 'idle');
     }
   };
+  const copied = state === 'copied';
   return (
     <div>
       <Text as="p" size={200} weight="semibold" className={styles.label} id={`${id}-label`}>
         {label}
       </Text>
       <div className={styles.root}>
-        <pre className={styles.code} aria-labelledby={`${id}-label`} data-testid={id} tabIndex={0}>
+        <pre ref={code} className={styles.code} aria-labelledby={`${id}-label`} data-testid={id} tabIndex={0}>
           {command}
         </pre>
         <Tooltip content={copied ? 'Copied' : 'Copy command'} relationship="label">
@@ -57,8 +78,17 @@ export function CommandBlock({ command, label, id }: { command: string; label: s
           />
         </Tooltip>
       </div>
+      {state === 'selected' ? (
+        <Text size={200} className={styles.fallback} data-testid={`${id}-copy-fallback`}>
+          Teams does not let this page copy for you: the command is selected, press Ctrl+C (⌘C on a Mac).
+        </Text>
+      ) : null}
       <span aria-live="polite" style={{ position: 'absolute', left: '-10000px' }}>
-        {copied ? 'Command copied' : ''}
+        {copied
+          ? 'Command copied'
+          : state === 'selected'
+            ? 'Command selected: press Control C to copy it'
+            : ''}
       </span>
     </div>
   );

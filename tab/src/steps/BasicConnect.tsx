@@ -1,6 +1,8 @@
 /**
- * Step 2 (Exchange Server): where EWS is, the service account and its password. The password is
- * read from the input at submit, sealed to the server's key in the browser, and the field cleared.
+ * Step 2 (Exchange Server): where EWS is, the service account and its password — for a new
+ * connection, to change the details of the current one in place, or for a new password only. The
+ * password is read from the input at submit, sealed to the server's key in the browser, and the
+ * field cleared. Nothing replaces what is stored until the new details verify.
  */
 import { useRef, useState, type FormEvent } from 'react';
 import {
@@ -21,6 +23,8 @@ import { CommandBlock } from '../components/CommandBlock';
 import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
 import { StepHeading } from '../components/StepHeading';
 
+export type BasicMode = 'connect' | 'change-details' | 'update-password';
+
 export interface BasicDetails {
   endpointKind: 'ewsUrl' | 'autodiscover';
   endpoint: string;
@@ -30,8 +34,19 @@ export interface BasicDetails {
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXL },
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '560px' },
-  actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center' },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap' },
+  // High contrast draws placeholders like typed text: GrayText tells an example from a value.
+  input: {
+    '& input::placeholder': { color: tokens.colorNeutralForeground4 },
+    '@media (forced-colors: active)': { '& input::placeholder': { color: 'GrayText' } },
+  },
 });
+
+const HEADINGS: Record<BasicMode, { title: string; submit: string }> = {
+  connect: { title: 'Connect Exchange Server', submit: 'Connect and verify' },
+  'change-details': { title: 'Change connection details', submit: 'Verify and save' },
+  'update-password': { title: 'Update the service account password', submit: 'Verify and update password' },
+};
 
 export function BasicConnect({
   api,
@@ -41,7 +56,7 @@ export function BasicConnect({
   onBack,
 }: {
   api: ApiClient;
-  mode: 'connect' | 'update-password';
+  mode: BasicMode;
   initial?: BasicDetails;
   onSubmit: (details: BasicDetails, sealedPassword: SealedPasswordBody) => void;
   onBack: () => void;
@@ -61,7 +76,7 @@ export function BasicConnect({
 
   const validate = (): boolean => {
     const problems: typeof invalid = {};
-    if (mode === 'connect') {
+    if (mode !== 'update-password') {
       if (endpointKind === 'ewsUrl' && !/^https:\/\/[^/\s]+/i.test(endpoint.trim())) {
         problems.endpoint =
           'Enter the https:// address of EWS, e.g. https://mail.contoso.com/EWS/Exchange.asmx.';
@@ -83,7 +98,8 @@ export function BasicConnect({
     if (!validate() || !input) return;
     setSealing(true);
     try {
-      const sealed = await sealPasswordInput(api, input);
+      // Connect and change-details both post a new connection's details; only a new password is an update.
+      const sealed = await sealPasswordInput(api, input, mode === 'update-password' ? 'update' : 'connect');
       onSubmit({ endpointKind, endpoint: endpoint.trim(), serviceAccount: serviceAccount.trim() }, sealed);
     } catch (e) {
       setSealing(false);
@@ -101,16 +117,16 @@ export function BasicConnect({
       <StepHeading
         description={
           mode === 'connect'
-            ? 'Exchange Connect signs in to Exchange Web Services as this account and opens calendars on behalf of rooms and users.'
-            : `Enter the new password of ${serviceAccount}. Exchange Connect verifies it before it replaces the old one.`
+            ? 'Exchange Connect signs in to Exchange Web Services as this account and opens calendars on behalf of rooms and users. The password reaches Azure Key Vault only once it verified.'
+            : mode === 'change-details'
+              ? 'Change where Exchange Web Services is, the service account or its password. Exchange Connect verifies the new details first; until they verify, the current connection stays as it is.'
+              : `Enter the new password of ${serviceAccount}. Exchange Connect verifies it before it replaces the old one.`
         }
       >
-        <span id="basic-heading">
-          {mode === 'connect' ? 'Connect Exchange Server' : 'Update the service account password'}
-        </span>
+        <span id="basic-heading">{HEADINGS[mode].title}</span>
       </StepHeading>
       <form className={styles.form} onSubmit={(e) => void submit(e)} noValidate>
-        {mode === 'connect' ? (
+        {mode !== 'update-password' ? (
           <>
             <Field label="How should Exchange Connect find your server?">
               <RadioGroup
@@ -135,6 +151,7 @@ export function BasicConnect({
               }
             >
               <Input
+                className={styles.input}
                 type={endpointKind === 'ewsUrl' ? 'url' : 'email'}
                 value={endpoint}
                 onChange={(_, data) => setEndpoint(data.value)}
@@ -167,7 +184,7 @@ export function BasicConnect({
         >
           <Input type="password" input={{ ref: passwordRef }} autoComplete="new-password" />
         </Field>
-        {mode === 'connect' ? (
+        {mode !== 'update-password' ? (
           <CommandBlock
             id="impersonation-command"
             label="Give the service account ApplicationImpersonation (Exchange Management Shell):"
@@ -177,7 +194,7 @@ export function BasicConnect({
         {error ? <ErrorMessage error={error} /> : null}
         <div className={styles.actions}>
           <Button appearance="primary" type="submit" disabled={sealing}>
-            {mode === 'connect' ? 'Connect and verify' : 'Update password and verify'}
+            {HEADINGS[mode].submit}
           </Button>
           <Button onClick={onBack} disabled={sealing}>
             {mode === 'connect' ? 'Back' : 'Cancel'}

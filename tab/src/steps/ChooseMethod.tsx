@@ -53,7 +53,7 @@ export function ChooseMethod({ initial, onNext }: { initial?: Method; onNext: (m
   const [method, setMethod] = useState<Method>(initial ?? 'modern');
   return (
     <section className={styles.root} aria-labelledby="choose-heading">
-      <StepHeading description="Exchange Connect reads room and user calendars through Exchange Web Services. Choose where your mailboxes are.">
+      <StepHeading description="Exchange Connect reads and books room calendars in your Exchange organisation. Choose where your mailboxes are.">
         <span id="choose-heading">Where are your mailboxes?</span>
       </StepHeading>
       <RadioGroup
@@ -84,9 +84,9 @@ export function ChooseMethod({ initial, onNext }: { initial?: Method; onNext: (m
                   </Text>
                   <Text size={300} className={styles.text} id="modern-description">
                     A Global Administrator grants admin consent once and Exchange Connect signs in with its
-                    own certificate, so no password is shared. The consent grants “full access to all
-                    mailboxes”, the only Exchange Web Services permission that lets an app read and book room
-                    calendars, and the admin needs a mailbox because Exchange Connect proves the connection
+                    own certificate, so no password is shared. It uses Microsoft Graph with two application
+                    permissions (calendars, and room lists), which you can then limit to room mailboxes. The
+                    admin needs a mailbox while connecting, because Exchange Connect proves the connection
                     works by opening it.
                   </Text>
                 </>

@@ -1,5 +1,5 @@
 /** Disconnecting stops calendar access and health alerts: ask first. */
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   Button,
   Dialog,
@@ -29,6 +29,11 @@ export function DisconnectDialog({
   const [busy, setBusy] = useState(false);
   const done = useRef(false);
   const [error, setError] = useState<string | null>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  // Focus starts on the safe choice, so Enter never disconnects (Fluent's own pick is the first button).
+  useEffect(() => {
+    if (open) cancel.current?.focus();
+  }, [open]);
 
   const confirm = async () => {
     setBusy(true);
@@ -78,7 +83,9 @@ export function DisconnectDialog({
               {busy ? <Spinner size="extra-tiny" aria-label="Disconnecting" /> : 'Disconnect'}
             </Button>
             <DialogTrigger disableButtonEnhancement>
-              <Button disabledFocusable={busy}>Cancel</Button>
+              <Button disabledFocusable={busy} ref={cancel} data-testid="disconnect-cancel">
+                Cancel
+              </Button>
             </DialogTrigger>
           </DialogActions>
         </DialogBody>

@@ -1,11 +1,24 @@
 /**
- * Step 2 (Exchange Online): grant admin consent in Microsoft's page, opened by Teams as a popup.
- * Cancel, a closed window and errors come back as readable messages with a retry.
+ * Step 2 (Exchange Online): grant admin consent in Microsoft's page, opened by Teams as a popup,
+ * for Microsoft Graph (the default) or EWS (the legacy option until it ends). Also the one step of
+ * moving an EWS connection to Graph. Cancel, a closed window and errors come back as readable
+ * messages with a retry.
  */
 import { useState } from 'react';
-import { Button, makeStyles, Spinner, Text, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  Radio,
+  RadioGroup,
+  Spinner,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import { ShieldCheckmarkRegular } from '@fluentui/react-icons';
-import type { ConsentPopupResult } from '../../../api/src/http/contract';
+import type { ConsentPopupResult, Protocol } from '../../../api/src/http/contract';
+import { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE } from '../../../api/src/powershell-commands';
 import { ApiError, type ApiClient } from '../api/client';
 import { useAnnounce } from '../components/Announcer';
 import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
@@ -33,8 +46,38 @@ const useStyles = makeStyles({
     flexDirection: 'column',
     gap: tokens.spacingVerticalXS,
   },
-  actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center' },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap' },
+  permissions: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+  code: { fontFamily: tokens.fontFamilyMonospace, overflowWrap: 'anywhere' },
 });
+
+/** What the admin consents to, per API, and why Exchange Connect needs each permission. */
+const PERMISSIONS: Record<Protocol, { api: string; name: string; what: string; why: string }[]> = {
+  graph: [
+    {
+      api: 'Microsoft Graph',
+      name: 'Calendars.ReadWrite',
+      what: 'Read and write calendars in all mailboxes',
+      why: 'To read room calendars and book rooms for your platform. Verification opens your own calendar to prove the connection; you can limit this permission to room mailboxes afterwards.',
+    },
+    {
+      api: 'Microsoft Graph',
+      name: 'Place.Read.All',
+      what: 'Read all company places',
+      why: 'To list your room lists and rooms.',
+    },
+  ],
+  ews: [
+    {
+      api: 'Office 365 Exchange Online',
+      name: 'full_access_as_app',
+      what: 'Use Exchange Web Services with full access to all mailboxes',
+      why: 'The only EWS permission that lets an app read and book room calendars. It cannot be limited to rooms.',
+    },
+  ],
+};
+
+export type ConsentPurpose = 'connect' | 'move-to-graph' | 'again';
 
 /** The popup's own failure reasons, as the Teams host reports them. */
 function popupError(error: unknown): ReadableError {
@@ -91,16 +134,21 @@ function apiError(error: unknown): ReadableError {
 export function ModernConsent({
   api,
   upn,
+  purpose = 'connect',
+  initialProtocol = 'graph',
   onGranted,
   onBack,
 }: {
   api: ApiClient;
   upn: string;
-  onGranted: () => void;
+  purpose?: ConsentPurpose;
+  initialProtocol?: Protocol;
+  onGranted: (protocol: Protocol) => void;
   onBack: () => void;
 }) {
   const styles = useStyles();
   const announce = useAnnounce();
+  const [protocol, setProtocol] = useState<Protocol>(purpose === 'move-to-graph' ? 'graph' : initialProtocol);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ReadableError | null>(null);
 
@@ -110,7 +158,7 @@ export function ModernConsent({
     announce('Opening the Microsoft consent window');
     let startUrl: string;
     try {
-      startUrl = (await api.startConsent()).startUrl;
+      startUrl = (await api.startConsent(protocol)).startUrl;
     } catch (e) {
       setBusy(false);
       setError(apiError(e));
@@ -131,7 +179,7 @@ export function ModernConsent({
     setBusy(false);
     if (result?.outcome === 'granted') {
       announce('Admin consent granted');
-      onGranted();
+      onGranted(protocol);
       return;
     }
     const readable = result
@@ -144,28 +192,59 @@ export function ModernConsent({
     announce(readable.title);
   };
 
+  const heading =
+    purpose === 'move-to-graph'
+      ? 'Move to Microsoft Graph'
+      : purpose === 'again'
+        ? 'Grant admin consent again'
+        : 'Grant admin consent';
+  const description =
+    purpose === 'move-to-graph'
+      ? `EWS in Exchange Online ends on ${EWS_SHUTDOWN_DATE}. One admin consent to the Microsoft Graph permissions below moves this connection; Exchange Connect then verifies it over Graph. The connection, its history and its alerts stay.`
+      : "Microsoft's consent page opens in a new window. Sign in there as a Global Administrator of your organisation and select Accept.";
   return (
     <section className={styles.root} aria-labelledby="consent-heading">
-      <StepHeading description="Microsoft's consent page opens in a new window. Sign in there as a Global Administrator of your organisation and select Accept.">
-        <span id="consent-heading">Grant admin consent</span>
+      <StepHeading description={description}>
+        <span id="consent-heading">{heading}</span>
       </StepHeading>
-      <div className={styles.permission}>
-        <ShieldCheckmarkRegular className={styles.permissionIcon} aria-hidden="true" />
-        <div className={styles.permissionText}>
-          <Text weight="semibold" size={300}>
-            Office 365 Exchange Online: Use Exchange Web Services with full access to all mailboxes
-          </Text>
-          <Text size={200} className={styles.secondary}>
-            Application permission full_access_as_app. This is the only permission Exchange Connect asks for.
-          </Text>
-        </div>
+      {purpose === 'move-to-graph' ? null : (
+        <RadioGroup
+          value={protocol}
+          onChange={(_, data) => setProtocol(data.value === 'ews' ? 'ews' : 'graph')}
+          aria-label="Which Microsoft API Exchange Connect uses"
+        >
+          <Radio value="graph" label="Microsoft Graph (recommended)" />
+          <Radio value="ews" label={`Exchange Web Services (legacy, ends ${EWS_SHUTDOWN_DATE})`} />
+        </RadioGroup>
+      )}
+      {protocol === 'ews' ? (
+        <MessageBar intent="warning" layout="multiline">
+          <MessageBarBody>
+            {`EWS in Exchange Online is off by default since ${EWS_DEFAULT_OFF_DATE} unless your organisation allow-lists Exchange Connect, and it is switched off for good on ${EWS_SHUTDOWN_DATE}. Choose it only if you cannot use Microsoft Graph yet.`}
+          </MessageBarBody>
+        </MessageBar>
+      ) : null}
+      <div className={styles.permissions} data-testid="consent-permissions">
+        {PERMISSIONS[protocol].map((p) => (
+          <div className={styles.permission} key={p.name}>
+            <ShieldCheckmarkRegular className={styles.permissionIcon} aria-hidden="true" />
+            <div className={styles.permissionText}>
+              <Text weight="semibold" size={300}>
+                {`${p.api}: ${p.what}`}
+              </Text>
+              <Text size={200} className={styles.secondary}>
+                Application permission <span className={styles.code}>{p.name}</span>. {p.why}
+              </Text>
+            </div>
+          </div>
+        ))}
       </div>
       <ol className={styles.steps}>
         <li>
           <Text size={300}>Select “Grant admin consent”.</Text>
         </li>
         <li>
-          <Text size={300}>Pick your account{upn ? ` (${upn})` : ''} and review the permission.</Text>
+          <Text size={300}>Pick your account{upn ? ` (${upn})` : ''} and review the permissions.</Text>
         </li>
         <li>
           <Text size={300}>Select Accept. Exchange Connect then verifies the connection by itself.</Text>
@@ -177,7 +256,7 @@ export function ModernConsent({
           Grant admin consent
         </Button>
         <Button onClick={onBack} disabled={busy}>
-          Back
+          {purpose === 'connect' ? 'Back' : 'Cancel'}
         </Button>
         {busy ? <Spinner size="tiny" label="Waiting for the Microsoft consent window…" /> : null}
       </div>

@@ -38,7 +38,15 @@ type Phase =
 /** One verification request, telling `onStep` each step as it settles. */
 type Attempt = (onStep: StepListener) => Promise<VerificationView>;
 
-function requestError(error: unknown): ReadableError {
+function requestError(error: unknown, newCredentials: boolean): ReadableError {
+  if (error instanceof ApiError && newCredentials && error.status >= 400 && error.status < 500) {
+    return {
+      title: 'The new details did not verify, so nothing was changed',
+      message: error.message,
+      ...(error.microsoftCode ? { code: error.microsoftCode } : {}),
+      ...(error.remediation ? { remediation: error.remediation } : {}),
+    };
+  }
   if (error instanceof ApiError) {
     return {
       title: 'Verification could not run',
@@ -78,14 +86,23 @@ export function VerifyStep({
   onVerified,
   fixLabel,
   onFix,
+  scopeProof = false,
+  newCredentials = false,
 }: {
   kind: ConnectionKind;
   mailbox: string;
   appId: string;
   /** The first attempt (connect with Basic, or verify after consent). */
   start: Attempt;
-  /** A re-check; `attempt` counts the automatic re-checks while pending (the server backs off). */
-  recheck: (attempt: number, onStep: StepListener) => Promise<VerificationView>;
+  /**
+   * A re-check; `attempt` counts the re-checks while pending (the server backs off), `automatic`
+   * says the timer, not the admin, asked (the audit log summarises those).
+   */
+  recheck: (attempt: number, automatic: boolean, onStep: StepListener) => Promise<VerificationView>;
+  /** Proving the room-only scope rather than verifying. */
+  scopeProof?: boolean;
+  /** New Basic credentials: a refusal means nothing was stored, and the fix is the form. */
+  newCredentials?: boolean;
   onVerified: (view: VerificationView) => void;
   fixLabel: string;
   onFix: () => void;
@@ -107,7 +124,7 @@ export function VerifyStep({
         result = await attempt;
       } catch (e) {
         if (!isCurrent()) return;
-        const error = requestError(e);
+        const error = requestError(e, newCredentials);
         setPhase({ kind: 'error', error });
         announce(`${error.title}. ${error.message}`);
         return;
@@ -131,7 +148,7 @@ export function VerifyStep({
         );
       }
     },
-    [announce, onVerified],
+    [announce, newCredentials, onVerified],
   );
 
   /** Sends one attempt; each step it streams fills in its row and is announced. */
@@ -146,7 +163,7 @@ export function VerifyStep({
       };
       void settle(attempt(onStep), isCurrent);
     },
-    [announce, mailbox, settle],
+    [announce, kind, mailbox, settle],
   );
 
   /** A new attempt: the checklist starts again from the first step. */
@@ -166,7 +183,7 @@ export function VerifyStep({
     if (phase.kind !== 'pending') return;
     const { attempt, nextCheckAt } = phase;
     const timer = setTimeout(
-      () => run((onStep) => recheck(attempt, onStep)),
+      () => run((onStep) => recheck(attempt, true, onStep)),
       Math.max(0, nextCheckAt - Date.now()),
     );
     return () => clearTimeout(timer);
@@ -188,8 +205,14 @@ export function VerifyStep({
 
   return (
     <section className={styles.root} aria-labelledby="verify-heading">
-      <StepHeading description="Exchange Connect opens your mailbox the way it will in production, step by step.">
-        <span id="verify-heading">Verify the connection</span>
+      <StepHeading
+        description={
+          scopeProof
+            ? `Exchange Connect opens the room ${mailbox}, then must be refused a mailbox outside the room-only scope.`
+            : 'Exchange Connect opens the mailbox the way it will in production, step by step.'
+        }
+      >
+        <span id="verify-heading">{scopeProof ? 'Prove the room-only scope' : 'Verify the connection'}</span>
       </StepHeading>
       {phase.kind === 'pending' ? (
         <MessageBar intent="info" layout="multiline" data-testid="pending-message">
@@ -227,11 +250,16 @@ export function VerifyStep({
         />
       ) : null}
       {phase.kind === 'error' ? (
-        <ErrorMessage error={phase.error} onRetry={() => run((onStep) => recheck(0, onStep))} />
+        // New credentials that did not verify were not stored: the fix is the form, not a retry.
+        <ErrorMessage
+          error={phase.error}
+          {...(newCredentials ? {} : { onRetry: () => run((onStep) => recheck(0, false, onStep)) })}
+        />
       ) : null}
       <VerificationChecklist
         kind={kind}
-        newCredentials={kind.method === 'basic'}
+        scopeProof={scopeProof}
+        newCredentials={newCredentials}
         mailbox={view?.mailbox ?? mailbox}
         steps={view?.steps ?? liveSteps}
         running={phase.kind === 'running'}
@@ -240,7 +268,7 @@ export function VerifyStep({
         {phase.kind === 'failed' || phase.kind === 'pending' ? (
           <Button
             appearance="primary"
-            onClick={() => run((onStep) => recheck(pendingChecks.current, onStep))}
+            onClick={() => run((onStep) => recheck(pendingChecks.current, false, onStep))}
           >
             {phase.kind === 'pending' ? 'Check now' : 'Verify again'}
           </Button>

@@ -1,7 +1,7 @@
 /**
  * The store contract, part 3: the bot's conversation subscriptions (migration 3) — tenant-scoped,
  * durable, reinstallable — with a team's alert choice and the `check` rate limit, and the Global
- * Admins seen in the tab (migration 7). Run on SQLite by test/unit/bot-store-subscriptions.test.ts
+ * Admins seen in the tab (migration 8). Run on SQLite by test/unit/bot-store-subscriptions.test.ts
  * and on PostgreSQL by test/integration/store-postgres.test.ts.
  */
 import { StoreConflictError } from '../../../api/src/store/errors';

@@ -350,6 +350,28 @@ export function describeCoreStoreContract(harness: StoreHarness): void {
       expect(await store.consumeConsentState('state-1', time.clock())).toBeUndefined();
     });
 
+    it('can be looked at without being used, until it is used or expires', async () => {
+      const time = manualClock();
+      const store = await openStore(time.clock);
+      await store.createConsentState(consent('peek', time.iso(600_000)));
+      await store.createConsentState(consent('lapsing', time.iso(600_000)));
+      const bound = {
+        tenantId: TENANT_A,
+        protocol: 'graph',
+        userId: 'oid-admin',
+        upn: 'admin@contoso.com',
+        createdAt: time.iso(),
+        expiresAt: time.iso(600_000),
+      };
+      expect(await store.findConsentState('peek', time.clock())).toEqual(bound);
+      expect(await store.findConsentState('peek', time.clock())).toEqual(bound);
+      expect(await store.consumeConsentState('peek', time.clock())).toMatchObject(bound);
+      expect(await store.findConsentState('peek', time.clock())).toBeUndefined();
+      expect(await store.findConsentState('lapsing', new Date(START + 599_999))).toBeDefined();
+      expect(await store.findConsentState('lapsing', new Date(START + 600_000))).toBeUndefined();
+      expect(await store.findConsentState('never-issued', time.clock())).toBeUndefined();
+    });
+
     it('lets exactly one of two racing callbacks win', async () => {
       const time = manualClock();
       const store = await openStore(time.clock);

@@ -230,6 +230,15 @@ export function coreOperations(runner: Runner, clock: () => Date): CoreStoreOper
         return rows[0] === undefined ? undefined : toConsentState(rows[0]);
       }),
 
+    findConsentState: (state, now) =>
+      runner.run(async (db) => {
+        const { rows } = await db.query(
+          'SELECT * FROM consent_states WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2',
+          [hashConsentState(state), now.toISOString()],
+        );
+        return rows[0] === undefined ? undefined : toConsentState(rows[0]);
+      }),
+
     purgeExpiredConsentStates: (now) =>
       runner.run(
         async (db) =>

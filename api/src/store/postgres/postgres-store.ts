@@ -9,6 +9,7 @@ import { adminSightingOperations } from './admin-operations';
 import { conversationOperations } from './conversation-operations';
 import { coreOperations } from './core-operations';
 import { healthOperations } from './health-operations';
+import { sealingNonceOperations } from './sealing-nonce-operations';
 import { migrate } from './migrations';
 import { createPool, type PoolOptions } from './pool';
 import { PoolRunner, type Runner } from './runner';
@@ -36,6 +37,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...conversationOperations(runner, clock),
     ...adminSightingOperations(runner),
     ...retentionOperations(runner),
+    ...sealingNonceOperations(runner, clock),
   });
   let closed: Promise<void> | undefined;
   return {

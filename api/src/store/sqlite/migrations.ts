@@ -248,7 +248,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_by_time ON audit_log (at, seq);
   CREATE INDEX health_alerts_by_time ON health_alerts (created_at, seq);
   `,
-  // 7: the bot serves admins. Global Administrators seen in the tab (their SSO token's wids), with
+  // 7: single-use nonces of sealed passwords, each bound to a tenant, a user and a purpose (only
+  // the nonce's hash is stored). No foreign key to tenants: a nonce may precede the tenant's row.
+  `
+  CREATE TABLE sealing_nonces (
+    nonce_hash TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    purpose TEXT NOT NULL CHECK (purpose IN ('connect', 'update')),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+  ) STRICT;
+  CREATE INDEX sealing_nonces_by_expiry ON sealing_nonces (expires_at);
+  `,
+  // 8: the bot serves admins. Global Administrators seen in the tab (their SSO token's wids), with
   // when they were last seen; no foreign key to tenants (an admin may open the tab before the tenant
   // row exists). Per conversation: a team's alert choice (who chose, when) and when `check` last ran
   // there (its rate limit, shared by every instance).

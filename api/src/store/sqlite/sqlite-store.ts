@@ -26,6 +26,8 @@ import type { CheckSlot, ConversationSubscriptionInput } from '../conversation-p
 import type { ChannelAlertChoice, ConversationSubscription } from '../conversation-types';
 import type { AdminSighting, AdminSightingInput } from '../admin-port';
 import { SqliteAdminSightingStatements } from './admin-statements';
+import { SqliteSealingNonceStatements } from './sealing-nonce-statements';
+import type { SealingNonceBinding, SealingNonceInput } from '../sealing-nonce-port';
 import type { IsoInstant } from '../types';
 import type { PruneBatch } from '../retention-port';
 import { SqliteRetentionStatements } from './retention-statements';
@@ -47,6 +49,7 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     private readonly conversations: SqliteConversationStatements,
     private readonly admins: SqliteAdminSightingStatements,
     private readonly retention: SqliteRetentionStatements,
+    private readonly nonces: SqliteSealingNonceStatements,
     guard: () => Promise<void>,
   ) {
     super(health, guard);
@@ -72,6 +75,18 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
   async pruneDeliveredAlerts(batch: PruneBatch): Promise<number> {
     await this.guard();
     return this.retention.pruneDeliveredAlerts(batch);
+  }
+  async createSealingNonce(input: SealingNonceInput): Promise<void> {
+    await this.guard();
+    this.nonces.createSealingNonce(input);
+  }
+  async consumeSealingNonce(binding: SealingNonceBinding, now: Date): Promise<boolean> {
+    await this.guard();
+    return this.nonces.consumeSealingNonce(binding, now);
+  }
+  async purgeExpiredSealingNonces(now: Date): Promise<number> {
+    await this.guard();
+    return this.nonces.purgeExpiredSealingNonces(now);
   }
 
   async saveConversationSubscription(
@@ -164,6 +179,10 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     await this.guard();
     return this.sql.consumeConsentState(state, now);
   }
+  async findConsentState(state: string, now: Date): Promise<ConsentState | undefined> {
+    await this.guard();
+    return this.sql.findConsentState(state, now);
+  }
   async purgeExpiredConsentStates(now: Date): Promise<number> {
     await this.guard();
     return this.sql.purgeExpiredConsentStates(now);
@@ -186,10 +205,17 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
     private readonly conversationStatements: SqliteConversationStatements,
     private readonly adminStatements: SqliteAdminSightingStatements,
     private readonly retentionStatements: SqliteRetentionStatements,
+    private readonly nonceStatements: SqliteSealingNonceStatements,
     private readonly gate: TransactionGate,
   ) {
-    super(statements, healthStatements, conversationStatements, adminStatements, retentionStatements, () =>
-      gate.whenClosed(),
+    super(
+      statements,
+      healthStatements,
+      conversationStatements,
+      adminStatements,
+      retentionStatements,
+      nonceStatements,
+      () => gate.whenClosed(),
     );
   }
 
@@ -211,6 +237,7 @@ class SqliteIntegrationStore extends GuardedOperations implements IntegrationSto
             this.conversationStatements,
             this.adminStatements,
             this.retentionStatements,
+            this.nonceStatements,
             async () => this.gate.assertOpen(token),
           ),
         ),
@@ -238,6 +265,7 @@ export function openSqliteStore(options: SqliteStoreOptions): IntegrationStore {
       new SqliteConversationStatements(db, clock),
       new SqliteAdminSightingStatements(db),
       new SqliteRetentionStatements(db),
+      new SqliteSealingNonceStatements(db, clock),
       new TransactionGate(),
     );
   } catch (error) {

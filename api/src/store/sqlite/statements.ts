@@ -29,7 +29,7 @@ export type SyncOperations = Sync<CoreStoreOperations>;
 
 type Params = Record<string, string | number | null>;
 
-function constraintViolated(error: unknown, ...codes: string[]): boolean {
+export function constraintViolated(error: unknown, ...codes: string[]): boolean {
   return error instanceof Database.SqliteError && codes.includes(error.code);
 }
 
@@ -53,6 +53,7 @@ export class SqliteStatements implements SyncOperations {
   private readonly listTracesStmt;
   private readonly insertConsentState;
   private readonly consumeConsentStateStmt;
+  private readonly findConsentStateStmt;
   private readonly purgeConsentStates;
   private readonly insertAudit;
   private readonly listAuditStmt;
@@ -106,6 +107,8 @@ export class SqliteStatements implements SyncOperations {
       UPDATE consent_states SET used_at = @now
       WHERE state_hash = @stateHash AND used_at IS NULL AND expires_at > @now
       RETURNING *`);
+    this.findConsentStateStmt = db.prepare<[string, string], unknown>(`
+      SELECT * FROM consent_states WHERE state_hash = ? AND used_at IS NULL AND expires_at > ?`);
     this.purgeConsentStates = db.prepare<[string]>('DELETE FROM consent_states WHERE expires_at <= ?');
     this.insertAudit = db.prepare<Params, unknown>(`
       INSERT INTO audit_log (id, tenant_id, actor_oid, actor_upn, action, target, result, detail, at)
@@ -251,6 +254,11 @@ export class SqliteStatements implements SyncOperations {
       stateHash: hashConsentState(state),
       now: now.toISOString(),
     });
+    return row === undefined ? undefined : toConsentState(row);
+  }
+
+  findConsentState(state: string, now: Date): ConsentState | undefined {
+    const row = this.findConsentStateStmt.get(hashConsentState(state), now.toISOString());
     return row === undefined ? undefined : toConsentState(row);
   }
 
