@@ -135,6 +135,17 @@ it('delivers each alert card once with both instances draining the outbox', asyn
   const since = (await feed(sandbox)).reduce((max, e) => Math.max(max, e.seq), 0);
   const conversations: string[] = [];
   for (const i of [1, 2]) {
+    // The bot alerts the admins the tab has seen: record each admin's tab visit first.
+    const admin = sandbox.context.directory.findUser(generatedAdmin(i));
+    if (!admin) throw new Error(`no sandbox user ${generatedAdmin(i)}`);
+    const seenAt = new Date();
+    await store.recordAdminSighting({
+      tenantId: admin.tenant.id,
+      userOid: admin.user.id,
+      upn: generatedAdmin(i),
+      seenAt,
+      refreshIfSeenBefore: seenAt,
+    });
     const installed = await sandbox.control<{ conversationId: string }>('POST', '/connector/install', {
       upn: generatedAdmin(i),
       scope: 'personal',
