@@ -109,7 +109,8 @@ describe('a service account that is not a UPN or DOMAIN\\user', () => {
     const res = await call<ProblemBody>('admin@fabrikam.com', 'POST', '/api/integrations/basic', {
       ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
       serviceAccount: 'svc@fabrikam.com$(Add-RoleGroupMember "Organization Management" -Member evil)',
-      sealedPassword: { kid: 'kid', ciphertext: 'AAAA' },
+      // Well-formed, so only the service account is refused.
+      sealedPassword: { kid: 'k'.repeat(43), ciphertext: 'aGVhZGVy.a2V5.aXY.Y2lwaGVy.dGFn' },
     });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('invalid_request');

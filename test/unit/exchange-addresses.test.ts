@@ -76,7 +76,8 @@ describe('service accounts: a UPN or DOMAIN\\user', () => {
     const body = (serviceAccount: string) => ({
       ewsUrl: 'https://mail.fabrikam.com/EWS/Exchange.asmx',
       serviceAccount,
-      sealedPassword: { kid: 'kid', ciphertext: 'AAAA' },
+      // Well-formed, so only the service account is refused.
+      sealedPassword: { kid: 'k'.repeat(43), ciphertext: 'aGVhZGVy.a2V5.aXY.Y2lwaGVy.dGFn' },
     });
     expect(connectBasicRequestSchema.safeParse(body('svc-ews@fabrikam.com')).success).toBe(true);
     expect(connectBasicRequestSchema.safeParse(body('FABRIKAM\\svc-ews')).success).toBe(true);
