@@ -54,10 +54,6 @@ param botAadAppClientId string
 @description('Tenant of the bot\'s Entra app (the publisher tenant).')
 param botTenantId string
 
-@secure()
-@description('Client secret of the bot\'s Entra app; stored in Key Vault, never in app settings.')
-param botAadAppClientSecret string
-
 @maxLength(42)
 param botDisplayName string
 
@@ -66,7 +62,6 @@ param botServiceSku string = 'F0'
 var webAppName = resourceBaseName
 var keyVaultName = '${resourceBaseName}-kv'
 var publicHostName = '${webAppName}.azurewebsites.net'
-var botPasswordSecretName = 'bot-app-password'
 var databaseUrlSecretName = 'database-url'
 var postgresServerName = '${resourceBaseName}-pg'
 var databaseName = 'exchange_connect'
@@ -88,15 +83,6 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
     publicNetworkAccess: 'Enabled'
-  }
-}
-
-resource botPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: keyVault
-  name: botPasswordSecretName
-  properties: {
-    value: botAadAppClientSecret
-    contentType: 'Entra client secret of the Exchange Connect bot'
   }
 }
 
@@ -212,15 +198,8 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         // One sealing key for every instance (the tab seals service-account passwords to it).
         { name: 'EC_SEALING_KEY_FILE', value: '/home/site/certs/sealing-key.pem' }
         { name: 'EC_TEAMS_APP_ID', value: teamsAppId }
+        // The single-tenant bot's connector tokens: its own tenant, the app certificate (no password).
         { name: 'EC_BOT_LOGIN_AUTHORITY', value: 'https://login.microsoftonline.com/${botTenantId}' }
-        // Read by botbuilder's ConfigurationBotFrameworkAuthentication.
-        { name: 'MicrosoftAppType', value: 'SingleTenant' }
-        { name: 'MicrosoftAppId', value: botAadAppClientId }
-        { name: 'MicrosoftAppTenantId', value: botTenantId }
-        {
-          name: 'MicrosoftAppPassword'
-          value: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=${botPasswordSecret.name})'
-        }
       ]
     }
   }

@@ -11,6 +11,7 @@ import { loadEnvironment } from '../../scripts/app-package/environment';
 import { fillJsonPlaceholders, placeholderNames } from '../../scripts/app-package/placeholders';
 import tenant from '../../sandbox/tenant.json';
 import { requiredRoles } from '../../api/src/exchange/permissions';
+import { MICROSOFT_365_SSO_CLIENT_IDS } from '../../api/src/identity/sso-validator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -23,7 +24,6 @@ const TEAMS_WEB = '5e3ce6c0-2b1f-4285-8d4b-75ee78787346';
 const SECRET_OR_GENERATED = [
   'AAD_APP_CERTIFICATE_BASE64',
   'AAD_APP_ACCESS_AS_USER_PERMISSION_ID',
-  'SECRET_BOT_PASSWORD',
   'SECRET_POSTGRES_ADMIN_PASSWORD',
 ];
 
@@ -94,12 +94,31 @@ describe('Entra app manifest (aad.manifest.json)', () => {
       expect.objectContaining({ value: 'access_as_user', type: 'User', isEnabled: true }),
     ]);
     const scopeId = scopes[0]?.id;
+    // Exactly the hosts whose tokens the SSO validator accepts (azp): a host left out here cannot
+    // get a token silently, one added here without the validator would be refused after consent.
     expect(entra.api.preAuthorizedApplications.map((a) => a.appId).sort()).toEqual(
-      [TEAMS_DESKTOP_AND_MOBILE, TEAMS_WEB].sort(),
+      [...MICROSOFT_365_SSO_CLIENT_IDS].sort(),
     );
+    expect(MICROSOFT_365_SSO_CLIENT_IDS).toContain(TEAMS_DESKTOP_AND_MOBILE);
+    expect(MICROSOFT_365_SSO_CLIENT_IDS).toContain(TEAMS_WEB);
     for (const client of entra.api.preAuthorizedApplications)
       expect(client.delegatedPermissionIds).toEqual([scopeId]);
     expect(entra.api.requestedAccessTokenVersion).toBe(2);
+  });
+
+  it("the bot's single-tenant app (bot.aad.manifest.json) carries the same certificate and no password", () => {
+    const bot = JSON.parse(read('bot.aad.manifest.json')) as EntraManifest & {
+      id: string;
+      appId: string;
+      passwordCredentials?: unknown[];
+    };
+    expect([bot.id, bot.appId, bot.signInAudience]).toEqual([
+      '${{BOT_OBJECT_ID}}',
+      '${{BOT_ID}}',
+      'AzureADMyOrg',
+    ]);
+    expect(bot.keyCredentials).toEqual(entra.keyCredentials);
+    expect(bot.passwordCredentials ?? []).toEqual([]);
   });
 
   it('filled for local: the consent redirect and SSO resource match the sandbox app and the Teams manifest', () => {
@@ -157,14 +176,21 @@ describe.each([
         'teamsApp/update',
       ]),
     );
+    // Both apps authenticate with the app certificate (the bot's connector token comes from the same
+    // msal-node wrapper): no client secret is ever created.
     const creates = project.provision.filter((a) => a.uses === 'aadApp/create');
     expect(creates.map((a) => [a.with?.signInAudience, a.with?.generateClientSecret])).toEqual([
       ['AzureADMultipleOrgs', false],
-      ['AzureADMyOrg', true],
+      ['AzureADMyOrg', false],
     ]);
     expect(creates.map((a) => a.writeToEnvironmentFile?.clientId)).toEqual(['AAD_APP_CLIENT_ID', 'BOT_ID']);
-    const update = project.provision.find((a) => a.uses === 'aadApp/update');
-    expect(update?.with?.manifestPath).toBe('./aad.manifest.json');
+    expect(creates.map((a) => a.writeToEnvironmentFile?.clientSecret)).toEqual([undefined, undefined]);
+    const updates = project.provision.filter((a) => a.uses === 'aadApp/update');
+    expect(updates.map((a) => a.with?.manifestPath)).toEqual([
+      './aad.manifest.json',
+      './bot.aad.manifest.json',
+    ]);
+    expect(read(file)).not.toMatch(/SECRET_BOT_PASSWORD|MicrosoftAppPassword/);
     const zip = project.provision.find((a) => a.uses === 'teamsApp/zipAppPackage');
     expect(zip?.with).toMatchObject({
       manifestPath: './appPackage/manifest.json',
@@ -225,6 +251,11 @@ describe('Azure provisioning (teamsapp.yml + infra/)', () => {
       (n) => !defined.includes(n) && !SECRET_OR_GENERATED.includes(n),
     );
     expect(unknown).toEqual([]);
+  });
+
+  it('gives the web app no bot password: the bot authenticates with the app certificate', () => {
+    expect(bicep).not.toMatch(/MicrosoftAppPassword|botAadAppClientSecret|bot-app-password/);
+    expect(parametersTemplate).not.toContain('SECRET_BOT_PASSWORD');
   });
 
   it('outputs the values the Teams manifest needs after provision', () => {
