@@ -201,6 +201,13 @@ describe('rejected tokens (401)', () => {
     await rejection(validator().validate(hmac), 'signature');
   });
 
+  it('an unsigned token (alg none, empty signature) → signature', async () => {
+    const real = decodeJwt(await issueSsoToken(sandbox.context, 'admin@contoso.com'));
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${part({ alg: 'none', typ: 'JWT', kid: sandbox.context.tokens.kid })}.${part(real)}.`;
+    await rejection(validator().validate(unsigned), 'signature');
+  });
+
   it('a token of tenant A claiming tid B → issuer', async () => {
     const token = await resigned((c) => ({ ...c, tid: fabrikam }));
     const error = await rejection(validator().validate(token), 'issuer');
