@@ -21,6 +21,24 @@ function outsideLiterals(text: string): string {
 
 const appId = '52c54a6a-55a3-4c79-a19b-df6eae6b8dda';
 
+describe('roomScopeCommands (RBAC for Applications)', () => {
+  it('are exactly the four cmdlets, with the tenant values filled in as literals', () => {
+    expect(
+      roomScopeCommands({
+        appId,
+        servicePrincipalId: '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        room: 'room.1@contoso.com',
+      }),
+    ).toEqual({
+      servicePrincipal: `New-ServicePrincipal -AppId '${appId}' -ObjectId '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' -DisplayName 'Exchange Connect'`,
+      scope:
+        "New-ManagementScope -Name 'Exchange Connect rooms' -RecipientRestrictionFilter 'RecipientTypeDetails -eq ''RoomMailbox'''",
+      assignment: `New-ManagementRoleAssignment -App '${appId}' -Role 'Application Calendars.ReadWrite' -CustomResourceScope 'Exchange Connect rooms'`,
+      test: `Test-ServicePrincipalAuthorization -Identity '${appId}' -Resource 'room.1@contoso.com'`,
+    });
+  });
+});
+
 describe('remediationFor', () => {
   it('has advice for every kind', () => {
     for (const kind of ERROR_KINDS) expect(remediationFor(kind, { appId }).length).toBeGreaterThan(40);
