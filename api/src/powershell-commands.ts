@@ -37,6 +37,12 @@ export function impersonationCommand(serviceAccount: string): string {
   return `New-ManagementRoleAssignment -Name ${psQuote('Exchange Connect impersonation')} -Role ${psQuote('ApplicationImpersonation')} -User ${psQuote(serviceAccount)}`;
 }
 
+/** A room list and a room in it: how rooms are found, by Places (Graph) and GetRooms (EWS) alike. */
+export const ROOM_LIST_COMMANDS = [
+  `New-DistributionGroup -Name ${psQuote('Meeting rooms')} -RoomList`,
+  `Add-DistributionGroupMember -Identity ${psQuote('Meeting rooms')} -Member '<room mailbox>'`,
+] as const;
+
 /** A PowerShell single-quoted literal: nothing inside is expanded; a quote is doubled. */
 export function psQuote(value: string): string {
   return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;

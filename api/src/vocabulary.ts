@@ -3,6 +3,7 @@
  * protocol, and which steps a verification runs. Pure and browser-safe (the tab imports it).
  */
 import type { StepName } from './integrations/steps';
+import { ROOM_LIST_COMMANDS } from './powershell-commands';
 
 export type ConnectionKind = {
   method: 'modern' | 'basic';
@@ -62,4 +63,16 @@ export function expectedSteps(
   return options.scopeProof
     ? ['endpoint', 'token', 'permission', 'mailbox', 'scope', 'rooms']
     : ['endpoint', 'token', 'permission', 'mailbox', 'rooms'];
+}
+
+/**
+ * Rooms are found through room lists, so an organisation without one shows no rooms. Places
+ * (Graph) can take up to 48 hours to show a new room or list, Microsoft says; GetRooms reads
+ * Exchange's own lists at once.
+ */
+export function noRoomListsAdvice(kind: ConnectionKind): string {
+  const create = `Exchange has no room lists yet, and rooms are found through them: create one with ${ROOM_LIST_COMMANDS[0]}, then add each room with ${ROOM_LIST_COMMANDS[1]}.`;
+  return kind.method === 'modern' && kind.protocol === 'graph'
+    ? `${create} New rooms and lists can take up to 48 hours to appear in Microsoft Graph (Places).`
+    : create;
 }

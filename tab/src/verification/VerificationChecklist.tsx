@@ -58,7 +58,7 @@ const useStyles = makeStyles({
 /** `queued`: not reached yet in a running verification; `waiting`: never reached. */
 type RowState = 'running' | 'queued' | 'ok' | 'failed' | 'pending' | 'skipped' | 'waiting';
 
-function stepDetail(step: StepView | undefined): string | undefined {
+function stepDetail(step: StepView | undefined, kind: ConnectionKind): string | undefined {
   if (!step) return undefined;
   if (step.status !== 'ok') return step.message;
   const detail = step.detail ?? {};
@@ -89,7 +89,7 @@ function stepDetail(step: StepView | undefined): string | undefined {
         : 'Calendar opened.';
     case 'rooms': {
       const rooms = roomsFromStep(step);
-      return rooms ? roomsSummary(rooms) : undefined;
+      return rooms ? roomsSummary(rooms, kind) : undefined;
     }
   }
 }
@@ -173,7 +173,7 @@ export function VerificationChecklist({
       {names.map((name) => {
         const step = byName.get(name);
         const state = rowState(name, step, running, current);
-        const detail = stepDetail(step);
+        const detail = stepDetail(step, kind);
         return (
           <li
             key={name}

@@ -1,5 +1,6 @@
 /** The rooms the last verification found, read from the rooms step's detail. */
 import type { StepView, VerificationView } from '../../../api/src/http/contract';
+import { noRoomListsAdvice, type ConnectionKind } from '../../../api/src/vocabulary';
 
 export interface RoomResult {
   address: string;
@@ -34,8 +35,9 @@ export function roomsFromVerification(
   return roomsFromStep(verification?.steps.find((s) => s.name === 'rooms'));
 }
 
-/** One line for the checklist: "3 rooms in 1 room list, 3 reachable". */
-export function roomsSummary(found: RoomsFound): string {
+/** One line for the checklist: "3 rooms in 1 room list, 3 reachable", or how to get a room list. */
+export function roomsSummary(found: RoomsFound, kind: ConnectionKind): string {
+  if (found.roomLists === 0) return noRoomListsAdvice(kind);
   const reachable = found.rooms.filter((r) => r.reachable).length;
   const rooms = `${found.rooms.length} ${found.rooms.length === 1 ? 'room' : 'rooms'}`;
   const lists = `${found.roomLists} room ${found.roomLists === 1 ? 'list' : 'lists'}`;
