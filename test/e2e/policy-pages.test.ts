@@ -45,9 +45,15 @@ it.each(['privacy', 'terms'])(
         await page.setViewportSize({ width, height: 900 });
         const response = await page.goto(`${run.app.appUrl}/${name}`);
         expect(response?.status()).toBe(200);
-        const overflow = await page.evaluate(
-          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        );
+        const overflow = await page.evaluate(() => {
+          // The test project has no DOM typings: the page's own document, typed where it is used.
+          const root = (
+            globalThis as unknown as {
+              document: { documentElement: { scrollWidth: number; clientWidth: number } };
+            }
+          ).document.documentElement;
+          return root.scrollWidth - root.clientWidth;
+        });
         expect({ width, scheme, overflow }).toEqual({ width, scheme, overflow: 0 });
         await screenshot(page, `policy-${name}-${width}-${scheme}`);
       }
