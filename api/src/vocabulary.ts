@@ -3,6 +3,7 @@
  * protocol, and which steps a verification runs. Pure and browser-safe (the tab imports it).
  */
 import type { StepName } from './integrations/steps';
+import type { VerificationStepStatus } from './store/types';
 
 export type ConnectionKind = {
   method: 'modern' | 'basic';
@@ -28,6 +29,14 @@ function permissionLabel(kind: ConnectionKind): string {
     ? 'Permission: Place.Read.All (calendars through the room-only role assignment)'
     : 'Permissions: Calendars.ReadWrite and Place.Read.All';
 }
+
+/** A settled step's result in words: the tab's checklist and the CLI's trace say the same. */
+export const STEP_STATUS_TEXT = {
+  ok: 'Passed',
+  failed: 'Failed',
+  pending: 'Waiting for Microsoft 365',
+  skipped: 'Not checked',
+} as const satisfies Record<VerificationStepStatus, string>;
 
 export function stepLabel(name: StepName, kind: ConnectionKind, mailbox?: string): string {
   switch (name) {
