@@ -23,6 +23,8 @@ import { openPostgresStore } from '../../api/src/store/postgres/postgres-store';
 import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
 import { runCli, STACK_FRAME, type CliRun } from '../support/cli-process';
 import { TestDatabases } from '../support/postgres';
+import { seedGraphIntegrations } from '../support/scale-seed';
+import { generatedTenantId } from '../../sandbox/src/seed-generator';
 
 jest.setTimeout(300_000);
 
@@ -76,11 +78,21 @@ function expectNoStack(run: CliRun): void {
   expect(run.stderr).not.toMatch(STACK_FRAME);
 }
 
+/** `verify --method modern --mailbox <mailbox>` and any more arguments. */
+const modernVerify = (mailbox: string, ...more: string[]) => [
+  'verify',
+  '--method',
+  'modern',
+  '--mailbox',
+  mailbox,
+  ...more,
+];
+
 type VerifyJson = VerificationView & { protocol: string; method: string; tenant: string };
 
 describe('verify speaks Microsoft Graph by default', () => {
   it('verifies admin@contoso.com over Graph (exit 0, "protocol":"graph")', async () => {
-    const run = await cli(['verify', '--method', 'modern', '--mailbox', 'admin@contoso.com', '--json']);
+    const run = await cli(modernVerify('admin@contoso.com', '--json'));
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     const out = JSON.parse(run.stdout) as VerifyJson;
     expect(out).toMatchObject({ outcome: 'verified', protocol: 'graph', method: 'modern' });
@@ -91,17 +103,10 @@ describe('verify speaks Microsoft Graph by default', () => {
   });
 
   it('a Global Admin without a mailbox is not verified (exit 1) and the output names MailboxNotEnabledForRESTAPI', async () => {
-    const human = await cli(['verify', '--method', 'modern', '--mailbox', 'admin.nomailbox@contoso.com']);
+    const human = await cli(modernVerify('admin.nomailbox@contoso.com'));
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/MailboxNotEnabledForRESTAPI/);
-    const json = await cli([
-      'verify',
-      '--method',
-      'modern',
-      '--mailbox',
-      'admin.nomailbox@contoso.com',
-      '--json',
-    ]);
+    const json = await cli(modernVerify('admin.nomailbox@contoso.com', '--json'));
     expect(json.code).toBe(1);
     const out = JSON.parse(json.stdout) as VerifyJson;
     expect(out).toMatchObject({ outcome: 'failed', protocol: 'graph' });
@@ -110,16 +115,7 @@ describe('verify speaks Microsoft Graph by default', () => {
   });
 
   it('--protocol ews verifies over the legacy Exchange Web Services', async () => {
-    const run = await cli([
-      'verify',
-      '--method',
-      'modern',
-      '--protocol',
-      'ews',
-      '--mailbox',
-      'admin@contoso.com',
-      '--json',
-    ]);
+    const run = await cli(modernVerify('admin@contoso.com', '--protocol', 'ews', '--json'));
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as VerifyJson;
     expect(out).toMatchObject({ outcome: 'verified', protocol: 'ews' });
@@ -127,7 +123,7 @@ describe('verify speaks Microsoft Graph by default', () => {
   });
 
   it('the human trace uses the tab’s step words (api/src/vocabulary.ts)', async () => {
-    const run = await cli(['verify', '--method', 'modern', '--mailbox', 'admin@contoso.com']);
+    const run = await cli(modernVerify('admin@contoso.com'));
     expect(run.code).toBe(0);
     // The tab's checklist labels for a Graph connection, and its words for a passed step.
     for (const label of [
@@ -280,14 +276,7 @@ describe('addresses are checked before anything is sent', () => {
 describe('status: the one status model, by tenant id or verified domain', () => {
   beforeAll(async () => {
     // The tab's path: consent, then verification; the CLI reads the same database.
-    await env.consentAs('admin@contoso.com');
-    const verified = await env.call<VerificationView>(
-      'admin@contoso.com',
-      'POST',
-      '/api/integration/verify',
-      {},
-    );
-    expect(verified.body.outcome).toBe('verified');
+    expect((await env.connectModern('admin@contoso.com')).outcome).toBe('verified');
   });
 
   async function apiStatus() {
@@ -357,31 +346,16 @@ describe('PostgreSQL', () => {
     const databaseUrl = await databases.create();
     const store = await openPostgresStore({ connectionString: databaseUrl });
     try {
-      const at = new Date(Date.now() - 3600_000).toISOString();
-      await store.upsertTenant({ id: CONTOSO, displayName: 'Contoso' });
-      await store.saveIntegration(
-        {
-          id: 'int-cli-postgres',
-          tenantId: CONTOSO,
-          method: 'modern',
-          protocol: 'graph',
-          status: 'verified',
-          verifiedMailbox: 'admin@contoso.com',
-          verifiedAt: at,
-          consentedBy: 'admin@contoso.com',
-          consentedAt: at,
-        },
-        { expectedVersion: 0 },
-      );
+      await seedGraphIntegrations(store, 1, Date.now());
     } finally {
       await store.close();
     }
-    const run = await cli(['status', '--tenant', 'contoso.com', '--json'], {
+    const run = await cli(['status', '--tenant', generatedTenantId(1), '--json'], {
       env: cliEnv({ EC_DATABASE_URL: databaseUrl, EC_DATABASE_FILE: '' }),
     });
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(run.stdout)).toMatchObject({
-      tenantId: CONTOSO,
+      tenantId: generatedTenantId(1),
       status: { headline: 'checking', connection: 'Exchange Online over Microsoft Graph' },
     });
   });

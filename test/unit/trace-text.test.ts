@@ -4,6 +4,7 @@
  */
 import { traceText } from '../../api/src/integrations/trace-text';
 import type { VerificationResult } from '../../api/src/integrations/verification';
+import { STEP_NAMES } from '../../api/src/integrations/steps';
 import { STEP_STATUS_TEXT, stepLabel, type ConnectionKind } from '../../api/src/vocabulary';
 
 const result = (steps: VerificationResult['steps'], outcome: VerificationResult['outcome']) => ({
@@ -20,16 +21,7 @@ describe('traceText', () => {
     ['Exchange Online over EWS', { method: 'modern', protocol: 'ews' }],
     ['Exchange Server', { method: 'basic' }],
   ])('labels every step of %s as the tab does', (_name, kind) => {
-    const names = [
-      'endpoint',
-      'token',
-      'permission',
-      'credentials',
-      'mailbox',
-      'scope',
-      'rooms',
-      'keyVault',
-    ] as const;
+    const names = STEP_NAMES;
     const text = traceText(
       result(
         names.map((name) => ({ name, status: 'ok', durationMs: 1 })),
