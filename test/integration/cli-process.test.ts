@@ -319,7 +319,10 @@ describe('status: the one status model, by tenant id or verified domain', () => 
     }
   });
 
-  it('status without --tenant lists each connected tenant once, with its current status', async () => {
+  it('status without --tenant lists each connected tenant once, with its current status (no disconnected history)', async () => {
+    // Disconnect and connect again: the disconnected connection stays in the store as history.
+    expect((await env.call('admin@contoso.com', 'DELETE', '/api/integration')).status).toBe(204);
+    expect((await env.connectModern('admin@contoso.com')).outcome).toBe('verified');
     const run = await cli(['status', '--json']);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as Array<{ tenantId: string; status: { title: string } }>;
