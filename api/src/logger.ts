@@ -3,6 +3,7 @@
  * and log-redaction.ts makes sure an accidental `log.info({ req })` or error object cannot leak
  * one, whatever the key's case or depth.
  */
+import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { redactForLog, redactText } from './log-redaction';
 
@@ -36,4 +37,14 @@ export function createLogger(
   };
   Object.defineProperty(logger, 'child', { value: child });
   return logger;
+}
+
+/**
+ * Logs an unexpected error, with its stack, under a new correlation id and answers the id: users
+ * are shown only the id (never the error's text), and whoever reads the log finds the error by it.
+ */
+export function logUnexpected(log: Logger, error: unknown, message: string): string {
+  const correlationId = randomUUID();
+  log.error({ err: error, correlationId }, message);
+  return correlationId;
 }

@@ -4,6 +4,7 @@
  */
 import type { StepName } from './integrations/steps';
 import { ROOM_LIST_COMMANDS } from './powershell-commands';
+import type { VerificationStepStatus } from './store/types';
 
 export type ConnectionKind = {
   method: 'modern' | 'basic';
@@ -29,6 +30,14 @@ function permissionLabel(kind: ConnectionKind): string {
     ? 'Permission: Place.Read.All (calendars through the room-only role assignment)'
     : 'Permissions: Calendars.ReadWrite and Place.Read.All';
 }
+
+/** A settled step's result in words: the tab's checklist and the CLI's trace say the same. */
+export const STEP_STATUS_TEXT = {
+  ok: 'Passed',
+  failed: 'Failed',
+  pending: 'Waiting for Microsoft 365',
+  skipped: 'Not checked',
+} as const satisfies Record<VerificationStepStatus, string>;
 
 export function stepLabel(name: StepName, kind: ConnectionKind, mailbox?: string): string {
   switch (name) {

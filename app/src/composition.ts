@@ -2,9 +2,8 @@
  * Builds the app's object graph from its configuration: one adapter per Microsoft service, the
  * store, and the use cases on top. The only place that knows which adapter serves which port.
  */
-import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../../api/src/config';
-import type { Logger } from '../../api/src/logger';
+import { logUnexpected, type Logger } from '../../api/src/logger';
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { JoseSsoTokenValidator, ssoValidatorOptions } from '../../api/src/identity/sso-validator';
 import {
@@ -28,6 +27,9 @@ import type { IntegrationStore } from '../../api/src/store/port';
 import { IntegrationService } from '../../api/src/integrations/service';
 import type { VerificationDeps } from '../../api/src/integrations/verification';
 import { statusReader } from '../../api/src/status/read-status';
+import type { StatusReader } from '../../api/src/status/port';
+import { resolveTenantId } from '../../api/src/identity/tenant-discovery';
+import { createMsalNetworkClient } from '../../api/src/identity/network-client';
 import {
   createHealthScheduler,
   createJobHealthScheduler,
@@ -53,6 +55,10 @@ export interface AppGraph {
   /** What verification needs; the CLI swaps the vault for a password given on stdin. */
   verification: VerificationDeps;
   autodiscover: PoxAutodiscoverClient;
+  /** A tenant named by its id or a verified domain, as its id (Entra's OpenID discovery). */
+  resolveTenant(name: string): Promise<string>;
+  /** A tenant's one status as of now: what the tab, the bot and the CLI show. */
+  readStatus: StatusReader;
   /** Re-checks connected integrations; started by the server, not by the CLI. */
   health: HealthScheduling;
   /** The alert bot: `/api/messages` and the outbox notifier. */
@@ -159,11 +165,7 @@ export function buildAppGraph(
       graph: graphProtocol({ appId: config.clientId, policy }),
     },
     now,
-    reportUnexpected: (error) => {
-      const reference = randomUUID();
-      log.error({ err: error, correlationId: reference }, 'unexpected error in an Exchange connection');
-      return reference;
-    },
+    reportUnexpected: (error) => logUnexpected(log, error, 'unexpected error in an Exchange connection'),
     checkEndpoint: async (url) => {
       await policy.assertCredentialsMayGoTo(url, { appId: config.clientId, ewsUrl: url });
     },
@@ -210,6 +212,12 @@ export function buildAppGraph(
           onError: onHealthError,
         },
       });
+  const readStatus = statusReader(store, { appId: config.clientId, clock: () => new Date(now()) });
+  const discovery = {
+    authorityHost: config.authorityHost,
+    appId: config.clientId,
+    transport: createMsalNetworkClient(policy),
+  };
   const admins = new AdminRecognition({
     store,
     recognitionDays: config.adminRecognitionDays,
@@ -232,7 +240,7 @@ export function buildAppGraph(
       tab: config.teamsTab,
     },
     store,
-    readStatus: statusReader(store, { appId: config.clientId, clock: () => new Date(now()) }),
+    readStatus,
     checkNow: (tenantId) => health.checkNow(tenantId),
     admins,
     log,
@@ -257,6 +265,8 @@ export function buildAppGraph(
     service,
     verification,
     autodiscover,
+    resolveTenant: (name) => resolveTenantId(discovery, name),
+    readStatus,
     health,
     bot,
     admins,

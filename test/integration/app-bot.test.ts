@@ -3,7 +3,7 @@
  * activities, runs the health checks and drains the outbox to the Teams conversations, for the
  * Global Admins the tab's API saw (GET /api/me, GET /api/integration).
  */
-import type { HealthView, VerificationView } from '../../api/src/http/contract';
+import type { HealthView } from '../../api/src/http/contract';
 import { startAppUnderTest, type AppUnderTest } from '../support/app-under-test';
 import { httpsJson } from '../support/sandbox';
 
@@ -110,14 +110,7 @@ describe('the alert bot in the app process', () => {
         scope: 'personal',
       })
     ).body.conversationId;
-    await env.consentAs('admin@contoso.com');
-    const verified = await env.call<VerificationView>(
-      'admin@contoso.com',
-      'POST',
-      '/api/integration/verify',
-      {},
-    );
-    expect(verified.body.outcome).toBe('verified');
+    expect((await env.connectModern('admin@contoso.com')).outcome).toBe('verified');
     const before = (await feed()).length;
 
     await env.sandbox.control('DELETE', `/entra/consent/${CONTOSO}`);

@@ -14,7 +14,7 @@ import { loadConfig, type EnvName } from '../../api/src/config';
 import { startAppServer, type AppServer, type HttpServerLimits } from '../../app/src/server';
 import { createLogger } from '../../api/src/logger';
 import { issueSsoToken } from '../../sandbox/src/entra/sso';
-import type { ConsentStartView } from '../../api/src/http/contract';
+import type { ConsentStartView, VerificationView } from '../../api/src/http/contract';
 import { ConsentBrowser, type Page } from './consent-browser';
 import { httpsJson } from './sandbox';
 
@@ -37,6 +37,8 @@ export interface AppUnderTest {
     decision?: 'accept' | 'cancel',
     protocol?: 'graph' | 'ews',
   ): Promise<{ callback: Page; started: ConsentStartView; callbackUrl: string }>;
+  /** The tab's Modern Authentication path as `upn`: admin consent, then a verification (its result). */
+  connectModern(upn: string): Promise<VerificationView>;
   close(): Promise<void>;
 }
 
@@ -96,28 +98,33 @@ export async function startAppUnderTest(
     responses.push(JSON.stringify(res.body ?? ''), JSON.stringify(res.headers));
     return res;
   };
+  const consentAs: AppUnderTest['consentAs'] = async (upn, decision = 'accept', protocol) => {
+    const started = await call<ConsentStartView>(
+      upn,
+      'POST',
+      '/api/integrations/modern/consent',
+      protocol ? { protocol } : undefined,
+    );
+    if (started.status !== 201) throw new Error(`consent start answered ${started.status}`);
+    const start = await browser.browse(started.body.startUrl);
+    if (start.location !== started.body.consentUrl)
+      throw new Error(`start page redirected to ${start.location}`);
+    const redirect = await browser.consent(start.location, upn, decision);
+    if (redirect.status !== 302 || !redirect.location)
+      throw new Error(`consent page answered ${redirect.status}`);
+    return {
+      callback: await browser.browse(redirect.location),
+      started: started.body,
+      callbackUrl: redirect.location,
+    };
+  };
   return {
     responses,
     call,
-    consentAs: async (upn, decision = 'accept', protocol) => {
-      const started = await call<ConsentStartView>(
-        upn,
-        'POST',
-        '/api/integrations/modern/consent',
-        protocol ? { protocol } : undefined,
-      );
-      if (started.status !== 201) throw new Error(`consent start answered ${started.status}`);
-      const start = await browser.browse(started.body.startUrl);
-      if (start.location !== started.body.consentUrl)
-        throw new Error(`start page redirected to ${start.location}`);
-      const redirect = await browser.consent(start.location, upn, decision);
-      if (redirect.status !== 302 || !redirect.location)
-        throw new Error(`consent page answered ${redirect.status}`);
-      return {
-        callback: await browser.browse(redirect.location),
-        started: started.body,
-        callbackUrl: redirect.location,
-      };
+    consentAs,
+    connectModern: async (upn) => {
+      await consentAs(upn);
+      return (await call<VerificationView>(upn, 'POST', '/api/integration/verify', {})).body;
     },
     sandbox,
     app,

@@ -75,6 +75,7 @@ const modern = (consentedAgoMs = 60 * 60 * 1000): VerifiableIntegration => ({
   method: 'modern',
   consentedAt: new Date(NOW - consentedAgoMs).toISOString(),
 });
+const EWS_KIND = { method: 'modern', protocol: 'ews' } as const;
 const basic: VerifiableIntegration = {
   tenantId: 'tid',
   method: 'basic',
@@ -303,15 +304,17 @@ describe('verifyIntegration', () => {
     const step = result.steps.at(-1);
     expect(step?.detail).toMatchObject({ roomLists: 1, total: 250, sampled: 100, reachable: 100 });
     expect(step?.detail?.['rooms']).toHaveLength(100);
-    expect(traceText(result)).toContain('100 of 100 rooms reachable (a sample of 100 of 250 rooms)');
+    expect(traceText(result, EWS_KIND)).toContain(
+      '100 of 100 rooms reachable (a sample of 100 of 250 rooms)',
+    );
   });
 
   it('reads every room calendar up to the default cap of 100', async () => {
     expect(DEFAULT_MAX_ROOMS_PER_VERIFICATION).toBe(100);
     const result = await verifyIntegration(deps(), { integration: modern(), mailbox: 'admin@contoso.com' });
     expect(result.steps.at(-1)?.detail).toMatchObject({ total: 1, sampled: 1 });
-    expect(traceText(result)).toContain('1 of 1 rooms reachable');
-    expect(traceText(result)).not.toContain('sample');
+    expect(traceText(result, EWS_KIND)).toContain('1 of 1 rooms reachable');
+    expect(traceText(result, EWS_KIND)).not.toContain('sample');
   });
 
   describe('a deadline for the whole verification', () => {

@@ -18,7 +18,8 @@ const SAM_ACCOUNT_NAME = /^[A-Za-z0-9_'-]+(\.[A-Za-z0-9_'-]+)*$/;
 
 export const SERVICE_ACCOUNT_RULE = 'must be a user principal name (user@domain.tld) or DOMAIN\\user';
 
-function isDomainName(domain: string): boolean {
+/** A DNS name of at least two labels with a real top-level label (contoso.com), as tenants and mailboxes use. */
+export function isDomainName(domain: string): boolean {
   if (domain.length > 253) return false;
   const labels = domain.split('.');
   return (

@@ -17,6 +17,11 @@ export const STEP_NAMES = [
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
+/** A stored step's name (a string in the store) as one of ours. */
+export function isStepName(name: string): name is StepName {
+  return (STEP_NAMES as readonly string[]).includes(name);
+}
+
 export type StepOutcome<T> =
   | { ok: true; value: T; step: VerificationStep }
   | { ok: false; diagnostic: Diagnostic; step: VerificationStep };

@@ -1,15 +1,11 @@
-/** The verification step trace as plain text: what the CLI prints, mirroring the tab's checklist. */
+/**
+ * The verification step trace as plain text: what the CLI prints, mirroring the tab's checklist
+ * with the same words (vocabulary.ts: step labels per protocol, results in words).
+ */
 import type { VerificationStep } from '../store/types';
+import { protocolName, stepLabel, STEP_STATUS_TEXT, type ConnectionKind } from '../vocabulary';
 import type { VerificationResult } from './verification';
-
-const STEP_LABELS: Record<string, string> = {
-  endpoint: 'EWS endpoint',
-  token: 'App-only token',
-  permission: 'full_access_as_app permission',
-  credentials: 'Service account credentials',
-  mailbox: 'Mailbox opens',
-  rooms: 'Rooms',
-};
+import { isStepName } from './steps';
 
 const MARKS: Record<VerificationStep['status'], string> = {
   ok: '✔',
@@ -18,9 +14,11 @@ const MARKS: Record<VerificationStep['status'], string> = {
   skipped: '-',
 };
 
-function stepLine(step: VerificationStep): string[] {
-  const label = STEP_LABELS[step.name] ?? step.name;
-  const lines = [`  ${MARKS[step.status]} ${label.padEnd(32)} ${String(step.durationMs).padStart(6)} ms`];
+function stepLine(step: VerificationStep, kind: ConnectionKind, mailbox: string): string[] {
+  const label = isStepName(step.name) ? stepLabel(step.name, kind, mailbox) : step.name;
+  const lines = [
+    `  ${MARKS[step.status]} ${label.padEnd(54)} ${STEP_STATUS_TEXT[step.status].padEnd(9)} ${String(step.durationMs).padStart(6)} ms`,
+  ];
   if (step.name === 'rooms' && step.detail && step.status === 'ok') {
     const { reachable, rooms, total, sampled } = step.detail;
     const read = Array.isArray(rooms) ? rooms.length : 0;
@@ -37,11 +35,12 @@ function stepLine(step: VerificationStep): string[] {
   return lines;
 }
 
-export function traceText(result: VerificationResult): string {
+export function traceText(result: VerificationResult, kind: ConnectionKind): string {
+  const over = protocolName(kind);
   const headline = {
-    verified: `Verified: Exchange Connect opened the mailbox ${result.mailbox}.`,
+    verified: `Verified over ${over}: Exchange Connect opened the mailbox ${result.mailbox}.`,
     pending: `Pending: Microsoft 365 is still applying the consent (mailbox ${result.mailbox}).`,
-    failed: `Failed: the mailbox ${result.mailbox} could not be opened.`,
+    failed: `Failed: Exchange Connect could not open the mailbox ${result.mailbox} over ${over}.`,
   }[result.outcome];
-  return [headline, ...result.steps.flatMap(stepLine)].join('\n');
+  return [headline, ...result.steps.flatMap((s) => stepLine(s, kind, result.mailbox))].join('\n');
 }

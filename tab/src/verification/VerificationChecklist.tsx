@@ -11,7 +11,13 @@ import {
   DismissCircleFilled,
 } from '@fluentui/react-icons';
 import type { StepView } from '../../../api/src/http/contract';
-import { expectedSteps, stepLabel, type ConnectionKind, type StepName } from './step-labels';
+import {
+  expectedSteps,
+  stepLabel,
+  STEP_STATUS_TEXT,
+  type ConnectionKind,
+  type StepName,
+} from './step-labels';
 import { formatDuration } from './format';
 import { roomsFromStep, roomsSummary } from './rooms';
 
@@ -113,12 +119,9 @@ function StatusIcon({ state }: { state: RowState }) {
 }
 
 const STATE_TEXT: Record<RowState, string> = {
+  ...STEP_STATUS_TEXT,
   running: 'Checking',
   queued: 'Not started yet',
-  ok: 'Passed',
-  failed: 'Failed',
-  pending: 'Waiting for Microsoft 365',
-  skipped: 'Not checked',
   waiting: 'Not checked',
 };
 
