@@ -35,7 +35,12 @@ afterAll(async () => {
 });
 
 /** Answers 200 text/xml and then writes `chunk` every `everyMs` until `total` bytes or the client leaves. */
-async function hostileServer(options: { chunk: Buffer; everyMs: number; total: number; declareLength?: boolean }) {
+async function hostileServer(options: {
+  chunk: Buffer;
+  everyMs: number;
+  total: number;
+  declareLength?: boolean;
+}) {
   let finished: (bytes: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finished = resolve));
   const server = https.createServer({ cert: certs.tlsCertPem, key: certs.tlsKeyPem }, (req, res) => {
