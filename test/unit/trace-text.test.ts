@@ -5,7 +5,12 @@
 import { traceText } from '../../api/src/integrations/trace-text';
 import type { VerificationResult } from '../../api/src/integrations/verification';
 import { STEP_NAMES } from '../../api/src/integrations/steps';
-import { STEP_STATUS_TEXT, stepLabel, type ConnectionKind } from '../../api/src/vocabulary';
+import {
+  noRoomListsAdvice,
+  STEP_STATUS_TEXT,
+  stepLabel,
+  type ConnectionKind,
+} from '../../api/src/vocabulary';
 
 const result = (steps: VerificationResult['steps'], outcome: VerificationResult['outcome']) => ({
   outcome,
@@ -34,6 +39,25 @@ describe('traceText', () => {
       expect(lines[i]).toContain(stepLabel(name, kind, 'admin@contoso.com'));
       expect(lines[i]).toContain(STEP_STATUS_TEXT.ok);
     });
+  });
+
+  it('with no room lists, says how to create one, as the tab does', () => {
+    const kind: ConnectionKind = { method: 'modern', protocol: 'graph' };
+    const text = traceText(
+      result(
+        [
+          {
+            name: 'rooms',
+            status: 'ok',
+            durationMs: 1,
+            detail: { roomLists: 0, rooms: [], reachable: 0, total: 0, sampled: 0 },
+          },
+        ],
+        'verified',
+      ),
+      kind,
+    );
+    expect(text).toContain(noRoomListsAdvice(kind));
   });
 
   it('a failed step says so in the tab’s word, with Microsoft’s code and what to do', () => {

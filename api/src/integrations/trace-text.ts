@@ -3,7 +3,13 @@
  * with the same words (vocabulary.ts: step labels per protocol, results in words).
  */
 import type { VerificationStep } from '../store/types';
-import { protocolName, stepLabel, STEP_STATUS_TEXT, type ConnectionKind } from '../vocabulary';
+import {
+  noRoomListsAdvice,
+  protocolName,
+  stepLabel,
+  STEP_STATUS_TEXT,
+  type ConnectionKind,
+} from '../vocabulary';
 import type { VerificationResult } from './verification';
 import { isStepName } from './steps';
 
@@ -20,13 +26,17 @@ function stepLine(step: VerificationStep, kind: ConnectionKind, mailbox: string)
     `  ${MARKS[step.status]} ${label.padEnd(54)} ${STEP_STATUS_TEXT[step.status].padEnd(9)} ${String(step.durationMs).padStart(6)} ms`,
   ];
   if (step.name === 'rooms' && step.detail && step.status === 'ok') {
-    const { reachable, rooms, total, sampled } = step.detail;
+    const { reachable, rooms, total, sampled, roomLists } = step.detail;
     const read = Array.isArray(rooms) ? rooms.length : 0;
     const sample =
       typeof total === 'number' && typeof sampled === 'number' && sampled < total
         ? ` (a sample of ${sampled} of ${total} rooms)`
         : '';
-    lines.push(`      ${String(reachable)} of ${read} rooms reachable${sample}`);
+    lines.push(
+      roomLists === 0
+        ? `      ${noRoomListsAdvice(kind)}`
+        : `      ${String(reachable)} of ${read} rooms reachable${sample}`,
+    );
   }
   if (step.status !== 'ok') {
     if (step.code) lines.push(`      ${step.code}: ${step.message ?? ''}`);
