@@ -12,13 +12,14 @@ import {
 } from '@fluentui/react-components';
 import { CloudRegular, ServerRegular } from '@fluentui/react-icons';
 import type { Method } from '../../../api/src/http/contract';
+import { minWidthUpTo, NARROW } from '../components/layout';
 import { StepHeading } from '../components/StepHeading';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXL },
   options: {
     display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fit, minmax(300px, 1fr))',
+    gridTemplateColumns: `repeat(auto-fit, minmax(${minWidthUpTo(300)}, 1fr))`,
     gap: tokens.spacingHorizontalL,
   },
   option: {
@@ -29,10 +30,12 @@ const useStyles = makeStyles({
     borderRadius: tokens.borderRadiusLarge,
     backgroundColor: tokens.colorNeutralBackground1,
     boxShadow: tokens.shadow2,
+    [NARROW]: { padding: tokens.spacingHorizontalS },
   },
   selected: {
     border: `2px solid ${tokens.colorBrandStroke1}`,
     padding: `calc(${tokens.spacingHorizontalL} - 1px)`,
+    [NARROW]: { padding: `calc(${tokens.spacingHorizontalS} - 1px)` },
   },
   label: {
     display: 'flex',

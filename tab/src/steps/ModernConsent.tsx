@@ -22,6 +22,7 @@ import { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE } from '../../../api/src/powers
 import { ApiError, type ApiClient } from '../api/client';
 import { useAnnounce } from '../components/Announcer';
 import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
+import { useRadioLabelStyles } from '../components/radio-label';
 import { StepHeading } from '../components/StepHeading';
 import { parseConsentResult } from '../teams/consent-result';
 import { openAuthenticationPopup } from '../teams/teams-session';
@@ -147,6 +148,7 @@ export function ModernConsent({
   onBack: () => void;
 }) {
   const styles = useStyles();
+  const radio = useRadioLabelStyles();
   const announce = useAnnounce();
   const [protocol, setProtocol] = useState<Protocol>(purpose === 'move-to-graph' ? 'graph' : initialProtocol);
   const [busy, setBusy] = useState(false);
@@ -213,8 +215,18 @@ export function ModernConsent({
           onChange={(_, data) => setProtocol(data.value === 'ews' ? 'ews' : 'graph')}
           aria-label="Which Microsoft API Exchange Connect uses"
         >
-          <Radio value="graph" label="Microsoft Graph (recommended)" />
-          <Radio value="ews" label={`Exchange Web Services (legacy, ends ${EWS_SHUTDOWN_DATE})`} />
+          <Radio
+            value="graph"
+            label={<span className={radio.label}>{'Microsoft Graph (recommended)'}</span>}
+          />
+          <Radio
+            value="ews"
+            label={
+              <span
+                className={radio.label}
+              >{`Exchange Web Services (legacy, ends ${EWS_SHUTDOWN_DATE})`}</span>
+            }
+          />
         </RadioGroup>
       )}
       {protocol === 'ews' ? (
