@@ -74,6 +74,9 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground1,
     borderRadius: tokens.borderRadiusXLarge,
     boxShadow: tokens.shadow4,
+    // Invisible in light and dark; Teams high contrast draws it white and forced colours in
+    // CanvasText, where the shadow that outlines the panel is not drawn.
+    border: `1px solid ${tokens.colorTransparentStroke}`,
     [NARROW]: { padding: tokens.spacingHorizontalL },
   },
   loading: { padding: tokens.spacingVerticalXXXL },

@@ -35,14 +35,47 @@ interface Problems {
   clipped: string[];
   contrast: string[];
   focus: string[];
+  /** What a page's own check found (`layout` below), per shot. */
+  layout: string[];
 }
+
+/** A page's own look check, run on every shot. */
+type LayoutCheck = (session: OpenTab) => Promise<string[]>;
+
+/** Each method's icon sits on the first line of its title, never alone on a line above it. */
+const iconBesideTitle: LayoutCheck = async ({ tab }) => {
+  const rows = await tab.getByRole('radio').evaluateAll((radios) =>
+    radios.map((radio) => {
+      const label = (radio as unknown as { labels: { querySelector(s: string): unknown }[] }).labels[0];
+      const box = (selector: string) =>
+        (
+          label?.querySelector(selector) as {
+            getBoundingClientRect(): { top: number; bottom: number };
+          } | null
+        )?.getBoundingClientRect();
+      const icon = box('svg');
+      const title = box('.fui-Text');
+      return { icon, title };
+    }),
+  );
+  return rows.flatMap(({ icon, title }, index) =>
+    icon && title && icon.bottom <= title.top + 2
+      ? [`option ${index + 1}: the icon is on a line of its own`]
+      : [],
+  );
+};
 
 describe('Teams tab: how it looks at every width and theme', () => {
   const file = tabTestFile();
 
   /** Shoots the page the session shows in every theme and width; returns what is wrong, by shot. */
-  async function shootEverywhere(session: OpenTab, pageName: string, primary: string): Promise<Problems> {
-    const problems: Problems = { overflow: [], clipped: [], contrast: [], focus: [] };
+  async function shootEverywhere(
+    session: OpenTab,
+    pageName: string,
+    primary: string,
+    layout?: LayoutCheck,
+  ): Promise<Problems> {
+    const problems: Problems = { overflow: [], clipped: [], contrast: [], focus: [], layout: [] };
     const note = (report: ShotReport) => {
       const name = report.file.replace(/.*\//, '');
       for (const key of ['overflow', 'clipped', 'contrast'] as const) {
@@ -55,12 +88,14 @@ describe('Teams tab: how it looks at every width and theme', () => {
         note(await shoot(session, pageName, width, theme));
         const focus = await primaryFocusProblem(session, primary);
         if (focus) problems.focus.push(`${pageName}-${width}-${theme.name}: ${focus}`);
+        const own = layout ? await layout(session) : [];
+        problems.layout.push(...own.map((p) => `${pageName}-${width}-${theme.name}: ${p}`));
       }
     }
     return problems;
   }
 
-  const NOTHING_WRONG: Problems = { overflow: [], clipped: [], contrast: [], focus: [] };
+  const NOTHING_WRONG: Problems = { overflow: [], clipped: [], contrast: [], focus: [], layout: [] };
 
   function servicePassword(): string {
     const user = file.app.sandbox.context.seed.tenants
@@ -75,7 +110,7 @@ describe('Teams tab: how it looks at every width and theme', () => {
     const session = await file.open(CONTOSO_ADMIN);
     const { tab } = session;
     await tab.getByRole('heading', { name: 'Where are your mailboxes?' }).waitFor();
-    expect(await shootEverywhere(session, 'choose-method', 'Next')).toEqual(NOTHING_WRONG);
+    expect(await shootEverywhere(session, 'choose-method', 'Next', iconBesideTitle)).toEqual(NOTHING_WRONG);
 
     await tab.getByRole('button', { name: 'Next' }).click();
     await tab.getByRole('heading', { name: 'Grant admin consent' }).waitFor();
@@ -207,6 +242,10 @@ describe('Teams tab: how it looks at every width and theme', () => {
     const { tab } = session;
     await tab.getByRole('heading', { name: 'The Exchange connection is failing' }).waitFor();
     await tab.getByTestId('audit-entry').first().waitFor();
+    // The activity names mailboxes, never the connection's internal id.
+    const activity = await tab.getByTestId('audit-entry').allTextContents();
+    expect(activity).toContainEqual(expect.stringMatching(/^Connected Exchange Server/));
+    expect(activity.join('\n')).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
     expect(await shootEverywhere(session, 'status-failing', 'Verify again')).toEqual(NOTHING_WRONG);
   });
 });

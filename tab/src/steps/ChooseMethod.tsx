@@ -43,8 +43,10 @@ const useStyles = makeStyles({
     gap: tokens.spacingVerticalS,
     color: tokens.colorNeutralForeground1,
   },
-  titleRow: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
-  icon: { fontSize: '24px', color: tokens.colorBrandForeground1 },
+  // The icon stays beside the title; the title and its badge wrap next to it.
+  titleRow: { display: 'flex', alignItems: 'flex-start', gap: tokens.spacingHorizontalS },
+  titleText: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
+  icon: { fontSize: '24px', color: tokens.colorBrandForeground1, flexShrink: 0 },
   // Fluent greys an unchecked radio's label; both options must read as equally available.
   title: { color: tokens.colorNeutralForeground1 },
   text: { color: tokens.colorNeutralForeground2 },
@@ -75,12 +77,14 @@ export function ChooseMethod({ initial, onNext }: { initial?: Method; onNext: (m
                 <>
                   <span className={styles.titleRow}>
                     <CloudRegular className={styles.icon} aria-hidden="true" />
-                    <Text weight="semibold" size={400} className={styles.title}>
-                      Exchange Online (Microsoft 365)
-                    </Text>
-                    <Badge appearance="tint" color="brand">
-                      Recommended
-                    </Badge>
+                    <span className={styles.titleText}>
+                      <Text weight="semibold" size={400} className={styles.title}>
+                        Exchange Online (Microsoft 365)
+                      </Text>
+                      <Badge appearance="tint" color="brand">
+                        Recommended
+                      </Badge>
+                    </span>
                   </span>
                   <Text size={200} weight="semibold" className={styles.title}>
                     Modern Authentication · no password shared
@@ -107,9 +111,11 @@ export function ChooseMethod({ initial, onNext }: { initial?: Method; onNext: (m
                 <>
                   <span className={styles.titleRow}>
                     <ServerRegular className={styles.icon} aria-hidden="true" />
-                    <Text weight="semibold" size={400} className={styles.title}>
-                      Exchange Server (on-premises)
-                    </Text>
+                    <span className={styles.titleText}>
+                      <Text weight="semibold" size={400} className={styles.title}>
+                        Exchange Server (on-premises)
+                      </Text>
+                    </span>
                   </span>
                   <Text size={200} weight="semibold" className={styles.title}>
                     Basic Authentication · service account
