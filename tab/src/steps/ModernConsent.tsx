@@ -50,6 +50,8 @@ const useStyles = makeStyles({
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap' },
   permissions: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   code: { fontFamily: tokens.fontFamilyMonospace, overflowWrap: 'anywhere' },
+  // A date is read as one word: never split at its hyphens.
+  date: { whiteSpace: 'nowrap' },
 });
 
 /** What the admin consents to, per API, and why Exchange Connect needs each permission. */
@@ -222,9 +224,9 @@ export function ModernConsent({
           <Radio
             value="ews"
             label={
-              <span
-                className={radio.label}
-              >{`Exchange Web Services (legacy, ends ${EWS_SHUTDOWN_DATE})`}</span>
+              <span className={radio.label}>
+                Exchange Web Services (legacy, ends <span className={styles.date}>{EWS_SHUTDOWN_DATE}</span>)
+              </span>
             }
           />
         </RadioGroup>
@@ -232,7 +234,11 @@ export function ModernConsent({
       {protocol === 'ews' ? (
         <MessageBar intent="warning" layout="multiline">
           <MessageBarBody>
-            {`EWS in Exchange Online is off by default since ${EWS_DEFAULT_OFF_DATE} unless your organisation allow-lists Exchange Connect, and it is switched off for good on ${EWS_SHUTDOWN_DATE}. Choose it only if you cannot use Microsoft Graph yet.`}
+            EWS in Exchange Online is off by default since{' '}
+            <span className={styles.date}>{EWS_DEFAULT_OFF_DATE}</span> unless your organisation allow-lists
+            Exchange Connect, and it is switched off for good on{' '}
+            <span className={styles.date}>{EWS_SHUTDOWN_DATE}</span>. Choose it only if you cannot use
+            Microsoft Graph yet.
           </MessageBarBody>
         </MessageBar>
       ) : null}

@@ -65,6 +65,22 @@
     return `${describe(el)} runs past ${describe(box.node)} (${Math.round(text.left)}–${Math.round(text.right)} in ${Math.round(left)}–${Math.round(right)})`;
   }
 
+  /** ISO dates (2027-04-01) split over two lines at a hyphen: read as two numbers. */
+  function splitDates(el) {
+    const split = [];
+    for (const node of el.childNodes) {
+      if (node.nodeType !== 3) continue;
+      for (const match of node.textContent.matchAll(/\d{4}-\d{2}-\d{2}/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (lines.size > 1) split.push(`${describe(el)}: the date ${match[0]} is split over two lines`);
+      }
+    }
+    return split;
+  }
+
   function ownText(el) {
     return [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== '');
   }
@@ -96,6 +112,9 @@
       const hasText = ownText(el);
       const outside = hasText && sticksOut(el);
       if (outside) clipped.push({ what: outside, axis: 'box', scroll: 0, client: 0 });
+      if (hasText) {
+        for (const what of splitDates(el)) clipped.push({ what, axis: 'box', scroll: 0, client: 0 });
+      }
       // Disabled controls are exempt from WCAG 1.4.3.
       if (el.closest('[disabled], [aria-disabled="true"]')) continue;
       if (hasText) {
