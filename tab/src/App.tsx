@@ -36,6 +36,7 @@ import {
   type TeamsUser,
 } from './teams/teams-session';
 import { fluentTheme } from './teams/theme';
+import { NARROW } from './components/layout';
 
 /** What a verify page runs first; re-checks are always plain verifications. */
 type VerifyRun =
@@ -66,12 +67,17 @@ const useStyles = makeStyles({
     display: 'flex',
     flexDirection: 'column',
     gap: tokens.spacingVerticalXL,
+    [NARROW]: { padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalM}` },
   },
   panel: {
     padding: tokens.spacingHorizontalXXL,
     backgroundColor: tokens.colorNeutralBackground1,
     borderRadius: tokens.borderRadiusXLarge,
     boxShadow: tokens.shadow4,
+    // Invisible in light and dark; Teams high contrast draws it white and forced colours in
+    // CanvasText, where the shadow that outlines the panel is not drawn.
+    border: `1px solid ${tokens.colorTransparentStroke}`,
+    [NARROW]: { padding: tokens.spacingHorizontalL },
   },
   loading: { padding: tokens.spacingVerticalXXXL },
 });

@@ -4,31 +4,35 @@
  * press Ctrl+C, rather than the button failing silently.
  */
 import { useRef, useState } from 'react';
-import { Button, makeStyles, tokens, Text, Tooltip } from '@fluentui/react-components';
+import { Button, makeStyles, tokens, Text } from '@fluentui/react-components';
 import { CheckmarkRegular, CopyRegular } from '@fluentui/react-icons';
 
 const useStyles = makeStyles({
-  root: {
+  // The label and the Copy button share a row, so the command gets the box's full width. When the
+  // label would be squeezed (a phone), Copy moves under it, to the right, just above the command.
+  head: {
     display: 'flex',
-    alignItems: 'flex-start',
-    gap: tokens.spacingHorizontalS,
+    flexWrap: 'wrap',
+    alignItems: 'center',
+    columnGap: tokens.spacingHorizontalS,
+    marginBottom: tokens.spacingVerticalXS,
+  },
+  label: { margin: 0, minWidth: 0, flex: '1 1 16em' },
+  copy: { flexShrink: 0, marginLeft: 'auto' },
+  code: {
+    margin: 0,
     padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalM}`,
     backgroundColor: tokens.colorNeutralBackground3,
     border: `1px solid ${tokens.colorNeutralStroke2}`,
     borderRadius: tokens.borderRadiusMedium,
-  },
-  code: {
-    flexGrow: 1,
-    margin: 0,
-    paddingTop: '5px',
     fontFamily: tokens.fontFamilyMonospace,
     fontSize: tokens.fontSizeBase200,
     lineHeight: tokens.lineHeightBase300,
+    // Wrapped at spaces first; a long id breaks only when nothing else fits. Copy takes the original.
     whiteSpace: 'pre-wrap',
-    wordBreak: 'break-word',
+    overflowWrap: 'anywhere',
     color: tokens.colorNeutralForeground1,
   },
-  label: { display: 'block', marginBottom: tokens.spacingVerticalXS },
   fallback: { display: 'block', marginTop: tokens.spacingVerticalXS, color: tokens.colorNeutralForeground2 },
 });
 
@@ -63,21 +67,23 @@ export function CommandBlock({ command, label, id }: { command: string; label: s
   const copied = state === 'copied';
   return (
     <div>
-      <Text as="p" size={200} weight="semibold" className={styles.label} id={`${id}-label`}>
-        {label}
-      </Text>
-      <div className={styles.root}>
-        <pre ref={code} className={styles.code} aria-labelledby={`${id}-label`} data-testid={id} tabIndex={0}>
-          {command}
-        </pre>
-        <Tooltip content={copied ? 'Copied' : 'Copy command'} relationship="label">
-          <Button
-            appearance="subtle"
-            icon={copied ? <CheckmarkRegular /> : <CopyRegular />}
-            onClick={() => void copy()}
-          />
-        </Tooltip>
+      <div className={styles.head}>
+        <Text as="p" size={200} weight="semibold" className={styles.label} id={`${id}-label`}>
+          {label}
+        </Text>
+        <Button
+          className={styles.copy}
+          appearance="subtle"
+          icon={copied ? <CheckmarkRegular /> : <CopyRegular />}
+          aria-describedby={`${id}-label`}
+          onClick={() => void copy()}
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </Button>
       </div>
+      <pre ref={code} className={styles.code} aria-labelledby={`${id}-label`} data-testid={id} tabIndex={0}>
+        {command}
+      </pre>
       {state === 'selected' ? (
         <Text size={200} className={styles.fallback} data-testid={`${id}-copy-fallback`}>
           Teams does not let this page copy for you: the command is selected, press Ctrl+C (⌘C on a Mac).

@@ -1,6 +1,7 @@
 /** Where the admin is in the three steps (Fluent v9 has no stepper: an ordered list does the job). */
 import { makeStyles, mergeClasses, Text, tokens } from '@fluentui/react-components';
 import { CheckmarkCircleFilled } from '@fluentui/react-icons';
+import { NARROW } from './layout';
 
 export type WizardStage = 'choose' | 'connect' | 'verify';
 
@@ -18,6 +19,7 @@ const useStyles = makeStyles({
     margin: 0,
     padding: 0,
     flexWrap: 'wrap',
+    [NARROW]: { gap: tokens.spacingHorizontalS },
   },
   item: {
     display: 'flex',
@@ -42,7 +44,18 @@ const useStyles = makeStyles({
     border: `1px solid ${tokens.colorBrandBackground}`,
   },
   done: { color: tokens.colorPaletteGreenForeground1, fontSize: '24px' },
-  separator: { width: '32px', height: '1px', backgroundColor: tokens.colorNeutralStroke2 },
+  // On a phone only the current step is named; the others keep their number (and screen-reader text).
+  otherLabel: {
+    [NARROW]: {
+      position: 'absolute',
+      width: '1px',
+      height: '1px',
+      margin: '-1px',
+      overflow: 'hidden',
+      clip: 'rect(0 0 0 0)',
+      whiteSpace: 'nowrap',
+    },
+  },
 });
 
 export function WizardProgress({ stage }: { stage: WizardStage }) {
@@ -70,7 +83,11 @@ export function WizardProgress({ stage }: { stage: WizardStage }) {
                   {index + 1}
                 </span>
               )}
-              <Text size={300} weight={isCurrent ? 'semibold' : 'regular'}>
+              <Text
+                size={300}
+                weight={isCurrent ? 'semibold' : 'regular'}
+                className={isCurrent ? undefined : styles.otherLabel}
+              >
                 <span style={{ position: 'absolute', left: '-10000px' }}>
                   {`Step ${index + 1} of ${STAGES.length}${isDone ? ', done' : ''}: `}
                 </span>

@@ -33,6 +33,13 @@ const ACTIONS: Record<string, string> = {
   'integration.disconnect': 'Disconnected',
 };
 
+/** Actions whose target is a mailbox; the others target the connection's internal id, noise here. */
+const MAILBOX_TARGETS = new Set([
+  'integration.verify',
+  'integration.verification_mailbox.change',
+  'integration.scope.prove',
+]);
+
 function describe(e: Entry): string {
   const what = ACTIONS[e.action] ?? e.action;
   const result =
@@ -41,7 +48,7 @@ function describe(e: Entry): string {
       : e.outcome && e.outcome !== 'verified'
         ? ` — ${e.outcome}`
         : '';
-  const target = e.target && e.action !== 'consent.complete' ? ` ${e.target}` : '';
+  const target = e.target && MAILBOX_TARGETS.has(e.action) ? ` ${e.target}` : '';
   if (e.count !== undefined) {
     return `Automatic re-check${e.count > 1 ? `s ×${e.count}` : ''} of${target || ' the connection'}${result}`;
   }

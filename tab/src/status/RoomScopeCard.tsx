@@ -25,6 +25,7 @@ import {
   roomScopeCommands,
 } from '../../../api/src/room-scope-commands';
 import { CommandBlock } from '../components/CommandBlock';
+import { minWidthUpTo } from '../components/layout';
 
 const useStyles = makeStyles({
   card: { padding: tokens.spacingHorizontalL },
@@ -38,7 +39,7 @@ const useStyles = makeStyles({
   },
   secondary: { color: tokens.colorNeutralForeground2 },
   fields: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalL },
-  field: { flexGrow: 1, minWidth: '200px' },
+  field: { flexGrow: 1, minWidth: minWidthUpTo(200) },
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
   mono: { fontFamily: tokens.fontFamilyMonospace, overflowWrap: 'anywhere' },
 });

@@ -26,6 +26,8 @@ import type {
   IntegrationView,
 } from '../../../api/src/http/contract';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { minWidthUpTo, NARROW } from '../components/layout';
+import { usePlaceholderStyles } from '../components/placeholder';
 import { StepHeading } from '../components/StepHeading';
 import { DisconnectDialog } from '../steps/DisconnectDialog';
 import { EwsAllowList } from '../steps/EwsAllowList';
@@ -46,19 +48,19 @@ const useStyles = makeStyles({
     rowGap: tokens.spacingVerticalS,
     margin: 0,
     // A side panel or a phone: one column, each value under its term.
-    '@media (max-width: 480px)': { gridTemplateColumns: 'minmax(0, 1fr)', rowGap: tokens.spacingVerticalXXS },
+    [NARROW]: { gridTemplateColumns: 'minmax(0, 1fr)', rowGap: tokens.spacingVerticalXXS },
   },
   term: { ...typographyStyles.body1, color: tokens.colorNeutralForeground2 },
   value: {
     ...typographyStyles.body1,
     margin: 0,
     overflowWrap: 'anywhere',
-    '@media (max-width: 480px)': { marginBottom: tokens.spacingVerticalS },
+    [NARROW]: { marginBottom: tokens.spacingVerticalS },
   },
   secondary: { color: tokens.colorNeutralForeground2 },
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
   choose: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS, alignItems: 'flex-end' },
-  chooseField: { flexGrow: 1, minWidth: '200px' },
+  chooseField: { flexGrow: 1, minWidth: minWidthUpTo(200) },
 });
 
 type Status = IntegrationStatusView & { integration: IntegrationView };
@@ -119,6 +121,7 @@ export interface StatusActions {
 
 export function StatusPage({ status, me, actions }: { status: Status; me: string; actions: StatusActions }) {
   const styles = useStyles();
+  const placeholder = usePlaceholderStyles();
   const { integration, latestVerification: verification, appId, health } = status;
   const view = status.status;
   const [mailbox, setMailbox] = useState('');
@@ -234,6 +237,7 @@ export function StatusPage({ status, me, actions }: { status: Status; me: string
         <div className={styles.choose}>
           <Field label="Mailbox or room mailbox" className={styles.chooseField}>
             <Input
+              className={placeholder.input}
               type="email"
               value={mailbox}
               onChange={(_, d) => setMailbox(d.value.trim())}

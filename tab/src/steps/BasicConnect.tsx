@@ -21,6 +21,8 @@ import type { ApiClient } from '../api/client';
 import { sealPasswordInput } from '../api/sealing';
 import { CommandBlock } from '../components/CommandBlock';
 import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
+import { usePlaceholderStyles } from '../components/placeholder';
+import { useRadioLabelStyles } from '../components/radio-label';
 import { StepHeading } from '../components/StepHeading';
 
 export type BasicMode = 'connect' | 'change-details' | 'update-password';
@@ -35,11 +37,8 @@ const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXL },
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '560px' },
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap' },
-  // High contrast draws placeholders like typed text: GrayText tells an example from a value.
-  input: {
-    '& input::placeholder': { color: tokens.colorNeutralForeground4 },
-    '@media (forced-colors: active)': { '& input::placeholder': { color: 'GrayText' } },
-  },
+  // Side by side while they fit; on a phone the second choice moves under the first, unbroken.
+  endpointKinds: { flexWrap: 'wrap' },
 });
 
 const HEADINGS: Record<BasicMode, { title: string; submit: string }> = {
@@ -62,6 +61,8 @@ export function BasicConnect({
   onBack: () => void;
 }) {
   const styles = useStyles();
+  const placeholder = usePlaceholderStyles();
+  const radio = useRadioLabelStyles();
   const [endpointKind, setEndpointKind] = useState<BasicDetails['endpointKind']>(
     initial?.endpointKind ?? 'ewsUrl',
   );
@@ -131,13 +132,17 @@ export function BasicConnect({
             <Field label="How should Exchange Connect find your server?">
               <RadioGroup
                 layout="horizontal"
+                className={styles.endpointKinds}
                 value={endpointKind}
                 onChange={(_, data) =>
                   setEndpointKind(data.value === 'autodiscover' ? 'autodiscover' : 'ewsUrl')
                 }
               >
-                <Radio value="ewsUrl" label="EWS URL" />
-                <Radio value="autodiscover" label="Autodiscover (e-mail address)" />
+                <Radio value="ewsUrl" label={<span className={radio.label}>{'EWS URL'}</span>} />
+                <Radio
+                  value="autodiscover"
+                  label={<span className={radio.label}>{'Autodiscover (e-mail address)'}</span>}
+                />
               </RadioGroup>
             </Field>
             <Field
@@ -151,7 +156,7 @@ export function BasicConnect({
               }
             >
               <Input
-                className={styles.input}
+                className={placeholder.input}
                 type={endpointKind === 'ewsUrl' ? 'url' : 'email'}
                 value={endpoint}
                 onChange={(_, data) => setEndpoint(data.value)}

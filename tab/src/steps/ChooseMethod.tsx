@@ -12,13 +12,14 @@ import {
 } from '@fluentui/react-components';
 import { CloudRegular, ServerRegular } from '@fluentui/react-icons';
 import type { Method } from '../../../api/src/http/contract';
+import { minWidthUpTo, NARROW } from '../components/layout';
 import { StepHeading } from '../components/StepHeading';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXL },
   options: {
     display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fit, minmax(300px, 1fr))',
+    gridTemplateColumns: `repeat(auto-fit, minmax(${minWidthUpTo(300)}, 1fr))`,
     gap: tokens.spacingHorizontalL,
   },
   option: {
@@ -29,10 +30,12 @@ const useStyles = makeStyles({
     borderRadius: tokens.borderRadiusLarge,
     backgroundColor: tokens.colorNeutralBackground1,
     boxShadow: tokens.shadow2,
+    [NARROW]: { padding: tokens.spacingHorizontalS },
   },
   selected: {
     border: `2px solid ${tokens.colorBrandStroke1}`,
     padding: `calc(${tokens.spacingHorizontalL} - 1px)`,
+    [NARROW]: { padding: `calc(${tokens.spacingHorizontalS} - 1px)` },
   },
   label: {
     display: 'flex',
@@ -40,8 +43,10 @@ const useStyles = makeStyles({
     gap: tokens.spacingVerticalS,
     color: tokens.colorNeutralForeground1,
   },
-  titleRow: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
-  icon: { fontSize: '24px', color: tokens.colorBrandForeground1 },
+  // The icon stays beside the title; the title and its badge wrap next to it.
+  titleRow: { display: 'flex', alignItems: 'flex-start', gap: tokens.spacingHorizontalS },
+  titleText: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
+  icon: { fontSize: '24px', color: tokens.colorBrandForeground1, flexShrink: 0 },
   // Fluent greys an unchecked radio's label; both options must read as equally available.
   title: { color: tokens.colorNeutralForeground1 },
   text: { color: tokens.colorNeutralForeground2 },
@@ -72,12 +77,14 @@ export function ChooseMethod({ initial, onNext }: { initial?: Method; onNext: (m
                 <>
                   <span className={styles.titleRow}>
                     <CloudRegular className={styles.icon} aria-hidden="true" />
-                    <Text weight="semibold" size={400} className={styles.title}>
-                      Exchange Online (Microsoft 365)
-                    </Text>
-                    <Badge appearance="tint" color="brand">
-                      Recommended
-                    </Badge>
+                    <span className={styles.titleText}>
+                      <Text weight="semibold" size={400} className={styles.title}>
+                        Exchange Online (Microsoft 365)
+                      </Text>
+                      <Badge appearance="tint" color="brand">
+                        Recommended
+                      </Badge>
+                    </span>
                   </span>
                   <Text size={200} weight="semibold" className={styles.title}>
                     Modern Authentication · no password shared
@@ -104,9 +111,11 @@ export function ChooseMethod({ initial, onNext }: { initial?: Method; onNext: (m
                 <>
                   <span className={styles.titleRow}>
                     <ServerRegular className={styles.icon} aria-hidden="true" />
-                    <Text weight="semibold" size={400} className={styles.title}>
-                      Exchange Server (on-premises)
-                    </Text>
+                    <span className={styles.titleText}>
+                      <Text weight="semibold" size={400} className={styles.title}>
+                        Exchange Server (on-premises)
+                      </Text>
+                    </span>
                   </span>
                   <Text size={200} weight="semibold" className={styles.title}>
                     Basic Authentication · service account

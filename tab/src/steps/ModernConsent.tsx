@@ -22,6 +22,7 @@ import { EWS_DEFAULT_OFF_DATE, EWS_SHUTDOWN_DATE } from '../../../api/src/powers
 import { ApiError, type ApiClient } from '../api/client';
 import { useAnnounce } from '../components/Announcer';
 import { ErrorMessage, type ReadableError } from '../components/ErrorMessage';
+import { useRadioLabelStyles } from '../components/radio-label';
 import { StepHeading } from '../components/StepHeading';
 import { parseConsentResult } from '../teams/consent-result';
 import { openAuthenticationPopup } from '../teams/teams-session';
@@ -49,6 +50,8 @@ const useStyles = makeStyles({
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap' },
   permissions: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   code: { fontFamily: tokens.fontFamilyMonospace, overflowWrap: 'anywhere' },
+  // A date is read as one word: never split at its hyphens.
+  date: { whiteSpace: 'nowrap' },
 });
 
 /** What the admin consents to, per API, and why Exchange Connect needs each permission. */
@@ -147,6 +150,7 @@ export function ModernConsent({
   onBack: () => void;
 }) {
   const styles = useStyles();
+  const radio = useRadioLabelStyles();
   const announce = useAnnounce();
   const [protocol, setProtocol] = useState<Protocol>(purpose === 'move-to-graph' ? 'graph' : initialProtocol);
   const [busy, setBusy] = useState(false);
@@ -213,14 +217,28 @@ export function ModernConsent({
           onChange={(_, data) => setProtocol(data.value === 'ews' ? 'ews' : 'graph')}
           aria-label="Which Microsoft API Exchange Connect uses"
         >
-          <Radio value="graph" label="Microsoft Graph (recommended)" />
-          <Radio value="ews" label={`Exchange Web Services (legacy, ends ${EWS_SHUTDOWN_DATE})`} />
+          <Radio
+            value="graph"
+            label={<span className={radio.label}>{'Microsoft Graph (recommended)'}</span>}
+          />
+          <Radio
+            value="ews"
+            label={
+              <span className={radio.label}>
+                Exchange Web Services (legacy, ends <span className={styles.date}>{EWS_SHUTDOWN_DATE}</span>)
+              </span>
+            }
+          />
         </RadioGroup>
       )}
       {protocol === 'ews' ? (
         <MessageBar intent="warning" layout="multiline">
           <MessageBarBody>
-            {`EWS in Exchange Online is off by default since ${EWS_DEFAULT_OFF_DATE} unless your organisation allow-lists Exchange Connect, and it is switched off for good on ${EWS_SHUTDOWN_DATE}. Choose it only if you cannot use Microsoft Graph yet.`}
+            EWS in Exchange Online is off by default since{' '}
+            <span className={styles.date}>{EWS_DEFAULT_OFF_DATE}</span> unless your organisation allow-lists
+            Exchange Connect, and it is switched off for good on{' '}
+            <span className={styles.date}>{EWS_SHUTDOWN_DATE}</span>. Choose it only if you cannot use
+            Microsoft Graph yet.
           </MessageBarBody>
         </MessageBar>
       ) : null}

@@ -10,6 +10,15 @@ import {
 } from '@fluentui/react-components';
 import type { TeamsThemeName } from './teams-session';
 
+/**
+ * Teams' high-contrast palette draws placeholders (foreground 4) white, like typed text, so an
+ * empty field looks filled in. Windows' high contrast draws them in GrayText, the colour this
+ * palette gives disabled text: the same convention here.
+ */
+function withDistinctPlaceholders(theme: Theme): Theme {
+  return { ...theme, colorNeutralForeground4: theme.colorNeutralForegroundDisabled };
+}
+
 function withArialFallback(theme: Theme): Theme {
   return { ...theme, fontFamilyBase: theme.fontFamilyBase.replace('"Segoe UI",', '"Segoe UI", Arial,') };
 }
@@ -17,7 +26,7 @@ function withArialFallback(theme: Theme): Theme {
 const THEMES: Record<TeamsThemeName, Theme> = {
   default: withArialFallback(teamsLightTheme),
   dark: withArialFallback(teamsDarkTheme),
-  contrast: withArialFallback(teamsHighContrastTheme),
+  contrast: withDistinctPlaceholders(withArialFallback(teamsHighContrastTheme)),
 };
 
 export function fluentTheme(theme: TeamsThemeName): Theme {

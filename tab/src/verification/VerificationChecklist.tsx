@@ -20,16 +20,19 @@ import {
 } from './step-labels';
 import { formatDuration } from './format';
 import { roomsFromStep, roomsSummary } from './rooms';
+import { NARROW } from '../components/layout';
 
 const useStyles = makeStyles({
   list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column' },
   row: {
     display: 'grid',
-    gridTemplateColumns: '24px 1fr auto',
+    gridTemplateColumns: '24px minmax(0, 1fr) auto',
     columnGap: tokens.spacingHorizontalM,
     alignItems: 'start',
     padding: `${tokens.spacingVerticalM} 0`,
     borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+    // On a phone the duration goes under the step, so the step's name keeps the width.
+    [NARROW]: { gridTemplateColumns: '24px minmax(0, 1fr)' },
   },
   rowFailed: {
     backgroundColor: tokens.colorPaletteRedBackground1,
@@ -49,16 +52,27 @@ const useStyles = makeStyles({
     marginRight: `calc(-1 * ${tokens.spacingHorizontalS})`,
     borderRadius: tokens.borderRadiusMedium,
   },
-  remediation: { color: tokens.colorNeutralForeground1, marginTop: tokens.spacingVerticalXS },
+  // Remedies quote PowerShell with long unbroken parameters: wrap them rather than widen the page.
+  remediation: {
+    color: tokens.colorNeutralForeground1,
+    marginTop: tokens.spacingVerticalXS,
+    overflowWrap: 'anywhere',
+  },
   icon: { fontSize: '20px', display: 'flex', paddingTop: '1px' },
   ok: { color: tokens.colorPaletteGreenForeground1 },
   failed: { color: tokens.colorPaletteRedForeground1 },
   pending: { color: tokens.colorPaletteDarkOrangeForeground1 },
   waiting: { color: tokens.colorNeutralForeground3 },
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS, minWidth: 0 },
+  // Labels carry mailbox addresses and permission names: they wrap anywhere rather than stick out.
+  label: { overflowWrap: 'anywhere' },
   secondary: { color: tokens.colorNeutralForeground2, overflowWrap: 'anywhere' },
   code: { fontFamily: tokens.fontFamilyMonospace },
-  duration: { color: tokens.colorNeutralForeground3, whiteSpace: 'nowrap' },
+  duration: {
+    color: tokens.colorNeutralForeground3,
+    whiteSpace: 'nowrap',
+    [NARROW]: { gridColumn: 2 },
+  },
 });
 
 /** `queued`: not reached yet in a running verification; `waiting`: never reached. */
@@ -192,7 +206,7 @@ export function VerificationChecklist({
               <StatusIcon state={state} />
             </span>
             <div className={styles.body}>
-              <Text size={300} weight="semibold">
+              <Text size={300} weight="semibold" className={styles.label}>
                 {stepLabel(name, kind, mailbox)}
                 <span style={{ position: 'absolute', left: '-10000px' }}>{`: ${STATE_TEXT[state]}`}</span>
               </Text>
