@@ -14,6 +14,7 @@ import {
   HARNESS_RECOGNITION_DAYS,
   cardText,
   connectedIntegration,
+  recordFailingTokenRun,
   feed,
   startBotHarness,
   type BotHarness,
@@ -112,34 +113,7 @@ describe('the bot serves admins', () => {
       limit: 1,
       statuses: ['verified'],
     });
-    await harness.store.recordHealthRun({
-      integrationId: integration.id,
-      tenantId: contoso().id,
-      owner: 'test',
-      runId: 'run-1',
-      checkedAt: now.toISOString(),
-      results: [
-        {
-          check: 'token',
-          status: 'fail',
-          durationMs: 12,
-          diagnostic: {
-            kind: 'consent_missing',
-            code: 'AADSTS7000229',
-            message: 'No service principal.',
-            remediation: 'Grant consent again.',
-          },
-        },
-      ],
-      health: {
-        state: 'failing',
-        since: now.toISOString(),
-        consecutiveFailures: 2,
-        roomCursor: 0,
-        lastRunAt: now.toISOString(),
-        nextRunAt: new Date(now.getTime() + 900_000).toISOString(),
-      },
-    });
+    await recordFailingTokenRun(harness.store, integration, now);
   });
   afterAll(async () => {
     await harness.close();

@@ -10,6 +10,7 @@ import { startTestSandbox, httpsJson, type TestSandbox } from '../support/sandbo
 import {
   cardText,
   connectedIntegration,
+  recordFailingTokenRun,
   feed,
   startBotHarness,
   type BotHarness,
@@ -112,34 +113,7 @@ describe('alert bot conversations (botbuilder CloudAdapter ↔ sandbox Teams cha
       statuses: ['verified'],
     });
     expect(claim?.integration.id).toBe(integration.id);
-    await harness.store.recordHealthRun({
-      integrationId: integration.id,
-      tenantId: contoso().id,
-      owner: 'test',
-      runId: 'run-1',
-      checkedAt: now.toISOString(),
-      results: [
-        {
-          check: 'token',
-          status: 'fail',
-          durationMs: 12,
-          diagnostic: {
-            kind: 'consent_missing',
-            code: 'AADSTS7000229',
-            message: 'No service principal.',
-            remediation: 'Grant consent again.',
-          },
-        },
-      ],
-      health: {
-        state: 'failing',
-        since: now.toISOString(),
-        consecutiveFailures: 2,
-        roomCursor: 0,
-        lastRunAt: now.toISOString(),
-        nextRunAt: new Date(now.getTime() + 900_000).toISOString(),
-      },
-    });
+    await recordFailingTokenRun(harness.store, integration, now);
     before = (await feed(sandbox)).length;
     await say(personal, 'admin@contoso.com', 'status');
     const text = cardText((await feed(sandbox)).slice(before)[0]);

@@ -242,3 +242,39 @@ export async function connectedIntegration(
     { expectedVersion: 0 },
   );
 }
+
+/** A health run whose token check failed twice in a row (AADSTS7000229): the integration is failing. */
+export async function recordFailingTokenRun(
+  store: IntegrationStore,
+  integration: Integration,
+  now: Date,
+): Promise<void> {
+  await store.recordHealthRun({
+    integrationId: integration.id,
+    tenantId: integration.tenantId,
+    owner: 'test',
+    runId: 'run-1',
+    checkedAt: now.toISOString(),
+    results: [
+      {
+        check: 'token',
+        status: 'fail',
+        durationMs: 12,
+        diagnostic: {
+          kind: 'consent_missing',
+          code: 'AADSTS7000229',
+          message: 'No service principal.',
+          remediation: 'Grant consent again.',
+        },
+      },
+    ],
+    health: {
+      state: 'failing',
+      since: now.toISOString(),
+      consecutiveFailures: 2,
+      roomCursor: 0,
+      lastRunAt: now.toISOString(),
+      nextRunAt: new Date(now.getTime() + 900_000).toISOString(),
+    },
+  });
+}
