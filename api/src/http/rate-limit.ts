@@ -1,8 +1,8 @@
 /**
  * Abuse limits on the calls that make us work against Exchange or Entra on a user's behalf: per
  * Global Admin and per tenant, 429 problem+json with Retry-After beyond them. Counted after
- * authentication and only for Global Admins: anyone else is refused with 403 at no cost, and so
- * cannot use up their tenant's allowance.
+ * authentication. Anyone else is refused with 403 (and audited) by the route, limited by their own
+ * per-user allowance only: they can neither flood the audit log nor use up their tenant's allowance.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { signedInUser } from './auth';
@@ -20,14 +20,10 @@ export function createRateLimits(settings: RateLimitSettings, now: () => number)
     const rule = settings[group];
     return (_req: Request, res: Response, next: NextFunction): void => {
       const user = signedInUser(res);
-      if (!user.isGlobalAdmin) {
-        next();
-        return;
-      }
-      const waitMs = buckets.take([
-        [`${group}|user|${user.tenantId}|${user.oid}`, rule.perUser],
-        [`${group}|tenant|${user.tenantId}`, rule.perTenant],
-      ]);
+      const perUser: [string, number] = [`${group}|user|${user.tenantId}|${user.oid}`, rule.perUser];
+      const waitMs = buckets.take(
+        user.isGlobalAdmin ? [perUser, [`${group}|tenant|${user.tenantId}`, rule.perTenant]] : [perUser],
+      );
       if (waitMs === 0) {
         next();
         return;
