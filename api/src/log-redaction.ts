@@ -30,14 +30,23 @@ const SECRET_KEY_ENDINGS = [
   'privatekey',
   'apikey',
   'ciphertext',
+  'connectionstring',
+  'dsn',
+  'credential',
+  'credentials',
 ];
 
 /** Transport internals of HTTP libraries' errors: they hold the request headers and body. */
 const TRANSPORT_KEYS = new Set(['config', 'request', 'response', 'headers', 'socket', 'agent', '_header']);
 
+/** `auth` alone is a credential (`user:password` in Node's and axios' options); `keyVaultAuth` is a mode. */
+const SECRET_KEYS_EXACT = new Set(['auth', 'basicauth', 'proxyauth']);
+
 export function isSecretKey(key: string): boolean {
   const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return SECRET_KEY_ENDINGS.some((ending) => normalized.endsWith(ending));
+  return (
+    SECRET_KEYS_EXACT.has(normalized) || SECRET_KEY_ENDINGS.some((ending) => normalized.endsWith(ending))
+  );
 }
 
 /** Credentials quoted inside text: auth schemes, JWTs, form fields. */
@@ -48,6 +57,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
     `$1 ${CENSOR}`,
   ],
   [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, CENSOR],
+  // user:password@ inside a URL (a database URL in a driver's message).
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)(?!\[?redacted\]?@)[^@\s/]+@/gi, `$1${CENSOR}@`],
   [
     /\b(client_secret|client_assertion|password|access_token|refresh_token|id_token)=[^&\s"']+/gi,
     `$1=${CENSOR}`,

@@ -106,6 +106,19 @@ describe('logger redaction of hostile shapes', () => {
     expect(line.msg).toBe('failed for Bearer [redacted]');
   });
 
+  it('redacts credentials inside URLs and under connection-string and auth keys', () => {
+    const { lines, log } = capture();
+    log.error({ err: new Error('connect ECONNREFUSED postgres://ec:S3cret-Pw@db.example:5432/ec') }, 'db');
+    log.info(
+      { connectionString: 'Server=db;Password=x', dsn: 'postgres://a:b@c/d', auth: 'svc:Hunter2pass' },
+      'keys',
+    );
+    log.info({ credentials: { user: 'svc', pass: 'Hunter2pass' } }, 'credentials');
+    const text = lines.join('');
+    expect(text).not.toMatch(/S3cret-Pw|Hunter2pass|Password=x|a:b@/);
+    expect(text).toContain('postgres://ec:[redacted]@db.example:5432/ec');
+  });
+
   it('survives cycles and child bindings', () => {
     const { lines, log } = capture();
     const loop: Record<string, unknown> = { name: 'loop' };
