@@ -40,7 +40,13 @@ import { fluentTheme } from './teams/theme';
 /** What a verify page runs first; re-checks are always plain verifications. */
 type VerifyRun =
   | { run: 'verify'; mailbox?: string }
-  | { run: 'connect-basic' | 'update-password'; details: BasicDetails; sealed: SealedPasswordBody }
+  | {
+      run: 'connect-basic' | 'update-password';
+      details: BasicDetails;
+      sealed: SealedPasswordBody;
+      /** The form the details came from: new details that did not verify go back to it. */
+      mode: BasicMode;
+    }
   | { run: 'prove-scope'; proof: { room: string; outside: string } };
 
 type Page =
@@ -287,6 +293,7 @@ export function App() {
                   run: page.mode === 'update-password' ? 'update-password' : 'connect-basic',
                   details,
                   sealed,
+                  mode: page.mode,
                 },
               ),
             )
@@ -298,8 +305,7 @@ export function App() {
       );
       break;
     case 'verify': {
-      const details =
-        page.run === 'connect-basic' || page.run === 'update-password' ? page.details : undefined;
+      const entered = page.run === 'connect-basic' || page.run === 'update-password' ? page : undefined;
       const mailbox =
         page.run === 'prove-scope'
           ? page.proof.room
@@ -340,7 +346,12 @@ export function App() {
               ? page.run === 'prove-scope' || page.run === 'verify'
                 ? showStatusOrError()
                 : setPage({ kind: 'modern', purpose: 'again' })
-              : setPage({ kind: 'basic', mode: 'change-details', ...(details ? { details } : {}) })
+              : setPage({
+                  kind: 'basic',
+                  // A first connect that did not verify stored nothing: back to "Connect", not "Change".
+                  mode: entered?.mode === 'connect' ? 'connect' : 'change-details',
+                  ...(entered ? { details: entered.details } : {}),
+                })
           }
         />
       );
