@@ -334,18 +334,11 @@ export function App() {
                 )
           }
           onVerified={showStatusOrError}
-          fixLabel={
-            page.connection.method === 'modern'
-              ? page.run === 'prove-scope'
-                ? 'Back to the status'
-                : 'Back to consent'
-              : 'Change connection details'
-          }
+          // Exchange Online: the status page has every fix (consent again, another mailbox).
+          fixLabel={page.connection.method === 'modern' ? 'Back to the status' : 'Change connection details'}
           onFix={() =>
             page.connection.method === 'modern'
-              ? page.run === 'prove-scope' || page.run === 'verify'
-                ? showStatusOrError()
-                : setPage({ kind: 'modern', purpose: 'again' })
+              ? showStatusOrError()
               : setPage({
                   kind: 'basic',
                   // A first connect that did not verify stored nothing: back to "Connect", not "Change".
