@@ -47,8 +47,21 @@ describe('Teams tab: consent granted but not yet applied', () => {
     expect(
       (await file.app.sandbox.control<{ state: string }>('GET', '/entra/consent/contoso.com')).body.state,
     ).toBe('effective');
-    // No click: the tab asks again after the server's retryAfterMs.
-    await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor({ timeout: 120_000 });
-    expect(await tab.getByTestId('status-badge').textContent()).toBe('Connected');
+    // No click: the tab asks again after the server's retryAfterMs. The verification that succeeds
+    // refreshes health at once, so the status page leads with health's headline.
+    await tab
+      .getByRole('heading', { name: 'Exchange is connected and healthy' })
+      .waitFor({ timeout: 120_000 });
+    expect(await tab.getByTestId('status-badge').textContent()).toBe('Healthy');
+    expect(await tab.getByTestId('connection-facts').textContent()).toContain(
+      'Exchange Online over Microsoft Graph',
+    );
+    // The re-checks the tab made by itself are in the activity log, each run folded into one entry.
+    await tab.getByTestId('audit-entry').first().waitFor();
+    const activity = await tab.getByTestId('audit-entry').allTextContents();
+    expect(activity).toContainEqual(
+      expect.stringMatching(new RegExp(`^Automatic re-checks? (×\\d+ )?of ${ADMIN}`)),
+    );
+    expect(activity).toContainEqual(expect.stringMatching(new RegExp(`^Verified ${ADMIN} — pending`)));
   });
 });
