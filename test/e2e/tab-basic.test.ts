@@ -6,7 +6,7 @@
  */
 import type { Request } from 'playwright-core';
 import type { IntegrationStatusView } from '../../api/src/http/contract';
-import { announcement, captureAndAudit, tabTestFile } from './tab-driver';
+import { announcement, captureAndAudit, expectConnectedAndHealthy, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
 
@@ -79,12 +79,8 @@ describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
     await tab.getByRole('button', { name: 'Connect and verify' }).click();
 
     // New credentials that verified refresh health at once: the headline is health's.
-    await tab
-      .getByRole('heading', { name: 'Exchange is connected and healthy' })
-      .waitFor({ timeout: 60_000 });
-    expect(await tab.getByTestId('status-badge').textContent()).toBe('Healthy');
+    await expectConnectedAndHealthy(tab, 'Exchange Server over EWS (service account)');
     const facts = (await tab.getByTestId('connection-facts').textContent()) ?? '';
-    expect(facts).toContain('Exchange Server over EWS (service account)');
     expect(facts).toContain(`Service account${SERVICE_ACCOUNT}`);
     expect(facts).toContain(`Verification mailbox${ADMIN}`);
     expect(facts).toContain(`EWS endpoint${ewsUrl}`);

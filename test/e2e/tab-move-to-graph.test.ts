@@ -4,7 +4,7 @@
  * a verification over Graph, and the same connection (its id, history and activity) carries on.
  */
 import type { AuditView, IntegrationStatusView, VerificationView } from '../../api/src/http/contract';
-import { answerConsentPopup, captureAndAudit, tabTestFile } from './tab-driver';
+import { captureAndAudit, expectConnectedAndHealthy, grantAdminConsent, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
 
@@ -46,20 +46,9 @@ describe('Teams tab: moving an EWS connection to Microsoft Graph', () => {
     expect(permissions).toContain('Place.Read.All');
     expect(permissions).not.toContain('full_access_as_app');
     expect(await captureAndAudit(session.page, session.frame(), 'tab-move-to-graph')).toEqual([]);
-    await answerConsentPopup(
-      session.context,
-      () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
-      ADMIN,
-      'accept',
-    );
+    await grantAdminConsent(session, ADMIN);
 
-    await tab
-      .getByRole('heading', { name: 'Exchange is connected and healthy' })
-      .waitFor({ timeout: 60_000 });
-    expect(await tab.getByTestId('status-badge').textContent()).toBe('Healthy');
-    expect(await tab.getByTestId('connection-facts').textContent()).toContain(
-      'Exchange Online over Microsoft Graph',
-    );
+    await expectConnectedAndHealthy(tab, 'Exchange Online over Microsoft Graph');
     expect(await tab.getByTestId('note-ews_retiring').count()).toBe(0);
     expect(await tab.getByTestId('ews-allow-list').count()).toBe(0);
     await tab.getByTestId('room-scope').waitFor();

@@ -5,7 +5,7 @@
  * ErrorNonExistentMailbox.
  */
 import type { OpenTab } from './tab-driver';
-import { announcement, answerConsentPopup, captureAndAudit, tabTestFile } from './tab-driver';
+import { announcement, captureAndAudit, grantAdminConsent, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
 
@@ -42,12 +42,7 @@ describe('Teams tab: a Global Admin without a mailbox', () => {
     expect(await tab.getByTestId('signed-in-upn').textContent()).toBe(ADMIN);
     await tab.getByRole('button', { name: 'Next' }).click();
     expect(await tab.getByRole('radio', { name: /Microsoft Graph/ }).isChecked()).toBe(true);
-    await answerConsentPopup(
-      session.context,
-      () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
-      ADMIN,
-      'accept',
-    );
+    await grantAdminConsent(session, ADMIN);
     await expectMailboxRemediation('MailboxNotEnabledForRESTAPI', 'tab-no-mailbox');
     expect(await tab.getByTestId('checklist').locator('[data-step="endpoint"]').textContent()).toContain(
       'Microsoft Graph endpoint',
@@ -63,12 +58,7 @@ describe('Teams tab: a Global Admin without a mailbox', () => {
     await tab.getByRole('heading', { name: 'Grant admin consent again' }).waitFor();
     await tab.getByRole('radio', { name: /Exchange Web Services/ }).check();
     expect(await tab.getByTestId('consent-permissions').textContent()).toContain('full_access_as_app');
-    await answerConsentPopup(
-      session.context,
-      () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
-      ADMIN,
-      'accept',
-    );
+    await grantAdminConsent(session, ADMIN);
     await expectMailboxRemediation('ErrorNonExistentMailbox', 'tab-no-mailbox-ews');
     expect(await tab.getByTestId('checklist').locator('[data-step="endpoint"]').textContent()).toMatch(
       /Exchange Web Services/,
