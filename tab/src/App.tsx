@@ -41,7 +41,13 @@ import { NARROW } from './components/layout';
 /** What a verify page runs first; re-checks are always plain verifications. */
 type VerifyRun =
   | { run: 'verify'; mailbox?: string }
-  | { run: 'connect-basic' | 'update-password'; details: BasicDetails; sealed: SealedPasswordBody }
+  | {
+      run: 'connect-basic' | 'update-password';
+      details: BasicDetails;
+      sealed: SealedPasswordBody;
+      /** The form the details came from: new details that did not verify go back to it. */
+      mode: BasicMode;
+    }
   | { run: 'prove-scope'; proof: { room: string; outside: string } };
 
 type Page =
@@ -293,6 +299,7 @@ export function App() {
                   run: page.mode === 'update-password' ? 'update-password' : 'connect-basic',
                   details,
                   sealed,
+                  mode: page.mode,
                 },
               ),
             )
@@ -304,8 +311,7 @@ export function App() {
       );
       break;
     case 'verify': {
-      const details =
-        page.run === 'connect-basic' || page.run === 'update-password' ? page.details : undefined;
+      const entered = page.run === 'connect-basic' || page.run === 'update-password' ? page : undefined;
       const mailbox =
         page.run === 'prove-scope'
           ? page.proof.room
@@ -334,19 +340,17 @@ export function App() {
                 )
           }
           onVerified={showStatusOrError}
-          fixLabel={
-            page.connection.method === 'modern'
-              ? page.run === 'prove-scope'
-                ? 'Back to the status'
-                : 'Back to consent'
-              : 'Change connection details'
-          }
+          // Exchange Online: the status page has every fix (consent again, another mailbox).
+          fixLabel={page.connection.method === 'modern' ? 'Back to the status' : 'Change connection details'}
           onFix={() =>
             page.connection.method === 'modern'
-              ? page.run === 'prove-scope' || page.run === 'verify'
-                ? showStatusOrError()
-                : setPage({ kind: 'modern', purpose: 'again' })
-              : setPage({ kind: 'basic', mode: 'change-details', ...(details ? { details } : {}) })
+              ? showStatusOrError()
+              : setPage({
+                  kind: 'basic',
+                  // A first connect that did not verify stored nothing: back to "Connect", not "Change".
+                  mode: entered?.mode === 'connect' ? 'connect' : 'change-details',
+                  ...(entered ? { details: entered.details } : {}),
+                })
           }
         />
       );

@@ -1,10 +1,12 @@
 /**
  * Exchange Server (Basic) for Fabrikam: a wrong password fails verification with Exchange's answer
- * and a fix; the right one connects. The password is sealed in the browser: it never travels in
- * clear and the field is emptied after each submit.
+ * and a fix, and nothing is stored (the entered details are verified before they are kept); the
+ * right one connects. The password is sealed in the browser: it never travels in clear and the
+ * field is emptied after each submit.
  */
 import type { Request } from 'playwright-core';
-import { captureAndAudit, tabTestFile } from './tab-driver';
+import type { IntegrationStatusView } from '../../api/src/http/contract';
+import { announcement, captureAndAudit, expectConnectedAndHealthy, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
 
@@ -45,11 +47,27 @@ describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
     expect(await captureAndAudit(page, session.frame(), 'tab-basic-form')).toEqual([]);
 
     await tab.getByRole('button', { name: 'Connect and verify' }).click();
-    await tab.getByTestId('verify-failed').waitFor({ timeout: 60_000 });
+    // Verified before stored: Exchange's refusal is a 400 invalid_credentials, and nothing was kept.
+    const refused = tab.getByTestId('error-message');
+    await refused.waitFor({ timeout: 60_000 });
+    const refusal = (await refused.textContent()) ?? '';
+    expect(refusal).toContain('The new details did not verify, so nothing was changed');
+    expect(refusal).toMatch(/rejected the user name or password of svc-ews@fabrikam\.com/);
+    await expect(announcement(tab, /^The new details did not verify/)).resolves.toMatch(
+      /^The new details did not verify, so nothing was changed\./,
+    );
     const checklist = tab.getByTestId('checklist');
     const failed = checklist.locator('li[data-state="failed"]');
     expect(await failed.count()).toBe(1);
-    expect(await failed.textContent()).toMatch(/rejected the user name or password of svc-ews@fabrikam\.com/);
+    // The entered password is proven by opening the mailbox, from memory (Key Vault comes after).
+    expect(await failed.getAttribute('data-step')).toBe('mailbox');
+    expect(await checklist.locator('[data-step="credentials"]').textContent()).toContain(
+      'password as entered',
+    );
+    // Nothing to retry with: the fix is the form, not "Try again".
+    expect(await tab.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    const stored = await file.app.call<IntegrationStatusView>(ADMIN, 'GET', '/api/integration');
+    expect(stored.body.integration).toBeNull();
     expect(await captureAndAudit(page, session.frame(), 'tab-basic-wrong-password')).toEqual([]);
 
     await tab.getByRole('button', { name: 'Change connection details' }).click();
@@ -60,12 +78,18 @@ describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
     await password.fill(rightPassword);
     await tab.getByRole('button', { name: 'Connect and verify' }).click();
 
-    await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor({ timeout: 60_000 });
+    // New credentials that verified refresh health at once: the headline is health's.
+    await expectConnectedAndHealthy(tab, 'Exchange Server over EWS (service account)');
     const facts = (await tab.getByTestId('connection-facts').textContent()) ?? '';
-    expect(facts).toContain('Exchange Server · Basic Authentication');
     expect(facts).toContain(`Service account${SERVICE_ACCOUNT}`);
-    expect(facts).toContain(`Verified mailbox${ADMIN}`);
-    expect(await tab.getByTestId('rooms-table').locator('tbody tr').count()).toBe(2);
+    expect(facts).toContain(`Verification mailbox${ADMIN}`);
+    expect(facts).toContain(`EWS endpoint${ewsUrl}`);
+    const rooms = tab.getByTestId('rooms-list').locator('li');
+    expect(await rooms.allTextContents()).toEqual([
+      expect.stringMatching(/Calendar readable/),
+      expect.stringMatching(/Calendar readable/),
+    ]);
+
     expect(await tab.getByTestId('ews-allow-list').count()).toBe(0);
     expect(await tab.getByRole('button', { name: 'Update password' }).count()).toBe(1);
     expect(await captureAndAudit(page, session.frame(), 'tab-basic-connected')).toEqual([]);

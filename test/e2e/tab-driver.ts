@@ -59,6 +59,36 @@ export async function answerConsentPopup(
   await popup.waitForEvent('close', { timeout: 30_000 });
 }
 
+/** The tab's "Grant admin consent" button, then the popup answered as `upn`. */
+export function grantAdminConsent(
+  session: OpenTab,
+  upn: string,
+  decision: 'accept' | 'cancel' = 'accept',
+): Promise<void> {
+  return answerConsentPopup(
+    session.context,
+    () => session.tab.getByRole('button', { name: 'Grant admin consent' }).click(),
+    upn,
+    decision,
+  );
+}
+
+/**
+ * The status page once a verification succeeded: it refreshes health at once, so the headline is
+ * health's ("connected and healthy"), over `connection` ("Exchange Online over Microsoft Graph").
+ */
+export async function expectConnectedAndHealthy(
+  tab: FrameLocator,
+  connection: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await tab
+    .getByRole('heading', { name: 'Exchange is connected and healthy' })
+    .waitFor({ timeout: timeoutMs });
+  expect(await tab.getByTestId('status-badge').textContent()).toBe('Healthy');
+  expect(await tab.getByTestId('connection-facts').textContent()).toContain(connection);
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;

@@ -2,7 +2,7 @@
  * Microsoft 365 applies admin consent a while after Accept: the tab shows the verification as
  * pending ("waiting for Microsoft 365") and re-checks by itself until the connection is verified.
  */
-import { answerConsentPopup, captureAndAudit, tabTestFile } from './tab-driver';
+import { captureAndAudit, expectConnectedAndHealthy, grantAdminConsent, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
 
@@ -21,12 +21,7 @@ describe('Teams tab: consent granted but not yet applied', () => {
     const session = await file.open(ADMIN);
     const { tab } = session;
     await tab.getByRole('button', { name: 'Next' }).click();
-    await answerConsentPopup(
-      session.context,
-      () => tab.getByRole('button', { name: 'Grant admin consent' }).click(),
-      ADMIN,
-      'accept',
-    );
+    await grantAdminConsent(session, ADMIN);
 
     await tab.getByRole('heading', { name: 'Verify the connection' }).waitFor();
     const pending = tab.getByTestId('pending-message');
@@ -47,8 +42,15 @@ describe('Teams tab: consent granted but not yet applied', () => {
     expect(
       (await file.app.sandbox.control<{ state: string }>('GET', '/entra/consent/contoso.com')).body.state,
     ).toBe('effective');
-    // No click: the tab asks again after the server's retryAfterMs.
-    await tab.getByRole('heading', { name: 'Exchange is connected' }).waitFor({ timeout: 120_000 });
-    expect(await tab.getByTestId('status-badge').textContent()).toBe('Connected');
+    // No click: the tab asks again after the server's retryAfterMs. The verification that succeeds
+    // refreshes health at once, so the status page leads with health's headline.
+    await expectConnectedAndHealthy(tab, 'Exchange Online over Microsoft Graph', 120_000);
+    // The re-checks the tab made by itself are in the activity log, each run folded into one entry.
+    await tab.getByTestId('audit-entry').first().waitFor();
+    const activity = await tab.getByTestId('audit-entry').allTextContents();
+    expect(activity).toContainEqual(
+      expect.stringMatching(new RegExp(`^Automatic re-checks? (×\\d+ )?of ${ADMIN}`)),
+    );
+    expect(activity).toContainEqual(expect.stringMatching(new RegExp(`^Verified ${ADMIN} — pending`)));
   });
 });

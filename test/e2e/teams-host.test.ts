@@ -59,12 +59,15 @@ describe('sandbox Teams host page with a teams-js probe tab', () => {
   async function openHost(
     query: Record<string, string> = {},
     tabUrl = probe.tabUrl(sandbox.urls.home),
+    /** Runs in the host page before its own scripts. */
+    initScript?: () => void,
   ): Promise<{ page: Page; tab: FrameLocator }> {
     const url = new URL(`${sandbox.urls.home}/`);
     url.searchParams.set('tab', tabUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const captured = await newPage(browser);
     opened.push(captured);
+    if (initScript) await captured.page.addInitScript(initScript);
     await captured.page.goto(url.href);
     const tab = captured.page.frameLocator('#tab-frame');
     await tab.locator('#notify-success:not([data-state="pending"])').waitFor();
@@ -191,6 +194,65 @@ describe('sandbox Teams host page with a teams-js probe tab', () => {
     await popup.close();
     await tab.locator('#authenticate[data-state="failure"]').waitFor();
     expect(await tab.locator('#authenticate').textContent()).toBe('CancelledByUser');
+  });
+
+  it('hands notifySuccess back even when the popup is seen closed before its message is read (a loaded machine)', async () => {
+    // Hold the host's incoming messages, as a busy host page would: teams-js closes the popup
+    // 200 ms after notifySuccess, so the host's closed-popup poll can run before the message.
+    // Installed before the host's scripts, so this listener runs before the host's own.
+    const { page, tab } = await openHost({}, undefined, () => {
+      const host = globalThis as unknown as {
+        addEventListener(type: string, listener: (e: MessageEvent) => void, capture: boolean): void;
+        dispatchEvent(e: Event): boolean;
+        __holdMessages?: () => void;
+        __releaseMessages?: () => number;
+      };
+      const held: MessageEvent[] = [];
+      let holding = false;
+      host.addEventListener(
+        'message',
+        (event) => {
+          if (!holding) return;
+          held.push(event);
+          event.stopImmediatePropagation();
+        },
+        true,
+      );
+      host.__holdMessages = () => {
+        holding = true;
+      };
+      host.__releaseMessages = () => {
+        holding = false;
+        const count = held.length;
+        for (const e of held.splice(0)) {
+          host.dispatchEvent(
+            new MessageEvent('message', { data: e.data, origin: e.origin, source: e.source }),
+          );
+        }
+        return count;
+      };
+    });
+    const popupOpened = page.waitForEvent('popup');
+    await tab.locator('#authenticate-wait').click();
+    const popup = await popupOpened;
+    const closed = popup.waitForEvent('close');
+    // The popup's teams-js initializes, then the host gets busy and the popup signs in.
+    await popup.locator('#frame-context[data-state="done"]').waitFor();
+    await page.evaluate(() => (globalThis as unknown as { __holdMessages(): void }).__holdMessages());
+    await popup.evaluate(() =>
+      (
+        globalThis as unknown as { microsoftTeams: { authentication: { notifySuccess(r: string): void } } }
+      ).microsoftTeams.authentication.notifySuccess('late-auth-code'),
+    );
+    await closed;
+    // A few of the host's closed-popup polls (250 ms apart) run before the message is read.
+    await page.waitForTimeout(700);
+    const released = await page.evaluate(() =>
+      (globalThis as unknown as { __releaseMessages(): number }).__releaseMessages(),
+    );
+    expect(released).toBeGreaterThan(0);
+    await tab.locator('#authenticate:not([data-state="pending"])').waitFor();
+    expect(await tab.locator('#authenticate').textContent()).toBe('late-auth-code');
   });
 
   it('answers a function it does not implement with a teams-js SdkError instead of leaving it pending', async () => {

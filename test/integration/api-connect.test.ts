@@ -564,6 +564,10 @@ describe('Exchange Server: service account in Key Vault', () => {
     expect(right.body.steps.find((s) => s.name === 'credentials')?.detail).toMatchObject({
       password: 'entered',
     });
+    // Like any successful verification, new credentials refresh health at once (issue 11).
+    const status = await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration');
+    expect(status.body.health?.state).toBe('healthy');
+    expect(status.body.health?.lastRunAt).toEqual(expect.any(String));
   });
 
   it('a wrong new password leaves the working one and the connection untouched', async () => {
@@ -586,6 +590,9 @@ describe('Exchange Server: service account in Key Vault', () => {
       sealedPassword: await sealed('admin@fabrikam.com', password, 'update'),
     });
     expect(right.body.outcome).toBe('verified');
+    const checked = (await call<IntegrationStatusView>('admin@fabrikam.com', 'GET', '/api/integration')).body
+      .health?.lastRunAt;
+    expect(Date.parse(checked ?? '')).toBeGreaterThanOrEqual(Date.parse(right.body.finishedAt));
   });
 
   it('the same wrong password found through Autodiscover gets the same answer: 400 invalid_credentials', async () => {

@@ -24,6 +24,11 @@ describe('revoke consent → one failing card per subscribed conversation → fi
   let graph: AppGraph;
   let harness: BotHarness;
   let dir: string;
+  /**
+   * The health run the bot's last `check` started. The harness's sleep returns at once, so the bot
+   * answers "still running" before the run ends: each step waits for it, not for the reply alone.
+   */
+  let lastRun: Promise<void> = Promise.resolve();
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
@@ -38,7 +43,14 @@ describe('revoke consent → one failing card per subscribed conversation → fi
     graph = buildAppGraph(config, createLogger({ level: 'silent' }));
     harness = await startBotHarness(sandbox, {
       store: graph.store,
-      checkNow: (tenant) => graph.health.checkNow(tenant),
+      checkNow: (tenant) => {
+        const run = graph.health.checkNow(tenant);
+        lastRun = run.then(
+          () => undefined,
+          () => undefined,
+        );
+        return run;
+      },
     });
   });
   afterAll(async () => {
@@ -65,6 +77,7 @@ describe('revoke consent → one failing card per subscribed conversation → fi
       text: 'check',
     });
     expect(res.body.botStatus).toBe(200);
+    await lastRun;
   };
 
   it('delivers exactly one failing card, then one recovery card, per subscribed conversation', async () => {

@@ -324,6 +324,8 @@ export class IntegrationService {
     await this.deps.store.transaction((tx) =>
       recordIn(tx, user, saved.id, mailbox, result, 'integration.verify'),
     );
+    // Verified and stored like any verification: health catches up now, not at the next run.
+    await this.refreshHealth(user.tenantId);
     return result;
   }
 

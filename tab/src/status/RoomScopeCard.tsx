@@ -3,7 +3,7 @@
  * Microsoft Graph: the exact PowerShell with this organisation's values, the Entra grant that must
  * go, and the proof — a room opens and a mailbox outside the scope is refused.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   Button,
   Card,
@@ -63,6 +63,18 @@ export function RoomScopeCard({
 }) {
   const styles = useStyles();
   const [open, setOpen] = useState(false);
+  const toggled = useRef(false);
+  const intro = useRef<HTMLSpanElement>(null);
+  const showSteps = useRef<HTMLButtonElement>(null);
+  // The button pressed goes away with the toggle: focus follows to the steps (or back), so a
+  // keyboard or screen-reader user is not dropped at the top of the page.
+  useEffect(() => {
+    if (toggled.current) (open ? intro.current : showSteps.current)?.focus();
+  }, [open]);
+  const toggle = (next: boolean) => {
+    toggled.current = true;
+    setOpen(next);
+  };
   const [room, setRoom] = useState(suggestedRoom ?? '');
   const [outside, setOutside] = useState(me);
   const limited = integration.accessScope === 'rooms';
@@ -108,11 +120,13 @@ export function RoomScopeCard({
       />
       {!open ? (
         <div className={styles.actions}>
-          <Button onClick={() => setOpen(true)}>Show the steps</Button>
+          <Button ref={showSteps} onClick={() => toggle(true)}>
+            Show the steps
+          </Button>
         </div>
       ) : (
         <div className={styles.body}>
-          <Text size={300}>
+          <Text size={300} ref={intro} tabIndex={-1}>
             Today the admin consent lets Exchange Connect open every mailbox in your organisation. These steps
             limit it to room mailboxes, then Exchange Connect proves it: a room opens and a mailbox outside
             the scope is refused.
@@ -192,7 +206,7 @@ export function RoomScopeCard({
             <Button appearance="primary" disabled={!valid} onClick={() => onProve({ room, outside })}>
               Prove the scope
             </Button>
-            <Button onClick={() => setOpen(false)}>Hide the steps</Button>
+            <Button onClick={() => toggle(false)}>Hide the steps</Button>
           </div>
         </div>
       )}

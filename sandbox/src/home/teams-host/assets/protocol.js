@@ -10,6 +10,12 @@ const NOT_SUPPORTED_ON_PLATFORM = 100;
 /** Teams' default authentication window size. */
 const DEFAULT_AUTH_WINDOW = { width: 600, height: 400 };
 const POPUP_CLOSED_POLL_MS = 250;
+/**
+ * How many polls the popup must stay closed before the host answers CancelledByUser. teams-js
+ * closes the popup 200 ms after posting notifySuccess, and a busy host page can see the window
+ * gone before it reads that message; counting polls (not time) stays lenient when timers lag.
+ */
+const POPUP_CLOSED_POLLS_BEFORE_CANCEL = 8;
 
 /** The capabilities this host implements, as teams-js runtime v4 declares them. */
 const RUNTIME = {
@@ -77,9 +83,13 @@ export function createHostProtocol({ iframe, legacyContext, getSsoToken, sdkVers
       answer([false, 'FailedToOpenWindow']);
       return;
     }
-    // The popup reports through teams-js; a user closing it is the only other way out.
+    // The popup reports through teams-js; a user closing it is the only other way out (its last
+    // message may still be on the way when the window is already gone).
+    let closedPolls = 0;
     const watch = window.setInterval(() => {
-      if (auth && auth.popup.closed) settleAuthentication(false, 'CancelledByUser');
+      if (!auth || !auth.popup.closed) return;
+      closedPolls += 1;
+      if (closedPolls >= POPUP_CLOSED_POLLS_BEFORE_CANCEL) settleAuthentication(false, 'CancelledByUser');
     }, POPUP_CLOSED_POLL_MS);
     auth = { popup, answer, watch };
     onEvent({ type: 'authenticate-open', detail: { url, width: w, height: h } });
