@@ -1,8 +1,8 @@
 // Exchange Connect in Azure: a Linux App Service running two or more instances (each serves the tab,
 // API, consent callback and bot endpoint, and runs health checks through the pg-boss job engine), an
 // Azure Database for PostgreSQL Flexible Server they share, a Key Vault for service-account
-// passwords, the bot's secret and the database URL, and the Azure Bot registration with its Teams
-// channel.
+// passwords and the database URL, and the Azure Bot registration with its Teams channel. Neither the
+// app nor the bot has a client secret: both authenticate with the app certificate.
 
 @maxLength(20)
 @minLength(4)
@@ -251,3 +251,4 @@ output BOT_DOMAIN string = webApp.properties.defaultHostName
 output BOT_ENDPOINT string = 'https://${webApp.properties.defaultHostName}'
 output KEY_VAULT_URI string = keyVault.properties.vaultUri
 output POSTGRES_SERVER_FQDN string = postgres.properties.fullyQualifiedDomainName
+
