@@ -56,6 +56,14 @@ describe('AdminRecognition', () => {
     expect(await recognition.isRecognised(TENANT, '')).toBe(false);
   });
 
+  it('forgets an admin at once when their next token no longer proves Global Administrator', async () => {
+    await recognition.sawSignedIn(admin);
+    nowMs += DAY;
+    await recognition.sawSignedIn({ ...admin, isGlobalAdmin: false });
+    expect(await recognition.isRecognised(TENANT, OID)).toBe(false);
+    expect(await store.getAdminSighting(TENANT, OID)).toBeUndefined();
+  });
+
   it('a store failure while recording is logged, never thrown into the request', async () => {
     const lines: string[] = [];
     const destination = new Writable({
@@ -64,10 +72,11 @@ describe('AdminRecognition', () => {
         done();
       },
     });
-    const failing: Pick<AdminSightingStoreOperations, 'recordAdminSighting' | 'getAdminSighting'> = {
+    const failing: AdminSightingStoreOperations = {
       recordAdminSighting: async () => {
         throw new Error('database is locked');
       },
+      forgetAdminSighting: async () => false,
       getAdminSighting: async () => undefined,
     };
     const log = createLogger({ level: 'warn', destination });

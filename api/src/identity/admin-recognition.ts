@@ -19,7 +19,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const REFRESH_MS = 60 * 60 * 1000;
 
 export interface AdminRecognitionOptions {
-  store: Pick<AdminSightingStoreOperations, 'recordAdminSighting' | 'getAdminSighting'>;
+  store: AdminSightingStoreOperations;
   recognitionDays: number;
   clock: () => Date;
   log: Logger;
@@ -36,13 +36,19 @@ export class AdminRecognition implements RecognisedAdmins {
   }
 
   /**
-   * Records a signed-in Global Admin (at most once an hour each). Never throws: the tab's answer
-   * must not depend on this bookkeeping, so a store failure is logged and the request goes on.
+   * Records a signed-in Global Admin (at most once an hour each), and forgets one whose token no
+   * longer proves the role: a demoted admin loses the bot at once, not after the recognition
+   * window. Never throws: the tab's answer must not depend on this bookkeeping, so a store failure
+   * is logged and the request goes on.
    */
   async sawSignedIn(user: SignedInUser): Promise<void> {
-    if (!user.isGlobalAdmin) return;
     const now = this.options.clock();
     try {
+      if (!user.isGlobalAdmin) {
+        if (user.oid)
+          await this.options.store.forgetAdminSighting(user.tenantId.toLowerCase(), user.oid.toLowerCase());
+        return;
+      }
       await this.options.store.recordAdminSighting({
         tenantId: user.tenantId.toLowerCase(),
         userOid: user.oid.toLowerCase(),

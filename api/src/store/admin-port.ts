@@ -29,6 +29,8 @@ export interface AdminSightingInput {
 export interface AdminSightingStoreOperations {
   /** Inserts the sighting or moves it forward (see refreshIfSeenBefore); true when a row was written. */
   recordAdminSighting(input: AdminSightingInput): Promise<boolean>;
+  /** Forgets the user's sighting in this tenant (their token no longer proves the role); true if there was one. */
+  forgetAdminSighting(tenantId: string, userOid: string): Promise<boolean>;
   /** The user's sighting, however old; undefined if never seen (or forgotten) in this tenant. */
   getAdminSighting(tenantId: string, userOid: string): Promise<AdminSighting | undefined>;
 }

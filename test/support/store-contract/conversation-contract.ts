@@ -210,5 +210,14 @@ export function describeConversationStoreContract(harness: StoreHarness): void {
       expect(await sight(B, 'oid-1')).toBe(true);
       expect((await store.getAdminSighting(A, 'oid-1'))?.upn).toBe('renamed@contoso.com');
     });
+
+    it('forgets one sighting (a user no longer Global Admin), in that tenant only', async () => {
+      await sight(A, 'oid-1');
+      await sight(B, 'oid-1');
+      expect(await store.forgetAdminSighting(A, 'oid-1')).toBe(true);
+      expect(await store.getAdminSighting(A, 'oid-1')).toBeUndefined();
+      expect(await store.getAdminSighting(B, 'oid-1')).toBeDefined();
+      expect(await store.forgetAdminSighting(A, 'oid-1')).toBe(false);
+    });
   });
 }

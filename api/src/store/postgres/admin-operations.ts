@@ -23,6 +23,15 @@ export function adminSightingOperations(runner: Runner): AdminSightingStoreOpera
         return rowCount > 0;
       }),
 
+    forgetAdminSighting: (tenantId, userOid) =>
+      runner.run(async (db) => {
+        const { rowCount } = await db.query(
+          'DELETE FROM admin_sightings WHERE tenant_id = $1 AND user_oid = $2',
+          [tenantId, userOid],
+        );
+        return (rowCount ?? 0) > 0;
+      }),
+
     getAdminSighting: (tenantId, userOid) =>
       runner.run(async (db) => {
         const { rows } = await db.query(

@@ -9,6 +9,7 @@ type Params = Record<string, string>;
 export class SqliteAdminSightingStatements implements Sync<AdminSightingStoreOperations> {
   private readonly upsert;
   private readonly byUser;
+  private readonly forget;
 
   constructor(db: Database.Database) {
     // The WHERE on the conflict branch is the hourly throttle: a recent sighting is left as it is.
@@ -17,6 +18,9 @@ export class SqliteAdminSightingStatements implements Sync<AdminSightingStoreOpe
       VALUES (@tenantId, @userOid, @upn, @seenAt)
       ON CONFLICT (tenant_id, user_oid) DO UPDATE SET upn = excluded.upn, last_seen_at = excluded.last_seen_at
       WHERE admin_sightings.last_seen_at < @refreshIfSeenBefore`);
+    this.forget = db.prepare<[string, string]>(
+      'DELETE FROM admin_sightings WHERE tenant_id = ? AND user_oid = ?',
+    );
     this.byUser = db.prepare<[string, string], unknown>(
       'SELECT * FROM admin_sightings WHERE tenant_id = ? AND user_oid = ?',
     );
@@ -32,6 +36,10 @@ export class SqliteAdminSightingStatements implements Sync<AdminSightingStoreOpe
         refreshIfSeenBefore: input.refreshIfSeenBefore.toISOString(),
       }).changes > 0
     );
+  }
+
+  forgetAdminSighting(tenantId: string, userOid: string): boolean {
+    return this.forget.run(tenantId, userOid).changes > 0;
   }
 
   getAdminSighting(tenantId: string, userOid: string): AdminSighting | undefined {

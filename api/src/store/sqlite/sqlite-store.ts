@@ -59,6 +59,10 @@ class GuardedOperations extends GuardedHealthOperations implements StoreOperatio
     await this.guard();
     return this.admins.recordAdminSighting(input);
   }
+  async forgetAdminSighting(tenantId: string, userOid: string): Promise<boolean> {
+    await this.guard();
+    return this.admins.forgetAdminSighting(tenantId, userOid);
+  }
   async getAdminSighting(tenantId: string, userOid: string): Promise<AdminSighting | undefined> {
     await this.guard();
     return this.admins.getAdminSighting(tenantId, userOid);
