@@ -58,10 +58,14 @@ const iconBesideTitle: LayoutCheck = async ({ tab }) => {
       return { icon, title };
     }),
   );
+  // A selector that stops matching must fail the check, not switch it off.
+  if (rows.length !== 2) return [`expected 2 method options, measured ${rows.length}`];
   return rows.flatMap(({ icon, title }, index) =>
-    icon && title && icon.bottom <= title.top + 2
-      ? [`option ${index + 1}: the icon is on a line of its own`]
-      : [],
+    !icon || !title
+      ? [`option ${index + 1}: icon or title not found`]
+      : icon.bottom <= title.top + 2
+        ? [`option ${index + 1}: the icon is on a line of its own`]
+        : [],
   );
 };
 

@@ -187,7 +187,7 @@ export async function primaryFocusProblem(session: OpenTab, primary: string): Pr
   // Fluent marks keyboard focus a moment after the focus event.
   const marked = await button
     .and(tab.locator('[data-fui-focus-visible]:focus'))
-    .waitFor({ timeout: 2000 })
+    .waitFor({ timeout: 15_000 })
     .then(
       () => true,
       () => false,

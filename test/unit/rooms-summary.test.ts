@@ -21,8 +21,11 @@ describe('roomsSummary', () => {
     expect(line).toMatch(/48 hours/);
   });
 
-  it('on Exchange Server (EWS GetRooms), the same advice without the Places delay', () => {
-    const line = roomsSummary({ roomLists: 0, rooms: [] }, ewsServer);
+  it.each([
+    ['Exchange Server', ewsServer],
+    ['Exchange Online over EWS', { method: 'modern', protocol: 'ews' } as const],
+  ])('over EWS (GetRooms, %s), the same advice without the Places delay', (_name, kind) => {
+    const line = roomsSummary({ roomLists: 0, rooms: [] }, kind);
     expect(line).toMatch(/no room lists/i);
     expect(line).toContain('-RoomList');
     expect(line).not.toMatch(/48 hours|Places/);
