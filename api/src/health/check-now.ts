@@ -5,7 +5,7 @@
  */
 import type { HealthClaim } from '../store/health-port';
 import type { IntegrationStore } from '../store/port';
-import type { HealthMonitor } from './monitor';
+import type { HealthMonitor, HealthRunOptions } from './monitor';
 import type { CheckNowOutcome, HealthRunOutcome } from './port';
 import { MONITORED_STATUSES } from './monitored';
 
@@ -23,9 +23,10 @@ export interface CheckNowDeps {
 export async function runClaimed(
   deps: Pick<CheckNowDeps, 'monitor' | 'owner' | 'onError'>,
   claim: HealthClaim,
+  options: HealthRunOptions = {},
 ): Promise<HealthRunOutcome | undefined> {
   try {
-    return await deps.monitor.run(claim, deps.owner);
+    return await deps.monitor.run(claim, deps.owner, options);
   } catch (error) {
     deps.onError?.(error, claim);
     return undefined;
@@ -53,6 +54,7 @@ export async function checkNow(deps: CheckNowDeps, tenantId: string): Promise<Ch
     await store.releaseHealthLease(claim.integration.id, tenantId, owner);
     return { status: 'throttled', retryAfterMs: waitMs };
   }
-  const outcome = await runClaimed(deps, claim);
+  // An admin asked: a revoked consent must show now, not when the cached token expires.
+  const outcome = await runClaimed(deps, claim, { freshToken: true });
   return outcome ? { status: 'checked', outcome } : { status: 'busy' };
 }

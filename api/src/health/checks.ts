@@ -74,6 +74,12 @@ export interface HealthCheckInput {
    * so a scope that quietly widened again is noticed.
    */
   scopeProbe?: string;
+  /**
+   * A token fetched now instead of the cached one: an admin's "check now" must show a revoked
+   * consent at once. Scheduled runs use the cached token (a fresh one when it lacks the role the
+   * protocol needs, or within 5 minutes of expiry), so a revocation shows up within a token's life.
+   */
+  freshToken?: boolean;
 }
 
 export interface HealthCheckRun {
@@ -136,10 +142,15 @@ export function roomSample(
 }
 
 export class HealthChecks {
+  /** Our certificate's expiry, read once: the PEM is fixed for the process's life. */
+  private readonly certificateNotAfterMs: number;
+
   constructor(
     private readonly deps: HealthCheckDeps,
     private readonly options: HealthCheckOptions = DEFAULT_HEALTH_CHECK_OPTIONS,
-  ) {}
+  ) {
+    this.certificateNotAfterMs = Date.parse(new X509Certificate(deps.appCertificatePem).validTo);
+  }
 
   async run(input: HealthCheckInput): Promise<HealthCheckRun> {
     const { integration } = input;
@@ -161,8 +172,7 @@ export class HealthChecks {
         await openConnection(this.deps, integration, {
           actingAs: input.mailbox ?? '',
           signal,
-          // A fresh token, not MSAL's cache, so revoked consent shows up at the next run.
-          freshToken: true,
+          freshToken: input.freshToken ?? false,
           // A back-off is the scheduler's to honour: sleeping it here would time the check out.
           throttling: 'report',
         }),
@@ -266,7 +276,7 @@ export class HealthChecks {
 
   private certificate(ctx: RemediationContext): CheckResult {
     const started = this.deps.now();
-    const notAfter = Date.parse(new X509Certificate(this.deps.appCertificatePem).validTo);
+    const notAfter = this.certificateNotAfterMs;
     const msLeft = notAfter - this.deps.now();
     const daysLeft = Math.floor(msLeft / DAY_MS);
     const detail: JsonObject = { notAfter: new Date(notAfter).toISOString(), daysLeft };

@@ -14,6 +14,11 @@ import { DEFAULT_STATE_MACHINE_OPTIONS, evaluateHealth, type StateMachineOptions
 
 export const DEFAULT_CHECK_INTERVAL_MS = 15 * 60 * 1000;
 
+export interface HealthRunOptions {
+  /** A token fetched now, not the cached one (an admin asked: see HealthCheckInput.freshToken). */
+  freshToken?: boolean;
+}
+
 export interface HealthMonitorOptions {
   store: IntegrationStore;
   checks: Pick<HealthChecks, 'run'>;
@@ -91,7 +96,7 @@ export class HealthMonitor {
     return Math.round(this.intervalMs * (1 + this.jitterRatio * (2 * this.random() - 1)));
   }
 
-  async run(claim: HealthClaim, owner: string): Promise<HealthRunOutcome> {
+  async run(claim: HealthClaim, owner: string, options: HealthRunOptions = {}): Promise<HealthRunOutcome> {
     const { integration, health } = claim;
     const { store } = this.options;
     const trace = await store.latestTrace(integration.tenantId);
@@ -118,6 +123,7 @@ export class HealthMonitor {
       ...(knownRooms ? { knownRooms } : {}),
       ...(scopeProbe ? { scopeProbe } : {}),
       roomCursor: health.roomCursor,
+      ...(options.freshToken ? { freshToken: true } : {}),
     });
 
     const now = this.options.clock();
