@@ -22,6 +22,7 @@ import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { CheckName, CheckResult, CheckStatus } from '../store/health-types';
 import type { Integration, JsonObject } from '../store/types';
 import { TimeoutError, withTimeout, type Timers } from './timers';
+import { untilAborted } from '../abort';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -80,6 +81,8 @@ export interface HealthCheckInput {
    * protocol needs, or within 5 minutes of expiry), so a revocation shows up within a token's life.
    */
   freshToken?: boolean;
+  /** Aborts when the run is abandoned (shutdown): every check stops waiting at once. */
+  signal?: AbortSignal;
 }
 
 export interface HealthCheckRun {
@@ -167,7 +170,8 @@ export class HealthChecks {
 
     // The credentials check (token or password) is the connection's opening, timed as one.
     const credentialsCheck: TimedCheck = integration.method === 'modern' ? 'token' : 'secret';
-    const opened = await this.timed(credentialsCheck, ctx, async (signal) =>
+    const stop = input.signal;
+    const opened = await this.timed(stop, credentialsCheck, ctx, async (signal) =>
       this.opening(
         await openConnection(this.deps, integration, {
           actingAs: input.mailbox ?? '',
@@ -193,15 +197,18 @@ export class HealthChecks {
     if (!connection) return { results, roomCursor: input.roomCursor };
     if (integration.method === 'modern' && integration.accessScope === 'rooms') {
       results.push(
-        (await this.timed('scope', ctx, (signal) => this.scope(connection, input.scopeProbe, ctx, signal)))
-          .result,
+        (
+          await this.timed(stop, 'scope', ctx, (signal) =>
+            this.scope(connection, input.scopeProbe, ctx, signal),
+          )
+        ).result,
       );
     }
     if (!input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
     const { access } = connection;
-    const calendar = await this.timed('mailbox', ctx, async (signal): Promise<CheckOutcome<true>> => {
+    const calendar = await this.timed(stop, 'mailbox', ctx, async (signal): Promise<CheckOutcome<true>> => {
       const folder = await access.openCalendar(mailbox, { abortSignal: signal });
       const gone = input.verificationMailbox
         ? await this.mailboxGone(access, input.verificationMailbox, ctx, signal)
@@ -224,7 +231,7 @@ export class HealthChecks {
     if (!calendar.value) return { results, roomCursor: input.roomCursor };
 
     let roomCursor = input.roomCursor;
-    const rooms = await this.timed('rooms', ctx, async (signal) => {
+    const rooms = await this.timed(stop, 'rooms', ctx, async (signal) => {
       const all =
         input.knownRooms ?? (await findRooms(access, { abortSignal: signal })).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
@@ -255,8 +262,12 @@ export class HealthChecks {
     return { status: statusOf(diagnostic), value: outcome, diagnostic, ...shown };
   }
 
-  /** One check under its time-out; the work's signal aborts when it passes (its request and slot end). */
+  /**
+   * One check under its time-out; the work's signal aborts when it passes (its request and slot end)
+   * or when `stop` aborts (the run is abandoned), and the check stops waiting at once then.
+   */
   private async timed<T>(
+    stop: AbortSignal | undefined,
     check: TimedCheck,
     ctx: RemediationContext,
     work: (signal: AbortSignal) => Promise<CheckOutcome<T>>,
@@ -265,7 +276,9 @@ export class HealthChecks {
     const timeoutMs = this.options.timeoutsMs[check];
     let outcome: CheckOutcome<T>;
     try {
-      outcome = await withTimeout(this.deps.timers, timeoutMs, work);
+      outcome = await withTimeout(this.deps.timers, timeoutMs, (signal) =>
+        stop ? untilAborted(work(AbortSignal.any([signal, stop])), stop) : work(signal),
+      );
     } catch (error) {
       const diagnostic = diagnosticOf(error, ctx, this.deps.reportUnexpected);
       outcome = { status: statusOf(diagnostic), diagnostic };

@@ -17,6 +17,8 @@ export const DEFAULT_CHECK_INTERVAL_MS = 15 * 60 * 1000;
 export interface HealthRunOptions {
   /** A token fetched now, not the cached one (an admin asked: see HealthCheckInput.freshToken). */
   freshToken?: boolean;
+  /** Aborts when the run is abandoned (shutdown): it then ends with the reason and records nothing. */
+  signal?: AbortSignal;
 }
 
 export interface HealthMonitorOptions {
@@ -124,7 +126,10 @@ export class HealthMonitor {
       ...(scopeProbe ? { scopeProbe } : {}),
       roomCursor: health.roomCursor,
       ...(options.freshToken ? { freshToken: true } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
+    // Abandoned: what the checks saw is the abort, not Exchange; another instance checks again.
+    options.signal?.throwIfAborted();
 
     const now = this.options.clock();
     const nowIso = now.toISOString();

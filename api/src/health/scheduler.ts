@@ -19,6 +19,7 @@ import { checkNow, runClaimed } from './check-now';
 import { MONITORED_STATUSES } from './monitored';
 import type { HealthScheduling } from './scheduling-port';
 import { realTimers, type Timers } from './timers';
+import { ActiveRuns, DEFAULT_STOP_GRACE_MS } from './active-runs';
 
 export { MONITORED_STATUSES } from './monitored';
 
@@ -39,6 +40,8 @@ export interface HealthSchedulerOptions {
   concurrency?: number;
   /** Check history older than this is deleted. */
   historyRetentionMs?: number;
+  /** How long stop() lets runs in progress finish before abandoning them and releasing their leases. */
+  stopGraceMs?: number;
   onError?: (error: unknown, claim?: HealthClaim) => void;
 }
 
@@ -53,6 +56,7 @@ export class HealthScheduler implements HealthScheduling {
   private readonly concurrency: number;
   private readonly retentionMs: number;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly runs = new ActiveRuns();
   /** Next run of each integration this scheduler checked: when the next pass is worth making. */
   private readonly nextRuns = new Map<string, number>();
   private pass: Promise<HealthRunOutcome[]> | undefined;
@@ -107,12 +111,24 @@ export class HealthScheduler implements HealthScheduling {
     this.timer = this.timers.setTimeout(tick, 0);
   }
 
-  /** Stops making passes, hands back claims not yet started, and waits for the runs in progress. */
+  /**
+   * Stops making passes, hands back claims not yet started, lets the runs in progress finish for
+   * `stopGraceMs`, then abandons the rest and releases their leases (another instance takes them).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopping = true;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    await this.runs.drain(
+      {
+        store: this.options.store,
+        owner: this.owner,
+        timers: this.timers,
+        ...(this.options.onError ? { onError: this.options.onError } : {}),
+      },
+      this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+    );
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -131,6 +147,7 @@ export class HealthScheduler implements HealthScheduling {
       clock: this.options.clock,
       owner: this.owner,
       leaseMs: this.leaseMs,
+      runs: this.runs,
       ...(this.options.onError ? { onError: this.options.onError } : {}),
     };
   }
