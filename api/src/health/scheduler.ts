@@ -160,7 +160,9 @@ export class HealthScheduler implements HealthScheduling {
 
   /**
    * One pass: claim as many due integrations as there are free slots, start each at once, and claim
-   * again whenever a slot frees, until a claim comes back short (nothing else is due).
+   * again once an eighth of the slots are free, until a claim comes back short (nothing else is
+   * due). Each claim sorts every due integration, so claiming per freed slot cost that sort per
+   * check (about 8 % of the CPU of a pass over 1,000 tenants); an eighth keeps nearly all slots busy.
    */
   private async sweep(): Promise<HealthRunOutcome[]> {
     const { store } = this.options;
@@ -170,10 +172,11 @@ export class HealthScheduler implements HealthScheduling {
     await store.pruneHealthResults(new Date(startedAt - this.retentionMs));
     const outcomes: HealthRunOutcome[] = [];
     const running = new Set<Promise<void>>();
+    const batch = Math.max(1, Math.floor(this.concurrency / 8));
     let moreDue = true;
     while (!this.stopping) {
       const free = this.concurrency - running.size;
-      if (moreDue && free > 0) {
+      if (moreDue && (free >= batch || (free > 0 && running.size === 0))) {
         const claims = await store.claimDueHealthChecks({
           owner: this.owner,
           now: this.options.clock(),
@@ -189,8 +192,8 @@ export class HealthScheduler implements HealthScheduling {
         for (const claim of claims) running.add(this.start1(claim, outcomes, running));
       }
       if (running.size === 0) break;
-      // Wait for a slot, unless a full claim suggests more is due and a slot is still free.
-      if (!(moreDue && running.size < this.concurrency)) await Promise.race(running);
+      // Wait for a slot, unless a full claim suggests more is due and a batch of slots is free.
+      if (!(moreDue && this.concurrency - running.size >= batch)) await Promise.race(running);
     }
     await Promise.all(running);
     return outcomes;
