@@ -179,3 +179,28 @@ it('on PostgreSQL: two instances starting together verify a stale record once', 
     await Promise.all([one.close(), two.close()]);
   }
 });
+
+it('takes the deadline from EC_VERIFICATION_DEADLINE_SECONDS, for verifications and for what counts as stale', async () => {
+  const file = path.join(dir, 'deadline.db');
+  const open = (clock: () => Date) => Promise.resolve(openSqliteStore({ file, clock }));
+  // Verifying for 45 s: stale under a 30 s deadline, not under the default 60 s.
+  await leaveVerifying(open, CONTOSO, 45_000, 'admin@contoso.com');
+  const log = createLogger({ level: 'silent' });
+  const patient = await openAppGraph(configFor({ EC_DATABASE_FILE: file }), log);
+  try {
+    expect(patient.verification.verificationDeadlineMs).toBe(60_000);
+    expect(await patient.recoverInterruptedVerifications()).toEqual([]);
+  } finally {
+    await patient.close();
+  }
+  const graph = await openAppGraph(
+    configFor({ EC_DATABASE_FILE: file, EC_VERIFICATION_DEADLINE_SECONDS: '30' }),
+    log,
+  );
+  try {
+    expect(graph.verification.verificationDeadlineMs).toBe(30_000);
+    expect((await graph.recoverInterruptedVerifications()).map((o) => o.action)).toEqual(['reverified']);
+  } finally {
+    await graph.close();
+  }
+});
