@@ -20,14 +20,19 @@ export class HealthRunAbandonedError extends Error {
 }
 
 export class ActiveRuns {
-  private controller = new AbortController();
-  private readonly claims = new Map<Promise<unknown>, HealthClaim>();
+  /**
+   * One controller per run, never one for the scheduler's life: the checks combine the run's signal
+   * with each check's timeout (AbortSignal.any), and on Node 20 every such combination leaves a
+   * trace on a long-lived source signal that is never collected.
+   */
+  private readonly active = new Map<Promise<unknown>, { claim: HealthClaim; controller: AbortController }>();
 
-  /** Runs `work` for `claim`, handing it the signal that aborts at shutdown. */
+  /** Runs `work` for `claim`, handing it the signal that aborts if the run is abandoned at shutdown. */
   run<T>(claim: HealthClaim, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const running = work(this.controller.signal);
-    this.claims.set(running, claim);
-    void running.finally(() => this.claims.delete(running)).catch(() => undefined);
+    const controller = new AbortController();
+    const running = work(controller.signal);
+    this.active.set(running, { claim, controller });
+    void running.finally(() => this.active.delete(running)).catch(() => undefined);
     return running;
   }
 
@@ -39,19 +44,17 @@ export class ActiveRuns {
     deps: { store: IntegrationStore; owner: string; timers: Timers; onError?: (error: unknown) => void },
     graceMs: number,
   ): Promise<HealthClaim[]> {
-    if (this.claims.size > 0) {
+    if (this.active.size > 0) {
       let timer: unknown;
       const grace = new Promise<void>((resolve) => (timer = deps.timers.setTimeout(resolve, graceMs)));
-      await Promise.race([Promise.allSettled([...this.claims.keys()]), grace]);
+      await Promise.race([Promise.allSettled([...this.active.keys()]), grace]);
       deps.timers.clearTimeout(timer);
     }
-    const abandoned = [...this.claims.entries()];
+    const abandoned = [...this.active.entries()];
     if (abandoned.length === 0) return [];
-    this.controller.abort(new HealthRunAbandonedError());
+    for (const [, run] of abandoned) run.controller.abort(new HealthRunAbandonedError());
     await Promise.allSettled(abandoned.map(([running]) => running));
-    // A fresh signal, should the scheduler be started again.
-    this.controller = new AbortController();
-    const claims = abandoned.map(([, claim]) => claim);
+    const claims = abandoned.map(([, run]) => run.claim);
     const released = await Promise.allSettled(
       claims.map((c) => deps.store.releaseHealthLease(c.integration.id, c.integration.tenantId, deps.owner)),
     );
