@@ -39,6 +39,8 @@ interface Result {
   workers: number;
   wallMs: number;
   requests: number;
+  /** Requests Entra saw during the pass: token requests (a cold pass needs one per tenant; later passes reuse them). */
+  tokenRequests: number;
   idealMs: number;
   efficiency: number;
   peakRssMb: number;
@@ -165,6 +167,7 @@ async function runOnce(
   };
 
   const before = requests.get('graph') ?? 0;
+  const tokensBefore = requests.get('entra') ?? 0;
   const apps: AppProcess[] = [];
   try {
     apps.push(...(await Promise.all(Array.from({ length: workers }, () => startAppProcess(env, agent)))));
@@ -197,6 +200,7 @@ async function runOnce(
       workers,
       wallMs,
       requests: count,
+      tokenRequests: (requests.get('entra') ?? 0) - tokensBefore,
       idealMs: Math.round(idealMs),
       efficiency: round(idealMs / wallMs),
       peakRssMb: Math.max(...apps.map((a) => peakRssMb(a.pid))),

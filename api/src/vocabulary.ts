@@ -57,6 +57,8 @@ export function stepLabel(name: StepName, kind: ConnectionKind, mailbox?: string
       return 'Find meeting rooms';
     case 'keyVault':
       return 'Password stored in Azure Key Vault';
+    case 'interrupted':
+      return 'Verification interrupted';
   }
 }
 

@@ -26,6 +26,10 @@ import { openPostgresStore } from '../../api/src/store/postgres/postgres-store';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { IntegrationService } from '../../api/src/integrations/service';
 import type { VerificationDeps } from '../../api/src/integrations/verification';
+import {
+  recoverInterruptedVerifications,
+  type RecoveryOutcome,
+} from '../../api/src/integrations/interrupted-verifications';
 import { statusReader } from '../../api/src/status/read-status';
 import type { StatusReader } from '../../api/src/status/port';
 import { resolveTenantId } from '../../api/src/identity/tenant-discovery';
@@ -67,6 +71,8 @@ export interface AppGraph {
   admins: AdminRecognition;
   /** Deletes records past their retention (EC_RETENTION_*); started by the server, not by the CLI. */
   retention: RetentionJob;
+  /** Resolves integrations a stopped or crashed instance left `verifying`; run by the server at start. */
+  recoverInterruptedVerifications(signal?: AbortSignal): Promise<RecoveryOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -170,7 +176,10 @@ export function buildAppGraph(
       await policy.assertCredentialsMayGoTo(url, { appId: config.clientId, ewsUrl: url });
     },
   };
-  const verification: VerificationDeps = connections;
+  const verification: VerificationDeps = {
+    ...connections,
+    verificationDeadlineMs: config.verificationDeadlineMs,
+  };
   const service = new IntegrationService({
     ...verification,
     store,
@@ -271,6 +280,19 @@ export function buildAppGraph(
     bot,
     admins,
     retention,
+    recoverInterruptedVerifications: (signal) =>
+      recoverInterruptedVerifications({
+        store,
+        service,
+        now,
+        verificationDeadlineMs: config.verificationDeadlineMs,
+        onError: (error, integration) =>
+          log.error(
+            { err: error, tenantId: integration.tenantId, integrationId: integration.id },
+            'recovering an interrupted verification failed',
+          ),
+        ...(signal ? { signal } : {}),
+      }),
     close: async () => {
       await retention.stop();
       await bot.notifier.stop();

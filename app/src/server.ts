@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../../api/src/config';
 import { createLogger, type Logger } from '../../api/src/logger';
 import { openAppGraph, type AppGraph } from './composition';
+import type { RecoveryOutcome } from '../../api/src/integrations/interrupted-verifications';
 import { createApiRouter } from '../../api/src/http/routes';
 import { problemHandler } from '../../api/src/http/problem';
 import { createConsentRouter } from '../../api/src/http/consent-routes';
@@ -53,6 +54,8 @@ export const HTTP_SERVER_LIMITS: HttpServerLimits = {
 export interface AppServer {
   readonly url: string;
   readonly graph: AppGraph;
+  /** Integrations left `verifying` by an instance that stopped or crashed, resolved after start. */
+  readonly recovered: Promise<RecoveryOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -175,13 +178,22 @@ export async function startAppServer(
   }
   graph.bot.notifier.start();
   graph.retention.start();
+  // In the background: each resumed verification takes as long as a verification does.
+  const stopRecovery = new AbortController();
+  const recovered = graph.recoverInterruptedVerifications(stopRecovery.signal).catch((error: unknown) => {
+    log.error({ err: error }, 'recovering interrupted verifications failed');
+    return [];
+  });
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   log.info({ url, publicUrl: config.publicUrl }, 'Exchange Connect listening');
   return {
     url,
     graph,
+    recovered,
     close: async () => {
+      stopRecovery.abort();
+      await recovered;
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

@@ -31,9 +31,18 @@ class ScriptedChecks {
   readonly runs: Array<{ tenantId: string; at: number }> = [];
   /** Tenants whose next run throws (once each). */
   readonly throwOnce = new Set<string>();
+  /** Tenants whose runs get no answer until abandoned (the signal aborts, as real checks honour it). */
+  readonly hang = new Set<string>();
+  readonly started: string[] = [];
   run = async (input: HealthCheckInput): Promise<HealthCheckRun> => {
     const tenantId = input.integration.tenantId;
+    this.started.push(tenantId);
     if (this.throwOnce.delete(tenantId)) throw new Error(`scripted failure for ${tenantId}`);
+    if (this.hang.has(tenantId)) {
+      return new Promise<HealthCheckRun>((_resolve, reject) =>
+        input.signal?.addEventListener('abort', () => reject(input.signal?.reason as Error)),
+      );
+    }
     this.runs.push({ tenantId, at: Date.now() });
     return { results: [{ check: 'certificate', status: 'ok', durationMs: 0 }], roomCursor: 0 };
   };
@@ -51,10 +60,11 @@ function worker(
   checks: ScriptedChecks,
   owner: string,
   errors: unknown[],
+  { leaseMs = LEASE, stopGraceMs }: { leaseMs?: number; stopGraceMs?: number } = {},
 ) {
   const queue = new PgBossHealthQueue({
     connectionString: url,
-    expireInMs: LEASE,
+    expireInMs: leaseMs,
     retryDelayMs: 1_000,
     maintenanceIntervalMs: 1_000,
     onError: (error) => errors.push(error),
@@ -65,10 +75,11 @@ function worker(
     monitor: new HealthMonitor({ store, checks, clock: () => new Date(), intervalMs: INTERVAL }),
     clock: () => new Date(),
     owner,
-    leaseMs: LEASE,
+    leaseMs,
     concurrency: 4,
     pollIntervalMs: 200,
     planIntervalMs: 1_000,
+    ...(stopGraceMs !== undefined ? { stopGraceMs } : {}),
     onError: (error) => errors.push(error),
   });
   cleanups.push(() => scheduler.stop());
@@ -158,5 +169,31 @@ it("runs a dead worker's integration once its job and its lease expire", async (
   expect((checks.runs[0]?.at ?? 0) - leasedAt).toBeGreaterThanOrEqual(LEASE);
   await waitFor(async () => (await store.getIntegrationHealth(tenant(1)))?.lastRunAt !== undefined, 10_000);
   expect((await store.getIntegrationHealth(tenant(1)))?.leaseOwner).toBeUndefined();
+  expect(errors).toEqual([]);
+});
+
+it('hands a run still going at shutdown to another worker at once: its lease released, its job due again', async () => {
+  const url = await databases.create();
+  const [a, b] = [await openStore(url), await openStore(url)];
+  await connectIntegration(a, tenant(1), Date.now());
+  // Leases far longer than the test: the other worker can only get it if they are released.
+  const options = { leaseMs: 10 * 60_000, stopGraceMs: 200 };
+  const errors: unknown[] = [];
+  const stuck = new ScriptedChecks();
+  stuck.hang.add(tenant(1));
+  const one = worker(url, a, stuck, 'worker-1', errors, options);
+  await one.start();
+  await waitFor(() => stuck.started.includes(tenant(1)), 60_000);
+  expect((await a.getIntegrationHealth(tenant(1)))?.leaseOwner).toBe('worker-1');
+
+  await one.stop();
+  expect((await a.getIntegrationHealth(tenant(1)))?.leaseOwner).toBeUndefined();
+  expect(await a.listHealthResults(tenant(1), { limit: 10 })).toEqual([]);
+
+  const checks = new ScriptedChecks();
+  const two = worker(url, b, checks, 'worker-2', errors, options);
+  await two.start();
+  await waitFor(async () => (await b.getIntegrationHealth(tenant(1)))?.lastRunAt !== undefined, 60_000);
+  expect(checks.runs.map((r) => r.tenantId)).toEqual([tenant(1)]);
   expect(errors).toEqual([]);
 });

@@ -143,6 +143,54 @@ describe('app-only tokens', () => {
     }
   });
 
+  it("keeps at most maxTenantClients tenants: the least recently used asks Entra again, each token its own tenant's", async () => {
+    await sandbox.control('POST', '/entra/consent', { tenant: fabrikam });
+    try {
+      const tidsAndPosts = async (maxTenantClients: number) => {
+        const { counts, transport } = countingTransport();
+        const provider = newProvider(config(), { networkClient: transport, maxTenantClients });
+        const tids: unknown[] = [];
+        for (const tenant of [contoso, fabrikam, contoso]) {
+          tids.push(decodeJwt((await provider.getAppToken(tenant, 'ews')).accessToken).tid);
+        }
+        return { tids, posts: counts.post };
+      };
+      // Room for both: the third lookup is contoso's cached token.
+      expect(await tidsAndPosts(2)).toEqual({ tids: [contoso, fabrikam, contoso], posts: 2 });
+      // Room for one: fabrikam pushed contoso's client (and its token) out.
+      expect(await tidsAndPosts(1)).toEqual({ tids: [contoso, fabrikam, contoso], posts: 3 });
+    } finally {
+      await sandbox.control('DELETE', `/entra/consent/${fabrikam}`);
+    }
+  });
+
+  it("signs a new assertion for each request that reaches Entra, for that tenant's token endpoint, none for a cache hit", async () => {
+    const assertions: Array<{ url: string; assertion: string }> = [];
+    const base = createMsalNetworkClient(policy);
+    const transport: INetworkModule = {
+      sendGetRequestAsync: (url, options, timeout) => base.sendGetRequestAsync(url, options, timeout),
+      sendPostRequestAsync: (url, options) => {
+        const assertion = new URLSearchParams(options?.body ?? '').get('client_assertion') ?? '';
+        assertions.push({ url, assertion });
+        return base.sendPostRequestAsync(url, options);
+      },
+    };
+    const provider = newProvider(config(), { networkClient: transport });
+    await provider.getAppToken(contoso, 'ews');
+    await provider.getAppToken(contoso, 'ews');
+    // The same client again, at once: an authority enforcing one-time `jti` accepts it.
+    await provider.getAppToken(contoso, 'ews', { forceRefresh: true });
+    expect(assertions).toHaveLength(2);
+    const claims = assertions.map((a) => decodeJwt(a.assertion));
+    expect(claims.map((c) => c.aud)).toEqual(assertions.map((a) => a.url.split('?')[0]));
+    expect(String(claims[0]?.aud)).toContain(`/${contoso}/oauth2/v2.0/token`);
+    expect(new Set(claims.map((c) => c.jti)).size).toBe(2);
+    expect(claims.map((c) => [c.iss, c.sub])).toEqual([
+      [appId, appId],
+      [appId, appId],
+    ]);
+  });
+
   it('gives a Key Vault token in the publisher tenant (AccessTokenSource)', async () => {
     const provider = newProvider(config());
     const { token, expiresOnTimestamp } = await provider.getAccessToken(KEY_VAULT, publisher);

@@ -94,7 +94,13 @@ const summary = (results: CheckResult[]) =>
   results.map((r) => `${r.check}:${r.status}${r.diagnostic ? `:${r.diagnostic.kind}` : ''}`);
 
 describe('modern (Exchange Online) checks', () => {
-  it('passes token, certificate, mailbox, allow list and a room sample; the token is fetched fresh', async () => {
+  it("fetches a fresh token when asked (an admin's check now)", async () => {
+    const { checks, tokens } = setup();
+    await checks.run(input(modern, { freshToken: true }));
+    expect(tokens.calls).toEqual([{ tenantId: 'tenant-a', forceRefresh: true }]);
+  });
+
+  it('passes token, certificate, mailbox, allow list and a room sample; the token comes from the cache', async () => {
     const { checks, exchange, tokens } = setup();
     const run = await checks.run(input(modern));
     expect(summary(run.results)).toEqual([
@@ -105,7 +111,7 @@ describe('modern (Exchange Online) checks', () => {
       'ewsAllowList:ok',
       'rooms:ok',
     ]);
-    expect(tokens.calls).toEqual([{ tenantId: 'tenant-a', forceRefresh: true }]);
+    expect(tokens.calls).toEqual([{ tenantId: 'tenant-a', forceRefresh: false }]);
     expect(exchange.calls[0]).toMatchObject({
       op: 'openCalendar',
       mailbox: 'admin@contoso.com',

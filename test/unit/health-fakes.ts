@@ -47,6 +47,14 @@ export class ManualTimers implements Timers {
   clearTimeout(handle: unknown): void {
     this.pending.delete(handle as number);
   }
+  /** Fires the pending timers set for exactly `ms` (one kind of timer, the others left waiting). */
+  fire(ms: number): void {
+    for (const [id, timer] of [...this.pending]) {
+      if (timer.ms !== ms) continue;
+      this.pending.delete(id);
+      timer.callback();
+    }
+  }
   /** Fires every pending timer (as if all their delays elapsed). */
   fireAll(): void {
     const due = [...this.pending.values()];

@@ -46,6 +46,9 @@ class HeldChecks {
   get held(): number {
     return this.waiting.length;
   }
+  releaseOne(): void {
+    this.waiting.shift()?.();
+  }
   releaseAll(): void {
     for (const release of this.waiting.splice(0)) release();
   }
@@ -125,6 +128,25 @@ async function world(
 }
 
 describe('a pass', () => {
+  it('claims again once an eighth of the slots are free, not per finished check (each claim sorts all due)', async () => {
+    const w = await world(96, { concurrency: 32 });
+    const pass = w.scheduler.runDue();
+    let released = 0;
+    while (released < 96) {
+      await until(() => w.checks.held > 0);
+      // Checks finish one at a time, as they do against real latency.
+      w.checks.releaseOne();
+      released += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await pass).toHaveLength(96);
+    // 32 at first, then 4 at a time: 17 claims, and a last one that comes back empty. Claiming
+    // per finished check would be 65.
+    expect(w.seen.claimed.length).toBeLessThanOrEqual(20);
+    expect(w.seen.claimed.reduce((a, b) => a + b, 0)).toBe(96);
+    expect(w.checks.maxInFlight).toBe(32);
+  });
+
   it('checks every due integration in one pass, never more than the concurrency at once', async () => {
     const w = await world(50, { concurrency: 8 });
     const pass = w.scheduler.runDue();

@@ -10,6 +10,7 @@ import { createAppCertificate } from '../../scripts/dev-certs';
 import { HealthChecks } from '../../api/src/health/checks';
 import { HealthMonitor } from '../../api/src/health/monitor';
 import { HealthScheduler } from '../../api/src/health/scheduler';
+import { DEFAULT_STOP_GRACE_MS } from '../../api/src/health/active-runs';
 import type { AppToken } from '../../api/src/identity/port';
 import type { IntegrationStore } from '../../api/src/store/port';
 import { openSqliteStore } from '../../api/src/store/sqlite/sqlite-store';
@@ -330,6 +331,38 @@ describe('start and stop', () => {
     expect((await w.store.getIntegrationHealth(TENANT_A))?.leaseOwner).toBeUndefined();
     // No poll is scheduled after stop (the check timeouts were cleared too).
     expect(w.timers.pending.size).toBe(0);
+  });
+});
+
+describe('shutdown', () => {
+  it('abandons a run still going after the grace period: its lease is released at once, nothing is recorded', async () => {
+    const w = world();
+    await connect(w.store, TENANT_A);
+    const scheduler = w.scheduler();
+    // Entra never answers this run's token request.
+    w.tokens.hang = true;
+    const pass = scheduler.runDue();
+    await until(() => w.tokens.calls.length > 0);
+    expect((await w.store.getIntegrationHealth(TENANT_A))?.leaseOwner).toBe(scheduler.owner);
+
+    let stopped = false;
+    void scheduler.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    // The grace period passes (the check's own 30 s timeout has not).
+    w.timers.fire(DEFAULT_STOP_GRACE_MS);
+    await until(() => stopped);
+    await pass;
+    const health = await w.store.getIntegrationHealth(TENANT_A);
+    expect(health?.leaseOwner).toBeUndefined();
+    expect(health?.lastRunAt).toBeUndefined();
+    expect(await w.store.listHealthResults(TENANT_A, { limit: 10 })).toEqual([]);
+    expect(w.errors).toEqual([]);
+
+    // Another instance takes it at once, long before the lease would have expired.
+    w.tokens.hang = false;
+    const other = w.scheduler({ owner: 'worker-2' });
+    expect((await other.runDue()).map((o) => o.tenantId)).toEqual([TENANT_A]);
   });
 });
 

@@ -5,9 +5,10 @@
  */
 import type { HealthClaim } from '../store/health-port';
 import type { IntegrationStore } from '../store/port';
-import type { HealthMonitor } from './monitor';
+import type { HealthMonitor, HealthRunOptions } from './monitor';
 import type { CheckNowOutcome, HealthRunOutcome } from './port';
 import { MONITORED_STATUSES } from './monitored';
+import { HealthRunAbandonedError, type ActiveRuns } from './active-runs';
 
 export interface CheckNowDeps {
   store: IntegrationStore;
@@ -17,17 +18,24 @@ export interface CheckNowDeps {
   leaseMs: number;
   /** A run that throws; its lease is kept until it expires (a natural back-off). */
   onError?: (error: unknown, claim?: HealthClaim) => void;
+  /** The scheduler's runs in progress, which a shutdown abandons after its grace period. */
+  runs?: ActiveRuns;
 }
 
 /** Runs one claimed integration; a run that throws is reported and yields undefined. */
 export async function runClaimed(
-  deps: Pick<CheckNowDeps, 'monitor' | 'owner' | 'onError'>,
+  deps: Pick<CheckNowDeps, 'monitor' | 'owner' | 'onError' | 'runs'>,
   claim: HealthClaim,
+  options: HealthRunOptions = {},
 ): Promise<HealthRunOutcome | undefined> {
   try {
-    return await deps.monitor.run(claim, deps.owner);
+    const { runs } = deps;
+    return await (runs
+      ? runs.run(claim, (signal) => deps.monitor.run(claim, deps.owner, { ...options, signal }))
+      : deps.monitor.run(claim, deps.owner, options));
   } catch (error) {
-    deps.onError?.(error, claim);
+    // Abandoned at shutdown: its lease is released for another instance; nothing went wrong.
+    if (!(error instanceof HealthRunAbandonedError)) deps.onError?.(error, claim);
     return undefined;
   }
 }
@@ -53,6 +61,7 @@ export async function checkNow(deps: CheckNowDeps, tenantId: string): Promise<Ch
     await store.releaseHealthLease(claim.integration.id, tenantId, owner);
     return { status: 'throttled', retryAfterMs: waitMs };
   }
-  const outcome = await runClaimed(deps, claim);
+  // An admin asked: a revoked consent must show now, not when the cached token expires.
+  const outcome = await runClaimed(deps, claim, { freshToken: true });
   return outcome ? { status: 'checked', outcome } : { status: 'busy' };
 }

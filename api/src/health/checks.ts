@@ -22,6 +22,7 @@ import { probeRoomScope } from '../exchange/room-scope-probe';
 import type { CheckName, CheckResult, CheckStatus } from '../store/health-types';
 import type { Integration, JsonObject } from '../store/types';
 import { TimeoutError, withTimeout, type Timers } from './timers';
+import { untilAborted } from '../abort';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -74,6 +75,14 @@ export interface HealthCheckInput {
    * so a scope that quietly widened again is noticed.
    */
   scopeProbe?: string;
+  /**
+   * A token fetched now instead of the cached one: an admin's "check now" must show a revoked
+   * consent at once. Scheduled runs use the cached token (a fresh one when it lacks the role the
+   * protocol needs, or within 5 minutes of expiry), so a revocation shows up within a token's life.
+   */
+  freshToken?: boolean;
+  /** Aborts when the run is abandoned (shutdown): every check stops waiting at once. */
+  signal?: AbortSignal;
 }
 
 export interface HealthCheckRun {
@@ -136,10 +145,15 @@ export function roomSample(
 }
 
 export class HealthChecks {
+  /** Our certificate's expiry, read once: the PEM is fixed for the process's life. */
+  private readonly certificateNotAfterMs: number;
+
   constructor(
     private readonly deps: HealthCheckDeps,
     private readonly options: HealthCheckOptions = DEFAULT_HEALTH_CHECK_OPTIONS,
-  ) {}
+  ) {
+    this.certificateNotAfterMs = Date.parse(new X509Certificate(deps.appCertificatePem).validTo);
+  }
 
   async run(input: HealthCheckInput): Promise<HealthCheckRun> {
     const { integration } = input;
@@ -156,13 +170,13 @@ export class HealthChecks {
 
     // The credentials check (token or password) is the connection's opening, timed as one.
     const credentialsCheck: TimedCheck = integration.method === 'modern' ? 'token' : 'secret';
-    const opened = await this.timed(credentialsCheck, ctx, async (signal) =>
+    const stop = input.signal;
+    const opened = await this.timed(stop, credentialsCheck, ctx, async (signal) =>
       this.opening(
         await openConnection(this.deps, integration, {
           actingAs: input.mailbox ?? '',
           signal,
-          // A fresh token, not MSAL's cache, so revoked consent shows up at the next run.
-          freshToken: true,
+          freshToken: input.freshToken ?? false,
           // A back-off is the scheduler's to honour: sleeping it here would time the check out.
           throttling: 'report',
         }),
@@ -183,15 +197,18 @@ export class HealthChecks {
     if (!connection) return { results, roomCursor: input.roomCursor };
     if (integration.method === 'modern' && integration.accessScope === 'rooms') {
       results.push(
-        (await this.timed('scope', ctx, (signal) => this.scope(connection, input.scopeProbe, ctx, signal)))
-          .result,
+        (
+          await this.timed(stop, 'scope', ctx, (signal) =>
+            this.scope(connection, input.scopeProbe, ctx, signal),
+          )
+        ).result,
       );
     }
     if (!input.mailbox) return { results, roomCursor: input.roomCursor };
 
     const mailbox = input.mailbox;
     const { access } = connection;
-    const calendar = await this.timed('mailbox', ctx, async (signal): Promise<CheckOutcome<true>> => {
+    const calendar = await this.timed(stop, 'mailbox', ctx, async (signal): Promise<CheckOutcome<true>> => {
       const folder = await access.openCalendar(mailbox, { abortSignal: signal });
       const gone = input.verificationMailbox
         ? await this.mailboxGone(access, input.verificationMailbox, ctx, signal)
@@ -214,7 +231,7 @@ export class HealthChecks {
     if (!calendar.value) return { results, roomCursor: input.roomCursor };
 
     let roomCursor = input.roomCursor;
-    const rooms = await this.timed('rooms', ctx, async (signal) => {
+    const rooms = await this.timed(stop, 'rooms', ctx, async (signal) => {
       const all =
         input.knownRooms ?? (await findRooms(access, { abortSignal: signal })).rooms.map((r) => r.address);
       const { sample, nextCursor } = roomSample(all, input.roomCursor, this.options.roomSampleSize);
@@ -245,8 +262,12 @@ export class HealthChecks {
     return { status: statusOf(diagnostic), value: outcome, diagnostic, ...shown };
   }
 
-  /** One check under its time-out; the work's signal aborts when it passes (its request and slot end). */
+  /**
+   * One check under its time-out; the work's signal aborts when it passes (its request and slot end)
+   * or when `stop` aborts (the run is abandoned), and the check stops waiting at once then.
+   */
   private async timed<T>(
+    stop: AbortSignal | undefined,
     check: TimedCheck,
     ctx: RemediationContext,
     work: (signal: AbortSignal) => Promise<CheckOutcome<T>>,
@@ -255,7 +276,9 @@ export class HealthChecks {
     const timeoutMs = this.options.timeoutsMs[check];
     let outcome: CheckOutcome<T>;
     try {
-      outcome = await withTimeout(this.deps.timers, timeoutMs, work);
+      outcome = await withTimeout(this.deps.timers, timeoutMs, (signal) =>
+        stop ? untilAborted(work(AbortSignal.any([signal, stop])), stop) : work(signal),
+      );
     } catch (error) {
       const diagnostic = diagnosticOf(error, ctx, this.deps.reportUnexpected);
       outcome = { status: statusOf(diagnostic), diagnostic };
@@ -266,7 +289,7 @@ export class HealthChecks {
 
   private certificate(ctx: RemediationContext): CheckResult {
     const started = this.deps.now();
-    const notAfter = Date.parse(new X509Certificate(this.deps.appCertificatePem).validTo);
+    const notAfter = this.certificateNotAfterMs;
     const msLeft = notAfter - this.deps.now();
     const daysLeft = Math.floor(msLeft / DAY_MS);
     const detail: JsonObject = { notAfter: new Date(notAfter).toISOString(), daysLeft };

@@ -28,6 +28,7 @@ import { MONITORED_STATUSES } from './monitored';
 import type { CheckNowOutcome } from './port';
 import type { HealthScheduling } from './scheduling-port';
 import { realTimers, type Timers } from './timers';
+import { ActiveRuns, DEFAULT_STOP_GRACE_MS, HealthRunAbandonedError } from './active-runs';
 
 export interface JobHealthSchedulerOptions {
   queue: HealthJobQueue;
@@ -45,6 +46,8 @@ export interface JobHealthSchedulerOptions {
   /** How often this instance plans a job for every monitored integration. */
   planIntervalMs: number;
   historyRetentionMs?: number;
+  /** How long stop() lets runs in progress finish before abandoning them and handing them back. */
+  stopGraceMs?: number;
   onError?: (error: unknown, claim?: HealthClaim) => void;
 }
 
@@ -53,7 +56,8 @@ export class HealthLeaseBusyError extends Error {
   override readonly name = 'HealthLeaseBusyError';
 }
 
-export type JobResult = 'ran' | 'not_due' | 'not_monitored';
+/** `abandoned`: stopped at shutdown, its lease released and its job planned again for now. */
+export type JobResult = 'ran' | 'not_due' | 'not_monitored' | 'abandoned';
 
 export class JobHealthScheduler implements HealthScheduling {
   readonly owner: string;
@@ -61,6 +65,7 @@ export class JobHealthScheduler implements HealthScheduling {
   private readonly retentionMs: number;
   private readonly running = new Set<Promise<void>>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly runs = new ActiveRuns();
   private stopping = true;
   private loop: Promise<void> | undefined;
   private planTimer: unknown;
@@ -98,6 +103,11 @@ export class JobHealthScheduler implements HealthScheduling {
     this.planTimer = undefined;
     this.wake?.();
     await this.loop;
+    const { store, onError } = this.options;
+    await this.runs.drain(
+      { store, owner: this.owner, timers: this.timers, ...(onError ? { onError } : {}) },
+      this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+    );
     while (this.inFlight.size > 0 || this.running.size > 0)
       await Promise.allSettled([...this.inFlight, ...this.running]);
     await this.options.queue.stop();
@@ -107,7 +117,15 @@ export class JobHealthScheduler implements HealthScheduling {
     const { store, monitor, clock, leaseMs, onError } = this.options;
     return this.track(
       checkNow(
-        { store, monitor, clock, owner: this.owner, leaseMs, ...(onError ? { onError } : {}) },
+        {
+          store,
+          monitor,
+          clock,
+          owner: this.owner,
+          leaseMs,
+          runs: this.runs,
+          ...(onError ? { onError } : {}),
+        },
         tenantId,
       ),
     );
@@ -160,13 +178,17 @@ export class JobHealthScheduler implements HealthScheduling {
     }
     let nextRunAt: string;
     try {
-      nextRunAt = (await monitor.run(claim, this.owner)).nextRunAt;
+      nextRunAt = (await this.runs.run(claim, (signal) => monitor.run(claim, this.owner, { signal })))
+        .nextRunAt;
     } catch (error) {
       // Free the lease so the engine's back-off, not the lease, decides when to try again.
       await store
         .releaseHealthLease(integrationId, tenantId, this.owner)
         .catch((release: unknown) => this.options.onError?.(release, claim));
-      throw error;
+      if (!(error instanceof HealthRunAbandonedError)) throw error;
+      // Shutting down: due again now, for whichever instance fetches it first.
+      await queue.plan([{ tenantId, integrationId, startAfter: now.toISOString() }]);
+      return 'abandoned';
     }
     await queue.plan([{ tenantId, integrationId, startAfter: nextRunAt }]);
     return 'ran';

@@ -14,6 +14,13 @@ import { DEFAULT_STATE_MACHINE_OPTIONS, evaluateHealth, type StateMachineOptions
 
 export const DEFAULT_CHECK_INTERVAL_MS = 15 * 60 * 1000;
 
+export interface HealthRunOptions {
+  /** A token fetched now, not the cached one (an admin asked: see HealthCheckInput.freshToken). */
+  freshToken?: boolean;
+  /** Aborts when the run is abandoned (shutdown): it then ends with the reason and records nothing. */
+  signal?: AbortSignal;
+}
+
 export interface HealthMonitorOptions {
   store: IntegrationStore;
   checks: Pick<HealthChecks, 'run'>;
@@ -91,7 +98,7 @@ export class HealthMonitor {
     return Math.round(this.intervalMs * (1 + this.jitterRatio * (2 * this.random() - 1)));
   }
 
-  async run(claim: HealthClaim, owner: string): Promise<HealthRunOutcome> {
+  async run(claim: HealthClaim, owner: string, options: HealthRunOptions = {}): Promise<HealthRunOutcome> {
     const { integration, health } = claim;
     const { store } = this.options;
     const trace = await store.latestTrace(integration.tenantId);
@@ -118,7 +125,11 @@ export class HealthMonitor {
       ...(knownRooms ? { knownRooms } : {}),
       ...(scopeProbe ? { scopeProbe } : {}),
       roomCursor: health.roomCursor,
+      ...(options.freshToken ? { freshToken: true } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
+    // Abandoned: what the checks saw is the abort, not Exchange; another instance checks again.
+    options.signal?.throwIfAborted();
 
     const now = this.options.clock();
     const nowIso = now.toISOString();

@@ -19,6 +19,7 @@ import { checkNow, runClaimed } from './check-now';
 import { MONITORED_STATUSES } from './monitored';
 import type { HealthScheduling } from './scheduling-port';
 import { realTimers, type Timers } from './timers';
+import { ActiveRuns, DEFAULT_STOP_GRACE_MS } from './active-runs';
 
 export { MONITORED_STATUSES } from './monitored';
 
@@ -39,6 +40,8 @@ export interface HealthSchedulerOptions {
   concurrency?: number;
   /** Check history older than this is deleted. */
   historyRetentionMs?: number;
+  /** How long stop() lets runs in progress finish before abandoning them and releasing their leases. */
+  stopGraceMs?: number;
   onError?: (error: unknown, claim?: HealthClaim) => void;
 }
 
@@ -53,6 +56,7 @@ export class HealthScheduler implements HealthScheduling {
   private readonly concurrency: number;
   private readonly retentionMs: number;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly runs = new ActiveRuns();
   /** Next run of each integration this scheduler checked: when the next pass is worth making. */
   private readonly nextRuns = new Map<string, number>();
   private pass: Promise<HealthRunOutcome[]> | undefined;
@@ -107,12 +111,24 @@ export class HealthScheduler implements HealthScheduling {
     this.timer = this.timers.setTimeout(tick, 0);
   }
 
-  /** Stops making passes, hands back claims not yet started, and waits for the runs in progress. */
+  /**
+   * Stops making passes, hands back claims not yet started, lets the runs in progress finish for
+   * `stopGraceMs`, then abandons the rest and releases their leases (another instance takes them).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopping = true;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    await this.runs.drain(
+      {
+        store: this.options.store,
+        owner: this.owner,
+        timers: this.timers,
+        ...(this.options.onError ? { onError: this.options.onError } : {}),
+      },
+      this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+    );
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -131,6 +147,7 @@ export class HealthScheduler implements HealthScheduling {
       clock: this.options.clock,
       owner: this.owner,
       leaseMs: this.leaseMs,
+      runs: this.runs,
       ...(this.options.onError ? { onError: this.options.onError } : {}),
     };
   }
@@ -143,7 +160,9 @@ export class HealthScheduler implements HealthScheduling {
 
   /**
    * One pass: claim as many due integrations as there are free slots, start each at once, and claim
-   * again whenever a slot frees, until a claim comes back short (nothing else is due).
+   * again once an eighth of the slots are free, until a claim comes back short (nothing else is
+   * due). Each claim sorts every due integration, so claiming per freed slot cost that sort per
+   * check (about 8 % of the CPU of a pass over 1,000 tenants); an eighth keeps nearly all slots busy.
    */
   private async sweep(): Promise<HealthRunOutcome[]> {
     const { store } = this.options;
@@ -153,10 +172,11 @@ export class HealthScheduler implements HealthScheduling {
     await store.pruneHealthResults(new Date(startedAt - this.retentionMs));
     const outcomes: HealthRunOutcome[] = [];
     const running = new Set<Promise<void>>();
+    const batch = Math.max(1, Math.floor(this.concurrency / 8));
     let moreDue = true;
     while (!this.stopping) {
       const free = this.concurrency - running.size;
-      if (moreDue && free > 0) {
+      if (moreDue && (free >= batch || (free > 0 && running.size === 0))) {
         const claims = await store.claimDueHealthChecks({
           owner: this.owner,
           now: this.options.clock(),
@@ -172,8 +192,8 @@ export class HealthScheduler implements HealthScheduling {
         for (const claim of claims) running.add(this.start1(claim, outcomes, running));
       }
       if (running.size === 0) break;
-      // Wait for a slot, unless a full claim suggests more is due and a slot is still free.
-      if (!(moreDue && running.size < this.concurrency)) await Promise.race(running);
+      // Wait for a slot, unless a full claim suggests more is due and a batch of slots is free.
+      if (!(moreDue && this.concurrency - running.size >= batch)) await Promise.race(running);
     }
     await Promise.all(running);
     return outcomes;

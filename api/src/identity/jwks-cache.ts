@@ -22,6 +22,7 @@ import { ExchangeConnectError } from '../errors';
 import { remediationFor } from '../remediation';
 import { SsoTokenError } from './errors';
 import { toExchangeConnectError } from './msal-errors';
+import { LruMap } from '../lru-map';
 
 export const DEFAULT_JWKS_TTL_MS = 60 * 60 * 1000;
 export const DEFAULT_JWKS_MIN_REFRESH_MS = 5 * 60 * 1000;
@@ -90,14 +91,17 @@ class FetchLimiter {
 }
 
 export class TenantJwksCache {
-  private readonly tenants = new Map<string, TenantKeys>();
-  private readonly unknownUntil = new Map<string, number>();
+  private readonly tenants: LruMap<string, TenantKeys>;
+  /** Bounded too: a flood of made-up tenants must not grow this map without end. */
+  private readonly unknownUntil: LruMap<string, number>;
   private readonly policy: JwksCachePolicy;
   private readonly limiter: FetchLimiter;
 
   constructor(private readonly options: JwksCacheOptions) {
     this.policy = { ...DEFAULT_JWKS_CACHE_POLICY, ...options.policy };
     this.limiter = new FetchLimiter(this.policy, options.now);
+    this.tenants = new LruMap(this.policy.maxTenants);
+    this.unknownUntil = new LruMap(this.policy.maxTenants);
   }
 
   /** The tenant's key lookup for jwtVerify; throws SsoTokenError for a tenant Entra does not know. */
@@ -139,12 +143,7 @@ export class TenantJwksCache {
 
   private entry(tenantId: string): TenantKeys {
     const existing = this.tenants.get(tenantId);
-    if (existing) {
-      // Least recently used goes first: re-insert to mark this one as used.
-      this.tenants.delete(tenantId);
-      this.tenants.set(tenantId, existing);
-      return existing;
-    }
+    if (existing) return existing;
     const url = new URL(`${this.options.authorityHost}/${tenantId}/discovery/v2.0/keys`);
     const created: TenantKeys = {
       remote: createRemoteJWKSet(url, {
@@ -154,11 +153,6 @@ export class TenantJwksCache {
       }),
     };
     this.tenants.set(tenantId, created);
-    while (this.tenants.size > this.policy.maxTenants) {
-      const oldest = this.tenants.keys().next().value;
-      if (oldest === undefined) break;
-      this.tenants.delete(oldest);
-    }
     return created;
   }
 
@@ -206,12 +200,6 @@ export class TenantJwksCache {
   private forget(tenantId: string): void {
     this.tenants.delete(tenantId);
     this.unknownUntil.set(tenantId, this.options.now() + this.policy.unknownTenantMs);
-    // Bounded too: a flood of made-up tenants must not grow this map without end.
-    while (this.unknownUntil.size > this.policy.maxTenants) {
-      const oldest = this.unknownUntil.keys().next().value;
-      if (oldest === undefined) break;
-      this.unknownUntil.delete(oldest);
-    }
   }
 
   private unknownTenant(tenantId: string): SsoTokenError {

@@ -1,9 +1,17 @@
 /**
  * App-only tokens with msal-node and our certificate: one ConfidentialClientApplication per tenant
- * (MSAL caches per instance), concurrent requests for the same tenant and scope coalesced into one
- * network request (MSAL does not coalesce), and every failure converted once into our error family.
+ * (MSAL caches per instance, so one tenant's cache can never answer for another), at most
+ * `maxTenantClients` of them (least recently used go first, with their cached tokens); concurrent
+ * requests for the same tenant and scope coalesced into one network request (MSAL does not
+ * coalesce), and every failure converted once into our error family.
+ *
+ * Cached tokens are served by MSAL (it asks Entra again 5 minutes before expiry). MSAL builds the
+ * client assertion before it looks in its cache, so with its own certificate credential every
+ * lookup costs a key parse and an RSA signature once its 10-minute assertion has lapsed (health
+ * runs every 15). So MSAL is given a placeholder assertion, and our transport signs a fresh one only
+ * for a request that really goes to Entra: a cache hit signs nothing, and no assertion (`jti`) is
+ * ever presented twice, so a forced refresh can stay on the tenant's client.
  */
-import { createHash, X509Certificate, createPrivateKey } from 'node:crypto';
 import {
   ConfidentialClientApplication,
   type INetworkModule,
@@ -18,6 +26,8 @@ import type { AccessTokenSource, AppToken, AppTokenProvider, TokenApi } from './
 import { toExchangeConnectError } from './msal-errors';
 import { createMsalNetworkClient } from './network-client';
 import type { OutboundPolicy } from '../outbound/policy';
+import { ClientAssertionSigner } from './client-assertion';
+import { LruMap } from '../lru-map';
 
 /** Exchange Online's EWS (full_access_as_app) and Microsoft Graph, each requested through `.default`. */
 export const EXCHANGE_SCOPE = 'https://outlook.office365.com/.default';
@@ -39,22 +49,27 @@ export interface MsalAppTokenProviderOptions {
   /** Replaces the transport built on `policy` (tests wrap it to count requests). */
   networkClient?: INetworkModule;
   timeoutMs?: number;
+  /** Tenants whose client (and cached tokens) are kept; default DEFAULT_MAX_TENANT_CLIENTS. */
+  maxTenantClients?: number;
 }
+
+/** Above the tenants one instance monitors, so a health pass finds every tenant's token cached. */
+export const DEFAULT_MAX_TENANT_CLIENTS = 5_000;
+
+/** What MSAL puts in `client_assertion`; our transport replaces it with a freshly signed assertion. */
+const ASSERTION_SIGNED_AT_SEND = 'signed-by-the-transport';
 
 interface TenantClient {
   app: ConfidentialClientApplication;
   /** Retry-After of the last 429/5xx, by the scope parameter MSAL sent. */
   retryAfterMs: Map<string, number>;
+  /** Scopes Entra asked us to wait for (MSAL refuses them locally until then). */
+  blocks: Map<string, Block>;
 }
 
 interface Block {
   untilMs: number;
   error: unknown;
-}
-
-/** Hex SHA-256 of the certificate's DER, upper case and without colons, as MSAL and Entra expect. */
-export function sha256Thumbprint(certPem: string): string {
-  return createHash('sha256').update(new X509Certificate(certPem).raw).digest('hex').toUpperCase();
 }
 
 /** Retry-After as msal-node's throttling reads it, so our wait ends when MSAL's does. */
@@ -83,21 +98,17 @@ function claimsOf(accessToken: string): Pick<AppToken, 'roles' | 'servicePrincip
 }
 
 export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource {
-  private readonly clients = new Map<string, TenantClient>();
+  private readonly clients: LruMap<string, TenantClient>;
   private readonly inFlight = new Map<string, Promise<AppToken>>();
-  private readonly blocks = new Map<string, Block>();
   private readonly transport: INetworkModule;
-  private readonly thumbprintSha256: string;
+  private readonly signer: ClientAssertionSigner;
 
   constructor(
     private readonly config: TokenProviderConfig,
     options: MsalAppTokenProviderOptions,
   ) {
-    const certificate = new X509Certificate(config.appCertificate.certPem);
-    if (!certificate.checkPrivateKey(createPrivateKey(config.appCertificate.keyPem))) {
-      throw new Error('The app certificate and its private key do not belong together.');
-    }
-    this.thumbprintSha256 = sha256Thumbprint(config.appCertificate.certPem);
+    this.signer = new ClientAssertionSigner(config.clientId, config.appCertificate);
+    this.clients = new LruMap(options.maxTenantClients ?? DEFAULT_MAX_TENANT_CLIENTS);
     this.transport =
       options.networkClient ??
       createMsalNetworkClient(options.policy, {
@@ -141,21 +152,20 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
         remediation: remediationFor('tenant_not_found', ctx),
       });
     }
+    const client = this.clientFor(tenantId);
     // MSAL refuses identical requests until Retry-After has passed; say how long, from our side.
-    const blockKey = `${tenantId} ${scope}`;
-    const block = this.blocks.get(blockKey);
+    const block = client.blocks.get(scope);
     if (block && block.untilMs > Date.now()) {
       throw toExchangeConnectError(block.error, { ...ctx, retryAfterMs: block.untilMs - Date.now() });
     }
-    this.blocks.delete(blockKey);
+    client.blocks.delete(scope);
 
-    // A forced refresh gets a new client: MSAL re-presents its signed client assertion for up to
-    // 10 minutes, and an authority enforcing one-time `jti` (as OpenID Connect allows, and the
-    // sandbox does) refuses it. The new client's cache then holds the fresh token.
-    if (forceRefresh) this.clients.delete(tenantId);
-    const client = this.clientFor(tenantId);
     try {
-      const result = await client.app.acquireTokenByClientCredential({ scopes: [scope] });
+      // A forced refresh asks Entra and puts the new token in the cache, replacing the old one.
+      const result = await client.app.acquireTokenByClientCredential({
+        scopes: [scope],
+        ...(forceRefresh ? { skipCache: true } : {}),
+      });
       if (!result?.accessToken) {
         throw new ExchangeConnectError({
           kind: 'unexpected',
@@ -172,8 +182,7 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
     } catch (error) {
       const retryAfterMs = [...client.retryAfterMs].find(([sent]) => sent.split(' ').includes(scope))?.[1];
       client.retryAfterMs.clear();
-      if (retryAfterMs !== undefined)
-        this.blocks.set(blockKey, { untilMs: Date.now() + retryAfterMs, error });
+      if (retryAfterMs !== undefined) client.blocks.set(scope, { untilMs: Date.now() + retryAfterMs, error });
       throw toExchangeConnectError(error, {
         ...ctx,
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
@@ -186,7 +195,7 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
     if (existing) return existing;
     const retryAfterMs = new Map<string, number>();
     const authority = `${this.config.authorityHost}/${tenantId}`;
-    const transport = this.transport;
+    const { transport, signer } = this;
     const app = new ConfidentialClientApplication({
       auth: {
         clientId: this.config.clientId,
@@ -201,17 +210,16 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
           jwks_uri: `${authority}/discovery/v2.0/keys`,
           issuer: `${authority}/v2.0`,
         }),
-        clientCertificate: {
-          thumbprintSha256: this.thumbprintSha256,
-          privateKey: this.config.appCertificate.keyPem,
-        },
+        // MSAL calls this for every lookup, cache hits included: the real one is signed at send.
+        clientAssertion: () => Promise.resolve(ASSERTION_SIGNED_AT_SEND),
       },
       system: {
         networkClient: {
           sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) =>
             transport.sendGetRequestAsync<T>(url, options, timeout),
           sendPostRequestAsync: async <T>(url: string, options?: NetworkRequestOptions) => {
-            const response = await transport.sendPostRequestAsync<T>(url, options);
+            const signed = await withSignedAssertion(signer, url, options);
+            const response = await transport.sendPostRequestAsync<T>(url, signed);
             const wait = throttleMs(response);
             if (wait !== undefined) {
               retryAfterMs.set(new URLSearchParams(options?.body ?? '').get('scope') ?? '', wait);
@@ -221,8 +229,23 @@ export class MsalAppTokenProvider implements AppTokenProvider, AccessTokenSource
         },
       },
     });
-    const client = { app, retryAfterMs };
+    const client = { app, retryAfterMs, blocks: new Map<string, Block>() };
     this.clients.set(tenantId, client);
     return client;
   }
+}
+
+/** The token request with MSAL's placeholder replaced by an assertion signed for its endpoint. */
+async function withSignedAssertion(
+  signer: ClientAssertionSigner,
+  url: string,
+  options: NetworkRequestOptions | undefined,
+): Promise<NetworkRequestOptions | undefined> {
+  const body = new URLSearchParams(options?.body ?? '');
+  if (body.get('client_assertion') !== ASSERTION_SIGNED_AT_SEND) return options;
+  // `aud` is the token endpoint itself, without the query MSAL appends.
+  const endpoint = new URL(url);
+  endpoint.search = '';
+  body.set('client_assertion', await signer.sign(endpoint.toString()));
+  return { ...options, body: body.toString() };
 }

@@ -21,6 +21,7 @@ import type {
 import { StoreConflictError } from '../store/errors';
 import { UseCaseError } from './errors';
 import { protocolOf } from '../exchange/open-connection';
+import { stepFromDiagnostic } from './steps';
 
 export { UseCaseError };
 import { verifyIntegration, type VerificationDeps, type VerificationResult } from './verification';
@@ -227,6 +228,53 @@ export class IntegrationService {
         target: 'trial',
         scopeProof: { outside: input.outside ?? user.upn },
       });
+    });
+  }
+
+  /**
+   * Runs again, as Exchange Connect itself, a verification an instance left unfinished (recovery at
+   * start): the outcome is recorded like an automatic re-check, and a verified connection's health
+   * is refreshed. Undefined when the record names no mailbox to verify with.
+   */
+  async resumeVerification(integration: Integration): Promise<VerificationResult | undefined> {
+    const mailbox = storedTarget(integration);
+    if (!mailbox) return undefined;
+    return this.runVerification(automaticActor(integration.tenantId), integration, mailbox, {
+      target: 'stored',
+      automatic: true,
+    });
+  }
+
+  /**
+   * Closes a verification that cannot be resumed (interrupted again, or nothing to verify with) as
+   * failed: the record, a trace whose one step says so, and the audit entry, in one transaction.
+   * Nothing changes when the record moved on meanwhile (StoreConflictError is passed on).
+   */
+  async failInterruptedVerification(integration: Integration, reason: string): Promise<void> {
+    const actor = automaticActor(integration.tenantId);
+    const at = this.nowIso();
+    const diagnostic: Diagnostic = {
+      kind: 'unexpected',
+      code: 'VerificationInterrupted',
+      message: `The verification did not finish: ${reason}`,
+      remediation: 'Open Exchange Connect in Teams and verify the connection again.',
+    };
+    const mailbox = storedTarget(integration) ?? '';
+    const { createdAt: _c, updatedAt: _u, version, lastError: _e, ...rest } = integration;
+    await this.deps.store.transaction(async (tx) => {
+      await tx.saveIntegration(
+        { ...rest, status: 'failed', lastError: pickError(diagnostic) },
+        { expectedVersion: version },
+      );
+      const result: VerificationResult = {
+        outcome: 'failed',
+        mailbox,
+        steps: [stepFromDiagnostic('interrupted', 'failed', 0, diagnostic)],
+        diagnostic,
+        startedAt: integration.updatedAt,
+        finishedAt: at,
+      };
+      await recordIn(tx, actor, integration.id, mailbox, result, 'integration.verify', true);
     });
   }
 
@@ -509,6 +557,13 @@ function failureDetail(error: unknown): JsonObject {
   if (error instanceof ExchangeConnectError) return { kind: error.kind, code: error.code };
   const code = (error as { code?: unknown } | null)?.code;
   return { code: typeof code === 'string' ? code : 'unexpected' };
+}
+
+/** Who the audit log names for what Exchange Connect does by itself (recovery at start). */
+export const AUTOMATIC_ACTOR = { oid: 'exchange-connect', upn: 'Exchange Connect (automatic)' } as const;
+
+function automaticActor(tenantId: string): SignedInUser {
+  return { tenantId, ...AUTOMATIC_ACTOR, isGlobalAdmin: false };
 }
 
 function actorOf(user: Pick<SignedInUser, 'tenantId' | 'oid' | 'upn'>) {

@@ -14,6 +14,8 @@ export const STEP_NAMES = [
   'rooms',
   /** Basic: the verified password written to Key Vault (only after it verified). */
   'keyVault',
+  /** A verification an instance left unfinished (it stopped or crashed), closed at a later start. */
+  'interrupted',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
