@@ -1,10 +1,11 @@
 /**
  * The privacy statement and the terms, as a Global Admin meets them: linked from the tab's footer,
  * opening outside the tab, readable from 320 px up in light, dark and forced colours (Windows high
- * contrast). Screenshots: test-results/policy-<page>-<width>-<scheme>.png.
+ * contrast), every text at WCAG contrast as rendered. Screenshots: test-results/policy-<page>-<width>-<scheme>.png.
  */
 import { tabTestFile } from './tab-driver';
 import { screenshot } from '../support/browser';
+import { textContrastFailures } from './visual-driver';
 
 jest.setTimeout(120_000);
 const run = tabTestFile();
@@ -55,6 +56,11 @@ it.each(['privacy', 'terms'])(
           return root.scrollWidth - root.clientWidth;
         });
         expect({ width, scheme, overflow }).toEqual({ width, scheme, overflow: 0 });
+        expect({ width, scheme, contrast: await textContrastFailures(page.mainFrame()) }).toEqual({
+          width,
+          scheme,
+          contrast: [],
+        });
         await screenshot(page, `policy-${name}-${width}-${scheme}`);
       }
     }

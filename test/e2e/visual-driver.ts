@@ -73,6 +73,12 @@ function contrastFailures(samples: ColourSample[]): string[] {
   });
 }
 
+/** WCAG contrast of every visible text on a page (the policy pages), measured as rendered. */
+export async function textContrastFailures(frame: Frame): Promise<string[]> {
+  const m = await measure(frame);
+  return m.text.length === 0 ? ['no text was measured'] : contrastFailures(m.text);
+}
+
 /** Two frames for React and Fluent to settle after a resize or theme change. */
 async function settled(frame: Frame): Promise<void> {
   await frame.evaluate(
