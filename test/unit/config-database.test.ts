@@ -6,10 +6,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from '../../api/src/config';
-import { createLogger } from '../../api/src/logger';
+import { captureLog } from '../support/log-capture';
 
 const PASSWORD = 'Pg-Secret-7f3!x';
 const URL_WITH_PASSWORD = `postgres://ec_app:${encodeURIComponent(PASSWORD)}@db.example.com:5432/exchange_connect?sslmode=require`;
@@ -33,16 +32,7 @@ function validEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: 'debug', destination }) };
-}
+const capture = () => captureLog();
 
 describe('EC_DATABASE_URL', () => {
   it('is off by default: SQLite, the zero-configuration store', () => {

@@ -1,16 +1,6 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '../../api/src/logger';
+import { captureLog } from '../support/log-capture';
 
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: 'debug', destination }) };
-}
+const capture = () => captureLog();
 
 describe('logger redaction', () => {
   const SECRET = 'Correct-Horse-Battery-9!';
