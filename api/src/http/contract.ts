@@ -28,6 +28,7 @@
 import { z } from 'zod';
 import { isServiceAccountName, SERVICE_ACCOUNT_RULE } from '../exchange/addresses';
 import { STEP_NAMES } from '../integrations/steps';
+import { CHECK_NAMES } from '../store/health-types';
 
 const email = z.string().trim().toLowerCase().email().max(320);
 const base64Url = /^[A-Za-z0-9_-]+$/;
@@ -46,16 +47,7 @@ export const integrationStatusSchema = z.enum([
 export const stepStatusSchema = z.enum(['ok', 'failed', 'skipped', 'pending']);
 export const outcomeSchema = z.enum(['verified', 'pending', 'failed']);
 export const stepNameSchema = z.enum(STEP_NAMES);
-export const checkNameSchema = z.enum([
-  'token',
-  'certificate',
-  'secret',
-  'mailbox',
-  'rooms',
-  'ewsAllowList',
-  'scope',
-  'ewsRetirement',
-]);
+export const checkNameSchema = z.enum(CHECK_NAMES);
 
 export const problemBodySchema = z.object({
   type: z.string(),

@@ -6,17 +6,9 @@ import { useEffect, useState } from 'react';
 import { Card, CardHeader, makeStyles, Spinner, Text, tokens } from '@fluentui/react-components';
 import type { AuditView } from '../../../api/src/http/contract';
 import { formatDateTime } from '../verification/format';
+import { useCardListStyles } from './card-list-styles';
 
 const useStyles = makeStyles({
-  card: { padding: tokens.spacingHorizontalL },
-  list: { listStyle: 'none', margin: 0, padding: 0 },
-  row: {
-    display: 'flex',
-    flexDirection: 'column',
-    gap: tokens.spacingVerticalXXS,
-    padding: `${tokens.spacingVerticalS} 0`,
-    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
-  },
   secondary: { color: tokens.colorNeutralForeground2, overflowWrap: 'anywhere' },
 });
 
@@ -57,6 +49,7 @@ function describe(e: Entry): string {
 
 export function AuditCard({ load }: { load: () => Promise<AuditView> }) {
   const styles = useStyles();
+  const listStyles = useCardListStyles();
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => {
@@ -70,7 +63,7 @@ export function AuditCard({ load }: { load: () => Promise<AuditView> }) {
     };
   }, [load]);
   return (
-    <Card className={styles.card} data-testid="audit-card">
+    <Card className={listStyles.card} data-testid="audit-card">
       <CardHeader
         header={
           <Text as="h3" size={400} weight="semibold" style={{ margin: 0 }}>
@@ -86,9 +79,13 @@ export function AuditCard({ load }: { load: () => Promise<AuditView> }) {
       {failed ? <Text role="alert">{`The activity could not load: ${failed}`}</Text> : null}
       {!entries && !failed ? <Spinner size="tiny" label="Loading activity…" /> : null}
       {entries ? (
-        <ul className={styles.list} aria-label="Activity on the Exchange connection">
+        <ul className={listStyles.list} aria-label="Activity on the Exchange connection">
           {entries.map((e) => (
-            <li key={`${e.at}-${e.action}-${e.actorUpn}`} className={styles.row} data-testid="audit-entry">
+            <li
+              key={`${e.at}-${e.action}-${e.actorUpn}`}
+              className={listStyles.row}
+              data-testid="audit-entry"
+            >
               <Text size={300}>{describe(e)}</Text>
               <Text size={200} className={styles.secondary}>
                 {`${e.actorUpn} · ${formatDateTime(e.at)}${e.since && e.count && e.count > 1 ? ` (since ${formatDateTime(e.since)})` : ''}`}

@@ -16,17 +16,9 @@ import {
 } from '@fluentui/react-components';
 import type { ConnectionStatusView } from '../../../api/src/http/contract';
 import { formatDateTime } from '../verification/format';
+import { useCardListStyles } from './card-list-styles';
 
 const useStyles = makeStyles({
-  card: { padding: tokens.spacingHorizontalL },
-  list: { listStyle: 'none', margin: 0, padding: 0 },
-  row: {
-    display: 'flex',
-    flexDirection: 'column',
-    gap: tokens.spacingVerticalXXS,
-    padding: `${tokens.spacingVerticalS} 0`,
-    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
-  },
   head: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: tokens.spacingHorizontalS },
   name: { overflowWrap: 'anywhere' },
   secondary: { color: tokens.colorNeutralForeground2, overflowWrap: 'anywhere' },
@@ -49,6 +41,7 @@ function summary(rooms: Room[]): string {
 
 export function RoomsCard({ rooms, recheck }: { rooms: Room[]; recheck: () => Promise<void> }) {
   const styles = useStyles();
+  const listStyles = useCardListStyles();
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
   const run = async () => {
@@ -63,7 +56,7 @@ export function RoomsCard({ rooms, recheck }: { rooms: Room[]; recheck: () => Pr
     }
   };
   return (
-    <Card className={styles.card} data-testid="rooms-card">
+    <Card className={listStyles.card} data-testid="rooms-card">
       <CardHeader
         header={
           <Text as="h3" size={400} weight="semibold" style={{ margin: 0 }}>
@@ -77,11 +70,15 @@ export function RoomsCard({ rooms, recheck }: { rooms: Room[]; recheck: () => Pr
         }
       />
       {rooms.length > 0 ? (
-        <ul className={styles.list} aria-label="Meeting rooms and calendar access" data-testid="rooms-list">
+        <ul
+          className={listStyles.list}
+          aria-label="Meeting rooms and calendar access"
+          data-testid="rooms-list"
+        >
           {rooms.map((room) => (
             <li
               key={room.address}
-              className={styles.row}
+              className={listStyles.row}
               data-room={room.address}
               data-reachable={room.reachable}
             >
