@@ -14,6 +14,7 @@ import type { ConnectionRequest, MailboxAccess } from '../../api/src/exchange/po
 import { MsalAppTokenProvider } from '../../api/src/identity/msal-token-provider';
 import { exchangeFailure } from '../support/rejections';
 import { testPolicy } from '../support/outbound';
+import { waitFor } from '../support/wait-for';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 let sandbox: TestSandbox;
@@ -292,15 +293,29 @@ describe('Graph’s answers, each converted once with Microsoft’s code', () =>
 });
 
 describe("Outlook's limit of 4 requests in flight per app and mailbox", () => {
-  it('8 reads of one room at once never have more than 4 in flight, so Graph never answers 429', async () => {
-    await sandbox.control('POST', '/faults', {
+  // Graph holds the first reads until the test releases them, so what is in flight is counted
+  // while it is in flight, not guessed from a latency that a loaded machine may outrun.
+  const holdReads = (count: number) =>
+    sandbox.control('POST', '/faults', {
       service: 'graph',
       operation: 'calendarView',
       kind: 'latency',
-      ms: 150,
+      ms: 25_000,
+      count,
     });
+  const held = () => sandbox.context.faults.delayed();
+  // Settled, so reads still held when an assertion fails end with the sandbox, not the test run.
+  const settled = async (reads: Promise<unknown>[]) =>
+    (await Promise.allSettled(reads)).map((r) => r.status);
+
+  it('8 reads of one room at once never have more than 4 in flight, so Graph never answers 429', async () => {
+    await holdReads(4);
     const graph = await access();
-    await Promise.all(Array.from({ length: 8 }, () => graph.countCalendarItems(OSLO, WINDOW)));
+    const reading = settled(Array.from({ length: 8 }, () => graph.countCalendarItems(OSLO, WINDOW)));
+    await waitFor(() => held() === 4, 20_000);
+    expect((await traffic()).filter((t) => t.operation === 'calendarView')).toHaveLength(4);
+    expect(sandbox.context.faults.releaseDelays()).toBe(4);
+    expect(await reading).toEqual(Array(8).fill('fulfilled'));
     const reads = (await traffic()).filter((t) => t.operation === 'calendarView');
     expect(reads).toHaveLength(8);
     expect(Math.max(...reads.map((t) => t.inFlight ?? 0))).toBe(4);
@@ -308,20 +323,19 @@ describe("Outlook's limit of 4 requests in flight per app and mailbox", () => {
   });
 
   it('different mailboxes do not wait for each other', async () => {
-    await sandbox.control('POST', '/faults', {
-      service: 'graph',
-      operation: 'calendarView',
-      kind: 'latency',
-      ms: 150,
-    });
+    await holdReads(12);
     const graph = await access();
     const rooms = ['room.oslo@contoso.com', 'room.aarhus@contoso.com', 'room.berlin@contoso.com'];
-    await Promise.all(
+    const reading = settled(
       rooms.flatMap((room) => Array.from({ length: 4 }, () => graph.countCalendarItems(room, WINDOW))),
     );
+    // All twelve are held at once: no room's reads queued behind another room's.
+    await waitFor(() => held() === 12, 20_000);
     const reads = (await traffic()).filter((t) => t.operation === 'calendarView');
     for (const room of rooms) {
       expect(Math.max(...reads.filter((t) => t.mailbox === room).map((t) => t.inFlight ?? 0))).toBe(4);
     }
+    sandbox.context.faults.releaseDelays();
+    expect(await reading).toEqual(Array(12).fill('fulfilled'));
   });
 });
