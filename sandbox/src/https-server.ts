@@ -3,6 +3,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 
+const IDLE_CONNECTION_MS = 120_000;
+
 export interface TlsMaterial {
   certPem: string;
   keyPem: string;
@@ -22,6 +24,11 @@ export async function listenHttps(tls: TlsMaterial, port: number, host = '127.0.
     res.end();
   };
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => handler(req, res));
+  // Microsoft's front ends keep an idle connection for minutes (IIS, in front of Exchange Server:
+  // 120 s; Azure's load balancers: 4 minutes), not Node's 5 s. With 5 s, clients that keep sockets
+  // without an idle timeout of their own (the Azure SDK pipeline botbuilder sends through) met
+  // resets here that they would not meet against Microsoft.
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -173,3 +173,48 @@ test('health: a single reset of a reused EWS socket leaves the mailbox check ok,
     gateway.close();
   }
 });
+
+describe('a server’s Keep-Alive hint', () => {
+  // Node's Agent honours `Keep-Alive: timeout=N` only when the agent has an idle timeout of its
+  // own; without one a free socket is kept until the server drops it, and a write sent at that
+  // moment is reset (and, not being idempotent, not sent again).
+  async function whoClosesTheIdleConnection(agent: https.Agent): Promise<'client' | 'server'> {
+    const server = https.createServer({ cert: certs.tlsCertPem, key: certs.tlsKeyPem }, (_req, res) =>
+      res.end('ok'),
+    );
+    server.keepAliveTimeout = 2_000; // announced as Keep-Alive: timeout=2
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const closed = new Promise<'client' | 'server'>((resolve) =>
+      server.on('secureConnection', (socket) => {
+        // The server's keep-alive timer shows as the socket's timeout event.
+        let serverTimedOut = false;
+        socket.on('timeout', () => (serverTimedOut = true));
+        socket.on('close', () => resolve(serverTimedOut ? 'server' : 'client'));
+      }),
+    );
+    try {
+      const { port } = server.address() as { port: number };
+      const answer = await boundedRequest({
+        method: 'GET',
+        url: new URL(`https://127.0.0.1:${port}/`),
+        agent,
+        limits: { maxResponseBytes: 1024, deadlineMs: 10_000 },
+      });
+      expect(answer.headers['keep-alive']).toBe('timeout=2');
+      return await closed;
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  test.each(['microsoftServiceAgent', 'customerEndpointAgent'] as const)(
+    '%s closes an idle connection before the server announced it would',
+    async (which) => {
+      const policy = testPolicy({ caPem: certs.caCertPem, dangerouslyAllowPrivateHosts: true });
+      const agent = policy[which]();
+      agents.push(agent);
+      await expect(whoClosesTheIdleConnection(agent)).resolves.toBe('client');
+    },
+  );
+});

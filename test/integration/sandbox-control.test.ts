@@ -16,6 +16,11 @@ describe('sandbox control API', () => {
     for (const origin of origins) expect(origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  it('keeps an idle connection for minutes, as Microsoft’s front ends do, not Node’s 5 s', async () => {
+    const res = await sandbox.control('GET', '');
+    expect(res.headers['keep-alive']).toBe('timeout=120');
+  });
+
   it('adds, lists and clears fault rules, rejecting bad ones with problem+json', async () => {
     const bad = await sandbox.control<{ code: string }>('POST', '/faults', {
       service: 'ews',

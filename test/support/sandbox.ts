@@ -26,7 +26,9 @@ export async function startTestSandbox(
     appBaseUrl: 'https://127.0.0.1:1',
     ...options,
   });
-  const agent = new https.Agent({ ca: certs.caCertPem, keepAlive: true });
+  // Tests also call the app (10 s keep-alive) with it: an idle timeout of its own makes Node honour
+  // each server's Keep-Alive hint (as its global agent does), so no request meets a closing socket.
+  const agent = new https.Agent({ ca: certs.caCertPem, keepAlive: true, timeout: 5_000 });
   return {
     ...sandbox,
     certs,

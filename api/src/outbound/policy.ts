@@ -24,6 +24,16 @@ export const OUTBOUND_LIMITS = {
 } as const satisfies Record<string, RequestLimits>;
 export type OutboundTarget = keyof typeof OUTBOUND_LIMITS;
 
+/**
+ * Connections are reused, and an idle one is closed after 30 s — or a second before the server's
+ * own `Keep-Alive: timeout=N`, which Node's Agent honours only when it has an idle timeout of its
+ * own. Otherwise a free socket lives until the server drops it, and a write sent at that moment is
+ * reset (and, not being safe to repeat, fails). 30 s is below IIS's 120 s and Azure's 4 minutes.
+ * (The agent's timeout only emits an event on a busy socket; the deadline of each request stays
+ * boundedRequest's.)
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 30_000 } as const;
+
 export interface OutboundPolicyOptions {
   /** Extra CA certificates (PEM) trusted beside Node's public roots: a TLS-inspecting proxy, the sandbox. */
   caPem?: string;
@@ -69,7 +79,7 @@ export class OutboundPolicy {
    */
   customerEndpointAgent(): https.Agent {
     this.customerAgent ??= new https.Agent({
-      keepAlive: true,
+      ...KEEP_ALIVE,
       secureContext: this.secureContext,
       lookup: guardedLookup(this.options.dangerouslyAllowPrivateHosts, this.options.dangerouslyResolveHosts),
     });
@@ -79,7 +89,7 @@ export class OutboundPolicy {
   /** For Microsoft's own configured endpoints (Entra ID, Graph, Key Vault). */
   microsoftServiceAgent(): https.Agent {
     this.serviceAgent ??= new https.Agent({
-      keepAlive: true,
+      ...KEEP_ALIVE,
       secureContext: this.secureContext,
     });
     return this.serviceAgent;
