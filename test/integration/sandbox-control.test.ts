@@ -1,4 +1,4 @@
-import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { httpsJson, startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 describe('sandbox control API', () => {
   let sandbox: TestSandbox;
@@ -17,8 +17,10 @@ describe('sandbox control API', () => {
   });
 
   it('keeps an idle connection for minutes, as Microsoft’s front ends do, not Node’s 5 s', async () => {
-    const res = await sandbox.control('GET', '');
-    expect(res.headers['keep-alive']).toBe('timeout=120');
+    for (const origin of Object.values(sandbox.urls)) {
+      const res = await httpsJson(sandbox.agent, `${origin}/`);
+      expect(res.headers['keep-alive']).toBe('timeout=120');
+    }
   });
 
   it('adds, lists and clears fault rules, rejecting bad ones with problem+json', async () => {
