@@ -38,7 +38,7 @@ describe('Exchange Online over Microsoft Graph', () => {
   it('connects over Graph by default and remembers its service principal', async () => {
     await env.consentAs(ADMIN);
     const verified = await verify();
-    expect(verified.outcome).toBe('verified');
+    expect(verified).toMatchObject({ outcome: 'verified' });
     expect(verified.steps[0]?.detail).toMatchObject({ protocol: 'graph' });
     const { integration } = await status();
     expect(integration).toMatchObject({
@@ -64,7 +64,7 @@ describe('Exchange Online over Microsoft Graph', () => {
 
     await env.consentAs(ADMIN, 'accept', 'graph');
     const moved = await verify();
-    expect(moved.outcome).toBe('verified');
+    expect(moved).toMatchObject({ outcome: 'verified' });
     expect(moved.steps[0]?.detail).toMatchObject({ protocol: 'graph' });
     const after = (await status()).integration;
     expect(after).toMatchObject({ id: legacy?.id, protocol: 'graph', status: 'verified' });
@@ -100,7 +100,7 @@ describe('the verification mailbox is a decision', () => {
       target: ROOM,
     });
     // Back to the admin's own mailbox for the scope tests.
-    expect((await verify(ADMIN, { mailbox: ADMIN })).outcome).toBe('verified');
+    expect(await verify(ADMIN, { mailbox: ADMIN })).toMatchObject({ outcome: 'verified' });
   });
 });
 

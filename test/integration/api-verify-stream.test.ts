@@ -112,7 +112,7 @@ describe('verification as an NDJSON stream', () => {
       'result',
     ]);
     const result = resultOf(streamed);
-    expect(result.outcome).toBe('verified');
+    expect(result).toMatchObject({ outcome: 'verified' });
     expect(result.steps).toEqual(streamed.events.flatMap((e) => (e.type === 'step' ? [e.step] : [])));
 
     // The latency was spent on this verification's rooms step.

@@ -110,7 +110,7 @@ describe('the alert bot in the app process', () => {
         scope: 'personal',
       })
     ).body.conversationId;
-    expect((await env.connectModern('admin@contoso.com')).outcome).toBe('verified');
+    expect(await env.connectModern('admin@contoso.com')).toMatchObject({ outcome: 'verified' });
     const before = (await feed()).length;
 
     await env.sandbox.control('DELETE', `/entra/consent/${CONTOSO}`);

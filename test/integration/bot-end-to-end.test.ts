@@ -112,7 +112,7 @@ describe('revoke consent → one failing card per subscribed conversation → fi
       upn: 'admin@contoso.com',
       isGlobalAdmin: true,
     });
-    expect(verified.outcome).toBe('verified');
+    expect(verified).toMatchObject({ outcome: 'verified' });
     await check(personal);
     expect(await harness.bot.notifier.drainOnce()).toMatchObject({ planned: 0, sent: 0 });
 

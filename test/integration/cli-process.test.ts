@@ -276,7 +276,7 @@ describe('addresses are checked before anything is sent', () => {
 describe('status: the one status model, by tenant id or verified domain', () => {
   beforeAll(async () => {
     // The tab's path: consent, then verification; the CLI reads the same database.
-    expect((await env.connectModern('admin@contoso.com')).outcome).toBe('verified');
+    expect(await env.connectModern('admin@contoso.com')).toMatchObject({ outcome: 'verified' });
   });
 
   async function apiStatus() {
@@ -322,7 +322,7 @@ describe('status: the one status model, by tenant id or verified domain', () => 
   it('status without --tenant lists each connected tenant once, with its current status (no disconnected history)', async () => {
     // Disconnect and connect again: the disconnected connection stays in the store as history.
     expect((await env.call('admin@contoso.com', 'DELETE', '/api/integration')).status).toBe(204);
-    expect((await env.connectModern('admin@contoso.com')).outcome).toBe('verified');
+    expect(await env.connectModern('admin@contoso.com')).toMatchObject({ outcome: 'verified' });
     const run = await cli(['status', '--json']);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as Array<{ tenantId: string; status: { title: string } }>;

@@ -305,8 +305,7 @@ describe("Outlook's limit of 4 requests in flight per app and mailbox", () => {
     });
   const held = () => sandbox.context.faults.delayed();
   // Settled, so reads still held when an assertion fails end with the sandbox, not the test run.
-  const settled = async (reads: Promise<unknown>[]) =>
-    (await Promise.allSettled(reads)).map((r) => r.status);
+  const settled = async (reads: Promise<unknown>[]) => (await Promise.allSettled(reads)).map((r) => r.status);
 
   it('8 reads of one room at once never have more than 4 in flight, so Graph never answers 429', async () => {
     await holdReads(4);

@@ -61,7 +61,7 @@ it('serves one cached token to every scheduled run while it is valid; check now 
     },
     { expectedVersion: 0 },
   );
-  expect((await graph.service.verify(ADMIN)).outcome).toBe('verified');
+  expect(await graph.service.verify(ADMIN)).toMatchObject({ outcome: 'verified' });
   const scheduler = graph.health as HealthScheduler;
 
   const before = tokenRequests;
