@@ -60,11 +60,15 @@ export async function startAppProcess(
   const url = `https://localhost:${port}`;
   try {
     await waitForHealthy(agent, `${url}/healthz`, child, () => output, 120_000);
-    await waitFor(() => logLines().some((l) => l.msg === 'health checks started'), 30_000);
+    // The job engine's start (its migrations, with the other instance starting at once) runs after
+    // /healthz answers; on a loaded machine that can take a while. The limit only bounds a hang.
+    await waitFor(() => logLines().some((l) => l.msg === 'health checks started'), 120_000);
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
-    throw error;
+    throw new Error(`${(error as Error).message}; the app printed:\n${output.slice(-4000)}`, {
+      cause: error,
+    });
   }
   const started = logLines().find((l) => l.msg === 'health checks started');
   const owner = String(started?.owner);
