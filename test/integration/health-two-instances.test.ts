@@ -103,7 +103,10 @@ beforeAll(async () => {
     // botbuilder fetches the channel's keys with Node's own trust store, as `npm start` sets it up.
     NODE_EXTRA_CA_CERTS: sandbox.certs.paths.caCert,
   };
-  apps.push(...(await Promise.all([startAppProcess(env, agent), startAppProcess(env, agent)])));
+  // Settled, so an instance that did start is still stopped by afterAll when the other did not.
+  const started = await Promise.allSettled([startAppProcess(env, agent), startAppProcess(env, agent)]);
+  for (const result of started) if (result.status === 'fulfilled') apps.push(result.value);
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
   // The sandbox's Teams delivers installs to the first instance; both share the subscriptions.
   sandbox.context.appBaseUrl = apps[0]!.url;
 });
