@@ -11,6 +11,7 @@ import { SsoTokenError, type SsoTokenReason } from './errors';
 import { ExchangeConnectError } from '../errors';
 import { TenantJwksCache, type JwksCachePolicy } from './jwks-cache';
 import { createMsalNetworkClient } from './network-client';
+import { isTenantId } from './tenant-discovery';
 import type { OutboundPolicy } from '../outbound/policy';
 import type { SignedInUser, SsoTokenValidator } from './port';
 
@@ -34,7 +35,6 @@ export const MICROSOFT_365_SSO_CLIENT_IDS: ReadonlySet<string> = new Set([
   '27922004-5251-4030-b22d-91ecd9a37ea4', // Outlook mobile
 ]);
 const CLOCK_TOLERANCE_SECONDS = 60;
-const TENANT_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface SsoValidatorOptions {
   authorityHost: string;
@@ -114,7 +114,7 @@ export class JoseSsoTokenValidator implements SsoTokenValidator {
     } catch (error) {
       throw new SsoTokenError('malformed', 'The SSO token is not a JWT.', { cause: error });
     }
-    if (!tenantId || !TENANT_GUID.test(tenantId)) {
+    if (!tenantId || !isTenantId(tenantId)) {
       throw new SsoTokenError('claims', 'The SSO token names no tenant (tid).');
     }
     const tid = tenantId.toLowerCase();

@@ -10,13 +10,14 @@ import { remediationFor } from '../remediation';
 import { isDomainName } from '../exchange/addresses';
 import { toExchangeConnectError } from './msal-errors';
 
-const TENANT_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const TENANT_GUID = new RegExp(`^${GUID}$`, 'i');
 
 /**
  * The issuer's first path segment is the tenant id. Its host is not compared with the authority's:
  * national clouds issue under another host than the one they are asked on.
  */
-const ISSUER = /^https:\/\/[^/]+\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/v2\.0\/?$/i;
+const ISSUER = new RegExp(`^https://[^/]+/(${GUID})/v2\\.0/?$`, 'i');
 
 const discoveryDocument = z.object({ issuer: z.string() });
 const entraError = z.object({
