@@ -4,19 +4,10 @@
  */
 import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
 import { makeStyles } from '@fluentui/react-components';
+import { VISUALLY_HIDDEN } from './visually-hidden';
 
 const useStyles = makeStyles({
-  visuallyHidden: {
-    position: 'absolute',
-    width: '1px',
-    height: '1px',
-    margin: '-1px',
-    padding: 0,
-    overflow: 'hidden',
-    clip: 'rect(0 0 0 0)',
-    whiteSpace: 'nowrap',
-    border: 0,
-  },
+  visuallyHidden: VISUALLY_HIDDEN,
 });
 
 const AnnounceContext = createContext<(message: string) => void>(() => undefined);

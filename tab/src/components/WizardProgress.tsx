@@ -2,6 +2,7 @@
 import { makeStyles, mergeClasses, Text, tokens } from '@fluentui/react-components';
 import { CheckmarkCircleFilled } from '@fluentui/react-icons';
 import { NARROW } from './layout';
+import { VISUALLY_HIDDEN } from './visually-hidden';
 
 export type WizardStage = 'choose' | 'connect' | 'verify';
 
@@ -45,17 +46,7 @@ const useStyles = makeStyles({
   },
   done: { color: tokens.colorPaletteGreenForeground1, fontSize: '24px' },
   // On a phone only the current step is named; the others keep their number (and screen-reader text).
-  otherLabel: {
-    [NARROW]: {
-      position: 'absolute',
-      width: '1px',
-      height: '1px',
-      margin: '-1px',
-      overflow: 'hidden',
-      clip: 'rect(0 0 0 0)',
-      whiteSpace: 'nowrap',
-    },
-  },
+  otherLabel: { [NARROW]: VISUALLY_HIDDEN },
 });
 
 export function WizardProgress({ stage }: { stage: WizardStage }) {
