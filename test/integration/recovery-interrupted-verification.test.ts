@@ -5,13 +5,13 @@
  * failed with a trace step saying so; one `verifying` for less than the deadline is left alone. On
  * PostgreSQL, two instances starting together resolve each record once. Real adapters, the sandbox.
  */
-import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
+import { freePort } from '../../scripts/process-probe';
 import { loadConfig, type EnvName } from '../../api/src/config';
 import { createLogger } from '../../api/src/logger';
 import { startAppServer } from '../../app/src/server';
@@ -43,17 +43,6 @@ afterAll(async () => {
   await databases.dropAll();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A record as consent completion writes it: `verifying`, last written `ageMs` ago. */
 async function leaveVerifying(

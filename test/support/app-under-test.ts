@@ -2,21 +2,20 @@
  * The whole product against a fresh sandbox tenant: the real app server (real adapters, a fresh
  * SQLite file) configured for the sandbox exactly as `npm start` does, on ephemeral ports.
  */
-import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { startTestSandbox, type TestSandbox } from './sandbox';
 import type { SandboxOptions } from '../../sandbox/src/sandbox';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
+import { freePort } from '../../scripts/process-probe';
 import { loadConfig, type EnvName } from '../../api/src/config';
 import { startAppServer, type AppServer, type HttpServerLimits } from '../../app/src/server';
-import { createLogger } from '../../api/src/logger';
 import { issueSsoToken } from '../../sandbox/src/entra/sso';
 import type { ConsentStartView, VerificationView } from '../../api/src/http/contract';
 import { ConsentBrowser, type Page } from './consent-browser';
 import { httpsJson } from './sandbox';
+import { captureLog } from './log-capture';
 
 export interface AppUnderTest {
   sandbox: TestSandbox;
@@ -38,19 +37,8 @@ export interface AppUnderTest {
     protocol?: 'graph' | 'ews',
   ): Promise<{ callback: Page; started: ConsentStartView; callbackUrl: string }>;
   /** The tab's Modern Authentication path as `upn`: admin consent, then a verification (its result). */
-  connectModern(upn: string): Promise<VerificationView>;
+  connectModern(upn: string, protocol?: 'graph' | 'ews'): Promise<VerificationView>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startAppUnderTest(
@@ -67,13 +55,7 @@ export async function startAppUnderTest(
   const databaseFile = path.join(dir, 'exchange-connect.db');
   const port = await freePort();
   const publicUrl = `https://localhost:${port}`;
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(chunk.toString('utf8'));
-      done();
-    },
-  });
+  const { lines: logs, log } = captureLog('debug');
   const env = sandboxAppEnv({ urls: sandbox.urls, seed: sandbox.context.seed }, sandbox.certs, {
     EC_PUBLIC_URL: publicUrl,
     EC_PORT: String(port),
@@ -83,7 +65,7 @@ export async function startAppUnderTest(
   });
   const config = loadConfig(env);
   const app = await startAppServer(config, {
-    log: createLogger({ level: 'debug', destination }),
+    log,
     ...(options.now ? { now: options.now } : {}),
     ...(options.serverLimits ? { limits: options.serverLimits } : {}),
   });
@@ -122,8 +104,8 @@ export async function startAppUnderTest(
     responses,
     call,
     consentAs,
-    connectModern: async (upn) => {
-      await consentAs(upn);
+    connectModern: async (upn, protocol) => {
+      await consentAs(upn, 'accept', protocol);
       return (await call<VerificationView>(upn, 'POST', '/api/integration/verify', {})).body;
     },
     sandbox,
