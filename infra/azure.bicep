@@ -251,4 +251,3 @@ output BOT_DOMAIN string = webApp.properties.defaultHostName
 output BOT_ENDPOINT string = 'https://${webApp.properties.defaultHostName}'
 output KEY_VAULT_URI string = keyVault.properties.vaultUri
 output POSTGRES_SERVER_FQDN string = postgres.properties.fullyQualifiedDomainName
-

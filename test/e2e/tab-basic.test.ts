@@ -7,6 +7,7 @@
 import type { Request } from 'playwright-core';
 import type { IntegrationStatusView } from '../../api/src/http/contract';
 import { announcement, captureAndAudit, expectConnectedAndHealthy, tabTestFile } from './tab-driver';
+import { seededServicePassword } from '../support/sandbox';
 
 jest.setTimeout(180_000);
 
@@ -17,17 +18,8 @@ const WRONG_PASSWORD = 'Not-The-Password-1!';
 describe('Teams tab: Exchange Server (Basic) for Fabrikam', () => {
   const file = tabTestFile();
 
-  function servicePassword(): string {
-    const user = file.app.sandbox.context.seed.tenants
-      .flatMap((t) => t.users)
-      .find((u) => u.upn === SERVICE_ACCOUNT);
-    const password = user?.serviceAccount?.password;
-    if (!password) throw new Error(`${SERVICE_ACCOUNT} has no password in the seed`);
-    return password;
-  }
-
   it('a wrong password fails with a readable fix; the right one connects', async () => {
-    const rightPassword = servicePassword();
+    const rightPassword = seededServicePassword(file.app.sandbox, SERVICE_ACCOUNT);
     const session = await file.open(ADMIN);
     const { tab, page } = session;
     const bodies: string[] = [];

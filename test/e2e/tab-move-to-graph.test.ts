@@ -3,7 +3,7 @@
  * EWS retirement note offers "Move to Microsoft Graph", one admin consent for Graph's permissions,
  * a verification over Graph, and the same connection (its id, history and activity) carries on.
  */
-import type { AuditView, IntegrationStatusView, VerificationView } from '../../api/src/http/contract';
+import type { AuditView, IntegrationStatusView } from '../../api/src/http/contract';
 import { captureAndAudit, expectConnectedAndHealthy, grantAdminConsent, tabTestFile } from './tab-driver';
 
 jest.setTimeout(180_000);
@@ -18,9 +18,7 @@ describe('Teams tab: moving an EWS connection to Microsoft Graph', () => {
 
   it('the retirement note moves it with one consent, then it is connected over Graph, same integration', async () => {
     // A connection made with the legacy EWS option, before Graph was the default.
-    await file.app.consentAs(ADMIN, 'accept', 'ews');
-    const verified = await file.app.call<VerificationView>(ADMIN, 'POST', '/api/integration/verify', {});
-    expect(verified.body.outcome).toBe('verified');
+    expect(await file.app.connectModern(ADMIN, 'ews')).toMatchObject({ outcome: 'verified' });
     const legacy = await integration();
     expect(legacy).toMatchObject({ method: 'modern', protocol: 'ews', status: 'verified' });
 

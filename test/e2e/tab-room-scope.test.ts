@@ -6,7 +6,7 @@
  * with a readable reason and changes nothing.
  */
 import type { FrameLocator } from 'playwright-core';
-import type { IntegrationStatusView, VerificationView } from '../../api/src/http/contract';
+import type { IntegrationStatusView } from '../../api/src/http/contract';
 import { announcement, captureAndAudit, tabTestFile, type OpenTab } from './tab-driver';
 
 jest.setTimeout(180_000);
@@ -42,9 +42,7 @@ describe('Teams tab: limiting Exchange Connect to room mailboxes', () => {
 
   beforeAll(async () => {
     // Connected over Graph, verified once (so the page knows the service principal's object id).
-    await file.app.consentAs(ADMIN);
-    const verified = await file.app.call<VerificationView>(ADMIN, 'POST', '/api/integration/verify', {});
-    expect(verified.body.outcome).toBe('verified');
+    expect(await file.app.connectModern(ADMIN)).toMatchObject({ outcome: 'verified' });
     // The sandbox applies RBAC changes at once (Exchange Online: up to two hours).
     expect((await file.app.sandbox.control('PUT', '/exchange/rbac/propagation', { seconds: 0 })).status).toBe(
       200,

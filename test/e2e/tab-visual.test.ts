@@ -8,6 +8,7 @@
 import { sealPassword } from '../../api/src/secrets/seal-password';
 import type { SealingKeyView } from '../../api/src/http/contract';
 import { tabTestFile, type OpenTab } from './tab-driver';
+import { seededServicePassword } from '../support/sandbox';
 import {
   applyTheme,
   primaryFocusProblem,
@@ -100,15 +101,6 @@ describe('Teams tab: how it looks at every width and theme', () => {
   }
 
   const NOTHING_WRONG: Problems = { overflow: [], clipped: [], contrast: [], focus: [], layout: [] };
-
-  function servicePassword(): string {
-    const user = file.app.sandbox.context.seed.tenants
-      .flatMap((t) => t.users)
-      .find((u) => u.upn === SERVICE_ACCOUNT);
-    const password = user?.serviceAccount?.password;
-    if (!password) throw new Error(`${SERVICE_ACCOUNT} has no password in the seed`);
-    return password;
-  }
 
   it('the wizard: choose the method, modern consent (Graph and the EWS option), the Basic form', async () => {
     const session = await file.open(CONTOSO_ADMIN);
@@ -232,7 +224,7 @@ describe('Teams tab: how it looks at every width and theme', () => {
     const connected = await app.call<{ outcome: string }>(FABRIKAM_ADMIN, 'POST', '/api/integrations/basic', {
       ewsUrl: `${app.sandbox.urls.exchangeServer}/EWS/Exchange.asmx`,
       serviceAccount: SERVICE_ACCOUNT,
-      sealedPassword: await sealPassword(key.body, servicePassword()),
+      sealedPassword: await sealPassword(key.body, seededServicePassword(file.app.sandbox, SERVICE_ACCOUNT)),
     });
     expect(connected.body.outcome).toBe('verified');
     // Someone changed the service account's password in Active Directory: two runs in a row fail.

@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { EwsGateway, type EwsConnection } from '../../api/src/exchange/ews-gateway';
 import { ensureDevCertificates, type DevCertificates } from '../../scripts/dev-certs';
+import type { RequestLimits } from '../../api/src/outbound/bounded-request';
 import { exchangeFailure } from '../support/rejections';
 import { testPolicy, type TestPolicyOptions } from '../support/outbound';
 
@@ -89,6 +90,11 @@ function gateway(limits: TestPolicyOptions['limits']): EwsGateway {
   return gw;
 }
 
+/** What opening the admin's calendar on `server` over Basic fails with, under these EWS limits. */
+function calendarFailure(server: HostileServer, ews: RequestLimits) {
+  return exchangeFailure(gateway({ ews }).openCalendar(basicConnection(server.url), 'admin@fabrikam.com'));
+}
+
 function basicConnection(ewsUrl: string): Extract<EwsConnection, { method: 'basic' }> {
   return {
     method: 'basic',
@@ -101,12 +107,7 @@ function basicConnection(ewsUrl: string): Extract<EwsConnection, { method: 'basi
 
 test('an endless EWS body is cut at the size cap: the app stops reading instead of buffering it', async () => {
   const server = await hostileServer({ chunk: Buffer.alloc(64 * KiB, 'x'), everyMs: 1, total: 64 * MiB });
-  const error = await exchangeFailure(
-    gateway({ ews: { maxResponseBytes: 1 * MiB, deadlineMs: 60_000 } }).openCalendar(
-      basicConnection(server.url),
-      'admin@fabrikam.com',
-    ),
-  );
+  const error = await calendarFailure(server, { maxResponseBytes: 1 * MiB, deadlineMs: 60_000 });
   expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
   // The client hung up near the cap; an unbounded client would have taken all 64 MiB.
   expect(await server.sent()).toBeLessThan(8 * MiB);
@@ -119,12 +120,7 @@ test('a body whose Content-Length is over the cap is refused before it is read',
     total: 300 * MiB,
     declareLength: true,
   });
-  const error = await exchangeFailure(
-    gateway({ ews: { maxResponseBytes: 1 * MiB, deadlineMs: 60_000 } }).openCalendar(
-      basicConnection(server.url),
-      'admin@fabrikam.com',
-    ),
-  );
+  const error = await calendarFailure(server, { maxResponseBytes: 1 * MiB, deadlineMs: 60_000 });
   expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
   expect(await server.sent()).toBeLessThan(1 * MiB);
 });
@@ -132,12 +128,7 @@ test('a body whose Content-Length is over the cap is refused before it is read',
 test('a server that dribbles one byte at a time is cut at the wall-clock deadline, not after its last byte', async () => {
   // One byte every 20 ms for 400 bytes is 8 s of traffic that never goes idle; the deadline is 0.5 s.
   const server = await hostileServer({ chunk: Buffer.from('<'), everyMs: 20, total: 400 });
-  const error = await exchangeFailure(
-    gateway({ ews: { maxResponseBytes: 1 * MiB, deadlineMs: 500 } }).openCalendar(
-      basicConnection(server.url),
-      'admin@fabrikam.com',
-    ),
-  );
+  const error = await calendarFailure(server, { maxResponseBytes: 1 * MiB, deadlineMs: 500 });
   expect(error).toMatchObject({ kind: 'timeout', code: 'ETIMEDOUT' });
   // An idle timeout would have waited for all 400 bytes; the deadline hung up long before.
   expect(await server.sent()).toBeLessThan(200);

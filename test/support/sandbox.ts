@@ -14,6 +14,14 @@ export interface TestSandbox extends Sandbox {
   control<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
+/** The password the seed gives a service account (svc-ews@fabrikam.com); throws if it has none. */
+export function seededServicePassword(sandbox: Pick<Sandbox, 'context'>, upn: string): string {
+  const user = sandbox.context.seed.tenants.flatMap((t) => t.users).find((u) => u.upn === upn);
+  const password = user?.serviceAccount?.password;
+  if (!password) throw new Error(`${upn} has no password in the seed`);
+  return password;
+}
+
 export async function startTestSandbox(
   options: Partial<Omit<SandboxOptions, 'tls'>> = {},
 ): Promise<TestSandbox> {
