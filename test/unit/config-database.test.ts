@@ -32,8 +32,6 @@ function validEnv(): NodeJS.ProcessEnv {
   };
 }
 
-const capture = () => captureLog();
-
 describe('EC_DATABASE_URL', () => {
   it('is off by default: SQLite, the zero-configuration store', () => {
     const config = loadConfig(validEnv());
@@ -71,7 +69,7 @@ describe('EC_DATABASE_URL', () => {
 
   it('keeps its password out of log lines, JSON, strings and inspection', () => {
     const config = loadConfig({ ...validEnv(), EC_DATABASE_URL: URL_WITH_PASSWORD });
-    const { lines, log } = capture();
+    const { lines, log } = captureLog();
     log.info({ config }, 'config');
     log.info({ databaseUrl: config.databaseUrl }, 'url');
     log.error({ err: new Error(`cannot connect to ${String(config.databaseUrl)}`) }, 'error');

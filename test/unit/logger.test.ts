@@ -1,12 +1,10 @@
 import { captureLog } from '../support/log-capture';
 
-const capture = () => captureLog();
-
 describe('logger redaction', () => {
   const SECRET = 'Correct-Horse-Battery-9!';
 
   it('never writes passwords, tokens, keys or authorization headers', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureLog();
     log.info({ password: SECRET }, 'top level');
     log.info({ account: { password: SECRET, user: 'svc-ews@fabrikam.com' } }, 'nested');
     log.info({ req: { headers: { authorization: `Basic ${SECRET}` } } }, 'request');
@@ -25,7 +23,7 @@ describe('logger redaction of hostile shapes', () => {
   const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLW9mLWEtdG9rZW4';
 
   it('redacts Authorization, cookie, password, client_assertion and tokens in any case, five levels deep', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureLog();
     log.info(
       {
         a: { b: { c: { d: { e: { AUTHORIZATION: `Bearer ${SECRET}`, Cookie: SECRET } } } } },
@@ -45,7 +43,7 @@ describe('logger redaction of hostile shapes', () => {
   });
 
   it('strips an axios-like error’s config, request and headers, keeping what diagnoses it', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureLog();
     const axiosError = Object.assign(new Error('Request failed with status code 401'), {
       isAxiosError: true,
       code: 'ERR_BAD_REQUEST',
@@ -73,7 +71,7 @@ describe('logger redaction of hostile shapes', () => {
   });
 
   it('follows an Error’s cause chain, redacting each cause and credentials quoted in messages', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureLog();
     const root = Object.assign(new Error(`token endpoint said no to client_assertion=${JWT}`), {
       config: { headers: { authorization: `Bearer ${JWT}` } },
       request: {},
@@ -97,7 +95,7 @@ describe('logger redaction of hostile shapes', () => {
   });
 
   it('redacts credentials inside URLs and under connection-string and auth keys', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureLog();
     log.error({ err: new Error('connect ECONNREFUSED postgres://ec:S3cret-Pw@db.example:5432/ec') }, 'db');
     log.info(
       { connectionString: 'Server=db;Password=x', dsn: 'postgres://a:b@c/d', auth: 'svc:Hunter2pass' },
@@ -110,7 +108,7 @@ describe('logger redaction of hostile shapes', () => {
   });
 
   it('survives cycles and child bindings', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureLog();
     const loop: Record<string, unknown> = { name: 'loop' };
     loop.self = loop;
     const error = new Error('cyclic') as Error & { cause?: unknown };
