@@ -8,12 +8,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../api/src/config';
 import { buildAppGraph, type AppGraph } from '../../app/src/composition';
 import { createLogger } from '../../api/src/logger';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { consentedAndVerified } from '../support/consented';
 import { CHECK_INTERVAL_MS } from '../../bot/src/activity-handler';
 import { cardText, feed, startBotHarness, type BotHarness, type ChannelDelivery } from './bot-harness';
 
@@ -93,26 +93,12 @@ describe('revoke consent → one failing card per subscribed conversation → fi
       text: 'alerts on',
     });
 
-    expect((await sandbox.control('POST', '/entra/consent', { tenant: 'contoso.com' })).status).toBe(201);
-    await graph.store.upsertTenant({ id: CONTOSO });
-    await graph.store.saveIntegration(
-      {
-        id: randomUUID(),
-        tenantId: CONTOSO,
-        method: 'modern',
-        status: 'verifying',
-        consentedBy: 'admin@contoso.com',
-        consentedAt: new Date(Date.now() - 3600_000).toISOString(),
-      },
-      { expectedVersion: 0 },
+    await consentedAndVerified(
+      sandbox,
+      graph,
+      { tenantId: CONTOSO, oid: 'admin-oid', upn: 'admin@contoso.com', isGlobalAdmin: true },
+      { domain: 'contoso.com' },
     );
-    const verified = await graph.service.verify({
-      tenantId: CONTOSO,
-      oid: 'admin-oid',
-      upn: 'admin@contoso.com',
-      isGlobalAdmin: true,
-    });
-    expect(verified).toMatchObject({ outcome: 'verified' });
     await check(personal);
     expect(await harness.bot.notifier.drainOnce()).toMatchObject({ planned: 0, sent: 0 });
 

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { consentedAndVerified } from '../support/consented';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { loadConfig } from '../../api/src/config';
 import { createLogger } from '../../api/src/logger';
@@ -74,22 +74,7 @@ it.each(['graph', 'ews'] as const)(
     const tenantId = tenant.id;
     await sandbox.control('DELETE', '/graph/traffic');
     const ADMIN = adminOf(tenant);
-    expect((await sandbox.control('POST', '/entra/consent', { tenant: tenant.domain })).status).toBe(201);
-    await graph.store.upsertTenant({ id: tenantId });
-    await graph.store.saveIntegration(
-      {
-        id: randomUUID(),
-        tenantId: tenantId,
-        method: 'modern',
-        protocol,
-        status: 'verifying',
-        consentedBy: ADMIN.upn,
-        consentedAt: new Date(Date.now() - 3600_000).toISOString(),
-      },
-      { expectedVersion: 0 },
-    );
-    const verified = await graph.service.verify(ADMIN);
-    expect(verified).toMatchObject({ outcome: 'verified' });
+    await consentedAndVerified(sandbox, graph, ADMIN, { domain: tenant.domain, protocol });
 
     const first = await checkNow(tenantId);
     expect(first.state).toBe('healthy');

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { consentedAndVerified } from '../support/consented';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { ewsTraffic } from '../../sandbox/src/ews/recorder';
 import { loadConfig } from '../../api/src/config';
@@ -36,21 +36,7 @@ afterAll(async () => {
 
 async function connected(tenantId: string, domain: string, protocol: 'graph' | 'ews') {
   const admin: SignedInUser = { tenantId, oid: 'admin-oid', upn: `admin@${domain}`, isGlobalAdmin: true };
-  expect((await sandbox.control('POST', '/entra/consent', { tenant: domain })).status).toBe(201);
-  await graph.store.upsertTenant({ id: tenantId });
-  await graph.store.saveIntegration(
-    {
-      id: randomUUID(),
-      tenantId,
-      method: 'modern',
-      protocol,
-      status: 'verifying',
-      consentedBy: admin.upn,
-      consentedAt: new Date(Date.now() - 3600_000).toISOString(),
-    },
-    { expectedVersion: 0 },
-  );
-  expect(await graph.service.verify(admin)).toMatchObject({ outcome: 'verified' });
+  await consentedAndVerified(sandbox, graph, admin, { domain, protocol });
 }
 
 async function checkNow(tenantId: string) {

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { consentedAndVerified } from '../support/consented';
 import { sandboxAppEnv } from '../../scripts/sandbox-env';
 import { loadConfig } from '../../api/src/config';
 import { createLogger } from '../../api/src/logger';
@@ -47,21 +47,11 @@ afterAll(async () => {
 });
 
 it('serves one cached token to every scheduled run while it is valid; check now fetches a fresh one', async () => {
-  expect((await sandbox.control('POST', '/entra/consent', { tenant: CONTOSO.domain })).status).toBe(201);
-  await graph.store.upsertTenant({ id: CONTOSO.id });
-  await graph.store.saveIntegration(
-    {
-      id: randomUUID(),
-      tenantId: CONTOSO.id,
-      method: 'modern',
-      protocol: 'graph',
-      status: 'verifying',
-      consentedBy: ADMIN.upn,
-      consentedAt: new Date(clock - 3600_000).toISOString(),
-    },
-    { expectedVersion: 0 },
-  );
-  expect(await graph.service.verify(ADMIN)).toMatchObject({ outcome: 'verified' });
+  await consentedAndVerified(sandbox, graph, ADMIN, {
+    domain: CONTOSO.domain,
+    protocol: 'graph',
+    nowMs: clock,
+  });
   const scheduler = graph.health as HealthScheduler;
 
   const before = tokenRequests;
